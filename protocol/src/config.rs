@@ -1,0 +1,149 @@
+//! Protocol configuration, with ZooKeeper's own names on the wire format (`tickTime`,
+//! `initLimit`, ...) and units in the Rust field names. Known-bug variants are switches here,
+//! off by default: never a second copy of the protocol.
+
+use serde::{Deserialize, Serialize};
+
+/// Timing and sizing knobs of one ZooKeeper ensemble. Defaults follow `conf/zoo_sample.cfg`
+/// and the constants in `FastLeaderElection`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProtocolConfig {
+    /// `tickTime`: the heartbeat unit (zoo_sample.cfg: 2000 ms).
+    #[serde(rename = "tickTime")]
+    pub tick_time_ms: u32,
+    /// `initLimit`, in ticks: bound on each discovery/sync wait and on learner reads before
+    /// NEWLEADER.
+    #[serde(rename = "initLimit")]
+    pub init_limit_ticks: u32,
+    /// `syncLimit`, in ticks: bound on learner reads after NEWLEADER and on a learner's silence
+    /// before the leader stops counting it as synced.
+    #[serde(rename = "syncLimit")]
+    pub sync_limit_ticks: u32,
+    /// `FastLeaderElection.finalizeWait`: quiet time after a quorum agrees before deciding.
+    #[serde(rename = "finalizeWait")]
+    pub finalize_wait_ms: u32,
+    /// `zookeeper.fastleader.minNotificationInterval`: first notification timeout.
+    #[serde(rename = "minNotificationInterval")]
+    pub min_notification_interval_ms: u32,
+    /// `zookeeper.fastleader.maxNotificationInterval`: cap of the doubling back-off.
+    #[serde(rename = "maxNotificationInterval")]
+    pub max_notification_interval_ms: u32,
+    /// `Learner.connectToLeader`: attempts before giving up (hard-coded 5 in ZooKeeper).
+    #[serde(rename = "leaderConnectAttempts")]
+    pub leader_connect_attempts: u32,
+    /// `zookeeper.leaderConnectDelayDuringRetryMs`: pause between attempts.
+    #[serde(rename = "leaderConnectDelayDuringRetryMs")]
+    pub leader_connect_delay_ms: u32,
+    /// `zookeeper.commitLogCount`: how many committed txns a leader keeps in memory for DIFF
+    /// sync; a follower further behind gets a SNAP.
+    #[serde(rename = "commitLogCount")]
+    pub commit_log_count: u32,
+    /// Known-bug switches.
+    pub variants: Variants,
+}
+
+impl Default for ProtocolConfig {
+    fn default() -> Self {
+        ProtocolConfig {
+            tick_time_ms: 2000,
+            init_limit_ticks: 10,
+            sync_limit_ticks: 5,
+            finalize_wait_ms: 200,
+            min_notification_interval_ms: 200,
+            max_notification_interval_ms: 60_000,
+            leader_connect_attempts: 5,
+            leader_connect_delay_ms: 100,
+            commit_log_count: 500,
+            variants: Variants::default(),
+        }
+    }
+}
+
+impl ProtocolConfig {
+    /// tickTime in microseconds.
+    pub fn tick_us(&self) -> u64 {
+        self.tick_time_ms as u64 * 1000
+    }
+    /// tickTime·initLimit in microseconds.
+    pub fn init_limit_us(&self) -> u64 {
+        self.tick_us() * self.init_limit_ticks as u64
+    }
+    /// tickTime·syncLimit in microseconds.
+    pub fn sync_limit_us(&self) -> u64 {
+        self.tick_us() * self.sync_limit_ticks as u64
+    }
+
+    /// Checks the values ZooKeeper itself would refuse, naming the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("tickTime", self.tick_time_ms),
+            ("initLimit", self.init_limit_ticks),
+            ("syncLimit", self.sync_limit_ticks),
+            ("minNotificationInterval", self.min_notification_interval_ms),
+            ("leaderConnectAttempts", self.leader_connect_attempts),
+            ("commitLogCount", self.commit_log_count),
+        ];
+        for (name, value) in positive {
+            if value == 0 {
+                return Err(format!("{name}: expected a positive number, got 0"));
+            }
+        }
+        if self.tick_time_ms < 2 {
+            return Err("tickTime: expected at least 2 ms (pings go out every tickTime/2)".into());
+        }
+        if self.max_notification_interval_ms < self.min_notification_interval_ms {
+            return Err(format!(
+                "maxNotificationInterval: expected at least minNotificationInterval ({} ms), got {}",
+                self.min_notification_interval_ms, self.max_notification_interval_ms
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Known-bug variants from ../shared/protocol/KNOWN_BUGS.md, named after their JIRA.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Variants {
+    /// ZOOKEEPER-1419: the vote comparison lets the sid tie-break apply whenever zxids are
+    /// equal, whatever the peerEpochs; the relation stops being an order and elections cycle.
+    #[serde(rename = "zk-1419")]
+    pub zk_1419: bool,
+    /// ZOOKEEPER-4646: at NEWLEADER the follower writes currentEpoch and ACKs before the synced
+    /// txns reach its disk (3.8.0-3.8.4); a crash then loses a txn the leader counts committed.
+    #[serde(rename = "zk-4646")]
+    pub zk_4646: bool,
+}
+
+impl Variants {
+    /// Every variant name the command line and scenarios accept.
+    pub const NAMES: [&'static str; 2] = ["zk-1419", "zk-4646"];
+
+    /// Turns on the variant called `name`; errs with the list of known names.
+    pub fn enable(&mut self, name: &str) -> Result<(), String> {
+        match name {
+            "zk-1419" => self.zk_1419 = true,
+            "zk-4646" => self.zk_4646 = true,
+            other => {
+                return Err(format!(
+                    "unknown variant '{other}': expected one of {}",
+                    Variants::NAMES.join(", ")
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// Names of the variants that are on, for reports.
+    pub fn enabled(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.zk_1419 {
+            out.push("zk-1419");
+        }
+        if self.zk_4646 {
+            out.push("zk-4646");
+        }
+        out
+    }
+}

@@ -1,0 +1,45 @@
+//! The state a server keeps on disk: the two epoch files and the txn log (a snapshot is modelled
+//! as a committed prefix of the log, ZAB_FLE_REFERENCE.md section 6.2). Everything else a
+//! server knows is volatile and lost on restart.
+
+use crate::ids::{Epoch, Zxid};
+use crate::io::DiskWrite;
+use crate::message::Txn;
+use serde::{Deserialize, Serialize};
+
+/// Durable state of one server. A restart hands over exactly this.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DurableState {
+    /// The `acceptedEpoch` file: highest epoch promised in discovery.
+    pub accepted_epoch: Epoch,
+    /// The `currentEpoch` file: epoch of the last NEWLEADER whose history was adopted.
+    pub current_epoch: Epoch,
+    /// Snapshot plus txn log, as one history in zxid order.
+    pub log: Vec<Txn>,
+}
+
+impl DurableState {
+    /// Last logged zxid (`QuorumPeer.getLastLoggedZxid`), ZERO for an empty database.
+    #[inline]
+    pub fn last_zxid(&self) -> Zxid {
+        self.log.last().map_or(Zxid::ZERO, |t| t.zxid)
+    }
+
+    /// Applies one write, as the disk does when it becomes durable and as the server's own
+    /// view does when it issues it.
+    pub fn apply(&mut self, write: &DiskWrite) {
+        match write {
+            DiskWrite::AcceptedEpoch(e) => self.accepted_epoch = *e,
+            DiskWrite::CurrentEpoch(e) => self.current_epoch = *e,
+            DiskWrite::Append(txn) => self.log.push(*txn),
+            DiskWrite::Truncate(zxid) => {
+                let keep = self.log.partition_point(|t| t.zxid <= *zxid);
+                self.log.truncate(keep);
+            }
+            DiskWrite::Snapshot(history) => {
+                self.log.clear();
+                self.log.extend_from_slice(history);
+            }
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! The step contract: what goes into a server (`Input`) and what comes out (`Output`). Output
+//! is data; the simulator applies it. "Persist before send" is part of the type: a `Send` can
+//! name the write that must be durable first, and the simulator holds it until then.
+
+use crate::ids::{Epoch, NodeId, NodeSet, Round, Zxid};
+use crate::message::{Message, Txn};
+use crate::vote::{ServerState, Vote};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::Arc;
+
+/// Everything that can happen to a running server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// The process starts (first boot or restart); the durable state was handed to
+    /// `Node::new`, nothing else survives.
+    Start,
+    /// A message from a peer arrived (or from itself: FLE loops its own vote back).
+    Message {
+        /// Sender.
+        from: NodeId,
+        /// The message.
+        msg: Message,
+    },
+    /// A timer set earlier fired.
+    Timer(TimerKind),
+    /// Every disk write up to and including `through` is durable (an fsync completed).
+    WritesDurable {
+        /// Last durable write.
+        through: WriteId,
+    },
+    /// A client submitted a write to this server.
+    ClientWrite {
+        /// Unique value identifying the write.
+        value: u64,
+    },
+    /// The learner connection to `peer` is open (both ends get this).
+    QuorumConnected {
+        /// The other end.
+        peer: NodeId,
+    },
+    /// A connection attempt to `peer` was refused or timed out.
+    QuorumConnectFailed {
+        /// The leader we tried.
+        peer: NodeId,
+    },
+    /// The learner connection to `peer` was closed by the other end or broke.
+    QuorumDisconnected {
+        /// The other end.
+        peer: NodeId,
+    },
+}
+
+/// The timers a server may have running; one of each at most (set replaces, like quinn's
+/// timer table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TimerKind {
+    /// FLE: no notification within notTimeout (back-off 200 ms doubling to 60 s).
+    NotificationTimeout,
+    /// FLE: finalizeWait of quiet after a quorum agreed.
+    FinalizeWait,
+    /// Learner: retry connecting to the leader (100 ms).
+    ConnectRetry,
+    /// Learner: socket read timeout (initLimit before NEWLEADER, syncLimit after).
+    LearnerRead,
+    /// Leader: deadline of the current discovery/sync wait (initLimit).
+    LeaderWait,
+    /// Leader: heartbeat every tickTime/2 in BROADCAST.
+    Heartbeat,
+}
+
+impl TimerKind {
+    /// Number of timer kinds (size of the simulator's per-node timer table).
+    pub const COUNT: usize = 6;
+
+    /// Index into a timer table.
+    #[inline]
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Every kind, in index order.
+    pub const ALL: [TimerKind; TimerKind::COUNT] = [
+        TimerKind::NotificationTimeout,
+        TimerKind::FinalizeWait,
+        TimerKind::ConnectRetry,
+        TimerKind::LearnerRead,
+        TimerKind::LeaderWait,
+        TimerKind::Heartbeat,
+    ];
+}
+
+/// Sequence number of a disk write, per process lifetime.
+pub type WriteId = u64;
+
+/// A durable write. Epoch files are replaced atomically (temp file + rename); log writes are
+/// appended and become durable at the next fsync.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DiskWrite {
+    /// Replace the `acceptedEpoch` file.
+    AcceptedEpoch(Epoch),
+    /// Replace the `currentEpoch` file.
+    CurrentEpoch(Epoch),
+    /// Append a txn to the log.
+    Append(Txn),
+    /// Drop every logged txn after `zxid` (TRUNC).
+    Truncate(Zxid),
+    /// Replace the whole history with a snapshot (SNAP, or the snapshot taken at NEWLEADER).
+    Snapshot(Arc<[Txn]>),
+}
+
+impl fmt::Display for DiskWrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DiskWrite::AcceptedEpoch(e) => write!(f, "acceptedEpoch:={e}"),
+            DiskWrite::CurrentEpoch(e) => write!(f, "currentEpoch:={e}"),
+            DiskWrite::Append(t) => write!(f, "append {t}"),
+            DiskWrite::Truncate(z) => write!(f, "truncate after {z}"),
+            DiskWrite::Snapshot(h) => write!(f, "snapshot of {} txns", h.len()),
+        }
+    }
+}
+
+/// A message to send now, or once a write is durable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Send {
+    /// Destination.
+    pub to: NodeId,
+    /// The message.
+    pub msg: Message,
+    /// The write that must be durable before the message may leave.
+    pub after_write: Option<WriteId>,
+}
+
+/// A timer command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimerCmd {
+    /// Fire `kind` at virtual time `at_us` (replaces a running one).
+    Set {
+        /// Which timer.
+        kind: TimerKind,
+        /// When, in virtual microseconds.
+        at_us: u64,
+    },
+    /// Stop `kind` if it runs.
+    Cancel(TimerKind),
+}
+
+/// Connection management on the quorum port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetCmd {
+    /// Learner: open a connection to the leader.
+    Connect(NodeId),
+    /// Close the quorum connection with a peer (what was in flight towards us is lost).
+    Close(NodeId),
+}
+
+/// How a learner was brought up to date (`QuorumPeer.SyncMode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SyncMode {
+    /// Missing committed txns sent as proposals.
+    Diff,
+    /// Truncate the learner's uncommitted tail, then diff.
+    Trunc,
+    /// Replace the learner's history with a snapshot.
+    Snap,
+}
+
+impl SyncMode {
+    /// The name ZooKeeper logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            SyncMode::Diff => "DIFF",
+            SyncMode::Trunc => "TRUNC",
+            SyncMode::Snap => "SNAP",
+        }
+    }
+}
+
+/// Why a server left FOLLOWING or LEADING.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LeaveReason {
+    /// The connection to the leader closed or broke.
+    LeaderConnectionLost,
+    /// No packet from the leader within initLimit/syncLimit.
+    LeaderReadTimeout,
+    /// Could not connect to the leader.
+    LeaderUnreachable,
+    /// The leader offered an epoch older than our acceptedEpoch.
+    StaleLeaderEpoch,
+    /// A discovery or sync wait of the leader timed out (initLimit).
+    WaitTimedOut,
+    /// The leader no longer hears from a quorum of synced followers.
+    QuorumLost,
+    /// A protocol error in the leader's stream (ZooKeeper exits or drops the connection).
+    ProtocolError,
+}
+
+impl LeaveReason {
+    /// Short name for traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            LeaveReason::LeaderConnectionLost => "leader connection lost",
+            LeaveReason::LeaderReadTimeout => "leader read timeout",
+            LeaveReason::LeaderUnreachable => "leader unreachable",
+            LeaveReason::StaleLeaderEpoch => "leader epoch older than acceptedEpoch",
+            LeaveReason::WaitTimedOut => "initLimit wait timed out",
+            LeaveReason::QuorumLost => "lost quorum of synced followers",
+            LeaveReason::ProtocolError => "protocol error",
+        }
+    }
+}
+
+/// Facts the checker, metrics and trace consume. The protocol reports them; it never reads
+/// them back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Observation {
+    /// lookForLeader started with this round and initial vote.
+    ElectionStarted {
+        /// logicalclock after the increment.
+        round: Round,
+        /// (myid, lastLoggedZxid, currentEpoch).
+        initial: Vote,
+    },
+    /// FLE decided.
+    Decided {
+        /// The end vote.
+        vote: Vote,
+        /// Round of the decision.
+        round: Round,
+        /// The LOOKING votes that agreed (path B3), or None when joining an established
+        /// ensemble through FOLLOWING/LEADING notifications (path B5).
+        agreeing: Option<NodeSet>,
+    },
+    /// Left FOLLOWING or LEADING.
+    Left {
+        /// Why.
+        reason: LeaveReason,
+    },
+    /// Leader: a quorum of FOLLOWERINFOs arrived; the new epoch is chosen.
+    EpochProposed {
+        /// The epoch.
+        epoch: Epoch,
+    },
+    /// Leader: a quorum acknowledged NEWLEADER; leadership of `epoch` is established.
+    Established {
+        /// The epoch.
+        epoch: Epoch,
+        /// The voters whose NEWLEADER ACK formed the quorum (leader included).
+        quorum: NodeSet,
+    },
+    /// Leader chose how to sync a learner.
+    SyncChosen {
+        /// The learner.
+        learner: NodeId,
+        /// How.
+        mode: SyncMode,
+    },
+    /// Leader: a txn was proposed.
+    Proposed {
+        /// The txn.
+        txn: Txn,
+    },
+    /// Leader: a quorum acknowledged `zxid`; it is committed.
+    Committed {
+        /// The zxid.
+        zxid: Zxid,
+        /// Voters whose ACKs formed the quorum.
+        acks: NodeSet,
+    },
+    /// This server applied (delivered) a txn, in order.
+    Delivered {
+        /// The txn.
+        txn: Txn,
+    },
+    /// The client write `value` got its reply: it is committed.
+    ClientAcked {
+        /// The write.
+        value: u64,
+        /// Its zxid.
+        zxid: Zxid,
+    },
+    /// A client write could not be accepted (no leader to forward to).
+    ClientRejected {
+        /// The write.
+        value: u64,
+    },
+    /// A packet a server in its current role should never receive (Remix `messageIllegal`).
+    IllegalMessage {
+        /// What was wrong.
+        what: String,
+    },
+}
+
+impl fmt::Display for Observation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Observation::ElectionStarted { round, initial } => write!(f, "election {round} initial={initial}"),
+            Observation::Decided { vote, round, agreeing: Some(set) } => {
+                write!(f, "decided {vote} in {round} by {set}")
+            }
+            Observation::Decided { vote, round, agreeing: None } => write!(f, "joined {vote} in {round}"),
+            Observation::Left { reason } => write!(f, "left: {}", reason.name()),
+            Observation::EpochProposed { epoch } => write!(f, "epoch {epoch} proposed"),
+            Observation::Established { epoch, quorum } => write!(f, "established {epoch} by {quorum}"),
+            Observation::SyncChosen { learner, mode } => write!(f, "sync {learner} by {}", mode.name()),
+            Observation::Proposed { txn } => write!(f, "proposed {txn}"),
+            Observation::Committed { zxid, acks } => write!(f, "committed {zxid} by {acks}"),
+            Observation::Delivered { txn } => write!(f, "delivered {txn}"),
+            Observation::ClientAcked { value, zxid } => write!(f, "client write {value} acked at {zxid}"),
+            Observation::ClientRejected { value } => write!(f, "client write {value} rejected"),
+            Observation::IllegalMessage { what } => write!(f, "illegal message: {what}"),
+        }
+    }
+}
+
+/// Everything one step produced, in the order it was produced.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Output {
+    /// Messages to send.
+    pub sends: Vec<Send>,
+    /// Disk writes, in issue order; the first gets id `first_write_id`.
+    pub writes: Vec<DiskWrite>,
+    /// Id of `writes[0]`.
+    pub first_write_id: WriteId,
+    /// Timer commands.
+    pub timers: Vec<TimerCmd>,
+    /// Connection commands.
+    pub net: Vec<NetCmd>,
+    /// Observations.
+    pub observations: Vec<Observation>,
+}
+
+impl Output {
+    /// Empties every list, keeping the allocations (the simulator reuses one Output).
+    pub fn clear(&mut self) {
+        self.sends.clear();
+        self.writes.clear();
+        self.first_write_id = 0;
+        self.timers.clear();
+        self.net.clear();
+        self.observations.clear();
+    }
+
+    /// Whether nothing was produced.
+    pub fn is_empty(&self) -> bool {
+        self.sends.is_empty()
+            && self.writes.is_empty()
+            && self.timers.is_empty()
+            && self.net.is_empty()
+            && self.observations.is_empty()
+    }
+}
+
+impl fmt::Display for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Input::Start => write!(f, "start"),
+            Input::Message { from, msg } => write!(f, "recv {from} {msg}"),
+            Input::Timer(kind) => write!(f, "timer {kind:?}"),
+            Input::WritesDurable { through } => write!(f, "fsync done through w{through}"),
+            Input::ClientWrite { value } => write!(f, "client write {value}"),
+            Input::QuorumConnected { peer } => write!(f, "connected {peer}"),
+            Input::QuorumConnectFailed { peer } => write!(f, "connect to {peer} failed"),
+            Input::QuorumDisconnected { peer } => write!(f, "disconnected {peer}"),
+        }
+    }
+}
+
+/// The server's role as the outside world sees it (for traces and the checker).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleView {
+    /// LOOKING/FOLLOWING/LEADING.
+    pub state: ServerState,
+    /// Zab phase within FOLLOWING/LEADING.
+    pub phase: ZabPhase,
+    /// The leader it follows or leads as, if any.
+    pub leader: Option<NodeId>,
+}
+
+/// `QuorumPeer.ZabState`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ZabPhase {
+    /// Leader election.
+    Election,
+    /// Epoch negotiation.
+    Discovery,
+    /// History sync.
+    Synchronization,
+    /// Serving.
+    Broadcast,
+}
+
+impl ZabPhase {
+    /// The upper-case name ZooKeeper logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            ZabPhase::Election => "ELECTION",
+            ZabPhase::Discovery => "DISCOVERY",
+            ZabPhase::Synchronization => "SYNCHRONIZATION",
+            ZabPhase::Broadcast => "BROADCAST",
+        }
+    }
+}

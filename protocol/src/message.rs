@@ -1,0 +1,176 @@
+//! Everything one server sends another: FLE notifications on the election port and Zab
+//! `QuorumPacket`s on the leader-learner connection, each with a one-line `describe`.
+
+use crate::ids::{Epoch, Round, Zxid};
+use crate::vote::{ServerState, Vote};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::Arc;
+
+/// A transaction: its zxid and an opaque value (the data tree is abstracted away). The value
+/// names the client write, so the checker can tell two different txns with one zxid apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Txn {
+    /// Its zxid.
+    pub zxid: Zxid,
+    /// Opaque payload, unique per client write.
+    pub value: u64,
+}
+
+impl fmt::Display for Txn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.zxid, self.value)
+    }
+}
+
+/// An FLE notification (`FastLeaderElection.Notification` / `ToSend`). The sender's sid comes
+/// from the connection, as in `QuorumCnxManager`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Sender's state.
+    pub state: ServerState,
+    /// The vote: proposed leader, its zxid and peerEpoch.
+    pub vote: Vote,
+    /// Sender's round (electionEpoch).
+    pub round: Round,
+}
+
+/// Leader-learner packets (`Leader.java` packet types), with the fields zabsim models.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QuorumPacket {
+    /// F->L: first packet, carries acceptedEpoch.
+    FollowerInfo {
+        /// The learner's acceptedEpoch.
+        accepted_epoch: Epoch,
+    },
+    /// L->F: the proposed new epoch (paper NEWEPOCH).
+    LeaderInfo {
+        /// New epoch.
+        epoch: Epoch,
+    },
+    /// F->L: promise for the new epoch; `current_epoch: None` is ZooKeeper's -1, "already
+    /// promised this epoch", which the leader does not count.
+    AckEpoch {
+        /// The learner's currentEpoch, or None.
+        current_epoch: Option<Epoch>,
+        /// The learner's last logged zxid.
+        last_zxid: Zxid,
+    },
+    /// L->F: sync by sending the missing committed txns (as PROPOSAL+COMMIT pairs).
+    Diff {
+        /// Last zxid the diff covers.
+        last_zxid: Zxid,
+    },
+    /// L->F: drop every logged txn after `zxid`, then receive a diff.
+    Trunc {
+        /// Truncation point.
+        zxid: Zxid,
+    },
+    /// L->F: replace the whole history with the leader's committed prefix (a snapshot).
+    Snap {
+        /// The leader's committed history at the time of the snapshot.
+        history: Arc<[Txn]>,
+    },
+    /// L->F: end of the initial history of the new epoch.
+    NewLeader {
+        /// The new epoch.
+        epoch: Epoch,
+    },
+    /// L->F: a quorum acknowledged NEWLEADER; start serving (paper COMMIT-LD).
+    UpToDate,
+    /// F->L: acknowledges a proposal, or NEWLEADER/UPTODATE with an epoch-marker zxid.
+    Ack {
+        /// What is acknowledged.
+        zxid: Zxid,
+    },
+    /// L->F: a proposal.
+    Proposal {
+        /// The txn.
+        txn: Txn,
+    },
+    /// L->F: commit a proposal.
+    Commit {
+        /// Its zxid.
+        zxid: Zxid,
+    },
+    /// Both ways: heartbeat; the leader's carries lastProposed.
+    Ping {
+        /// Leader's lastProposed (followers send ZERO).
+        zxid: Zxid,
+    },
+    /// F->L: a client write forwarded to the leader (`Leader.REQUEST`).
+    Request {
+        /// The client write's value.
+        value: u64,
+    },
+}
+
+/// A message between servers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Message {
+    /// Election port.
+    Notification(Notification),
+    /// Quorum port (leader-learner connection).
+    Quorum(QuorumPacket),
+}
+
+impl Message {
+    /// The connection the message travels on.
+    pub fn channel(&self) -> Channel {
+        match self {
+            Message::Notification(_) => Channel::Election,
+            Message::Quorum(_) => Channel::Quorum,
+        }
+    }
+
+    /// One line for humans: traces, failure reports, golden files.
+    pub fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Message::Notification(n) => write!(f, "NOTIFICATION {} vote={} {}", n.state, n.vote, n.round),
+            Message::Quorum(p) => write!(f, "{p}"),
+        }
+    }
+}
+
+impl fmt::Display for QuorumPacket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QuorumPacket::FollowerInfo { accepted_epoch } => write!(f, "FOLLOWERINFO accepted={accepted_epoch}"),
+            QuorumPacket::LeaderInfo { epoch } => write!(f, "LEADERINFO {epoch}"),
+            QuorumPacket::AckEpoch { current_epoch: Some(e), last_zxid } => {
+                write!(f, "ACKEPOCH current={e} last={last_zxid}")
+            }
+            QuorumPacket::AckEpoch { current_epoch: None, last_zxid } => {
+                write!(f, "ACKEPOCH current=-1 last={last_zxid}")
+            }
+            QuorumPacket::Diff { last_zxid } => write!(f, "DIFF {last_zxid}"),
+            QuorumPacket::Trunc { zxid } => write!(f, "TRUNC {zxid}"),
+            QuorumPacket::Snap { history } => match history.last() {
+                Some(t) => write!(f, "SNAP {} txns to {}", history.len(), t.zxid),
+                None => write!(f, "SNAP empty"),
+            },
+            QuorumPacket::NewLeader { epoch } => write!(f, "NEWLEADER {epoch}"),
+            QuorumPacket::UpToDate => write!(f, "UPTODATE"),
+            QuorumPacket::Ack { zxid } => write!(f, "ACK {zxid}"),
+            QuorumPacket::Proposal { txn } => write!(f, "PROPOSAL {txn}"),
+            QuorumPacket::Commit { zxid } => write!(f, "COMMIT {zxid}"),
+            QuorumPacket::Ping { zxid } => write!(f, "PING {zxid}"),
+            QuorumPacket::Request { value } => write!(f, "REQUEST {value}"),
+        }
+    }
+}
+
+/// The two TCP connections a pair of servers may have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Channel {
+    /// `QuorumCnxManager`'s election connection.
+    Election,
+    /// The leader-learner connection (`LearnerHandler` / `Learner`).
+    Quorum,
+}

@@ -1,0 +1,356 @@
+//! One ZooKeeper server as a pure state machine: `Node::step(now, input) -> Output`. The
+//! role-specific logic lives in `fle.rs` (LOOKING), `zab/leader.rs` (LEADING) and
+//! `zab/learner.rs` (FOLLOWING); this file holds what they share.
+
+use crate::config::ProtocolConfig;
+use crate::durable::DurableState;
+use crate::fle::Election;
+use crate::ids::{Ensemble, Epoch, NodeId, Round, Zxid};
+use crate::io::{
+    DiskWrite, Input, NetCmd, Observation, Output, RoleView, Send, TimerCmd, TimerKind, WriteId,
+    ZabPhase,
+};
+use crate::message::{Message, Notification, QuorumPacket, Txn};
+use crate::vote::{ServerState, Vote};
+use crate::zab::leader::Leader;
+use crate::zab::learner::Learner;
+use std::collections::BTreeSet;
+
+/// What a server is doing.
+#[derive(Clone, Debug)]
+pub(crate) enum Role {
+    /// Not started yet (before `Input::Start`).
+    Down,
+    /// Running FLE.
+    Looking(Box<Election>),
+    /// Following a leader.
+    Following(Box<Learner>),
+    /// Leading.
+    Leading(Box<Leader>),
+}
+
+/// One server. Durable state is only ever changed through `DiskWrite`s, so the view here is
+/// always "the disk once every issued write lands"; the simulator's disk model decides what
+/// actually survives a crash.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub(crate) id: NodeId,
+    pub(crate) ensemble: Ensemble,
+    pub(crate) config: ProtocolConfig,
+    /// Durable state as this process sees it: every issued write applied.
+    pub(crate) disk: DurableState,
+    /// Id the next disk write gets.
+    pub(crate) next_write_id: WriteId,
+    /// Highest write id reported durable.
+    pub(crate) durable_through: Option<WriteId>,
+    /// FLE `logicalclock`: volatile, grows across elections within one process lifetime.
+    pub(crate) logicalclock: Round,
+    /// `QuorumPeer.currentVote`: the end vote of the last election, advertised to LOOKING
+    /// servers while FOLLOWING or LEADING.
+    pub(crate) current_vote: Vote,
+    /// Round of `current_vote`.
+    pub(crate) current_vote_round: Round,
+    pub(crate) role: Role,
+    /// How many txns of the history this process has delivered (applied as committed).
+    pub(crate) delivered: usize,
+    /// Client writes submitted here that still await their reply.
+    pub(crate) client_writes: BTreeSet<u64>,
+}
+
+impl Node {
+    /// A server process that has not started: it knows its id, the ensemble, the
+    /// configuration and its durable state, and nothing else.
+    pub fn new(id: NodeId, ensemble: Ensemble, config: ProtocolConfig, durable: DurableState) -> Node {
+        let initial = Vote { leader: id, zxid: durable.last_zxid(), peer_epoch: durable.current_epoch };
+        Node {
+            id,
+            ensemble,
+            config,
+            disk: durable,
+            next_write_id: 0,
+            durable_through: None,
+            logicalclock: Round(0),
+            current_vote: initial,
+            current_vote_round: Round(0),
+            role: Role::Down,
+            delivered: 0,
+            client_writes: BTreeSet::new(),
+        }
+    }
+
+    /// The step function: same state and same input give the same output, always.
+    pub fn step(&mut self, now_us: u64, input: Input) -> Output {
+        let mut out = Output::default();
+        self.step_into(now_us, input, &mut out);
+        out
+    }
+
+    /// `step` writing into a caller-owned `Output` (cleared first), so the simulator's hot
+    /// loop reuses one allocation.
+    pub fn step_into(&mut self, now_us: u64, input: Input, out: &mut Output) {
+        out.clear();
+        out.first_write_id = self.next_write_id;
+        let mut cx = Cx { now_us, out };
+        match input {
+            Input::Start => self.start_election(&mut cx),
+            Input::Message { from, msg } => match msg {
+                Message::Notification(n) => self.on_notification(&mut cx, from, n),
+                Message::Quorum(packet) => self.on_quorum_packet(&mut cx, from, packet),
+            },
+            Input::Timer(kind) => self.on_timer(&mut cx, kind),
+            Input::WritesDurable { through } => {
+                self.durable_through = Some(through);
+                if let Role::Leading(_) = self.role {
+                    self.leader_on_durable(&mut cx, through);
+                }
+            }
+            Input::ClientWrite { value } => self.on_client_write(&mut cx, value),
+            Input::QuorumConnected { peer } => match self.role {
+                Role::Leading(_) => self.leader_on_learner_connected(&mut cx, peer),
+                Role::Following(_) => self.learner_on_connected(&mut cx, peer),
+                // A stale connection completing after we moved on: close it.
+                _ => cx.out.net.push(NetCmd::Close(peer)),
+            },
+            Input::QuorumConnectFailed { peer } => {
+                if let Role::Following(_) = self.role {
+                    self.learner_on_connect_failed(&mut cx, peer);
+                }
+            }
+            Input::QuorumDisconnected { peer } => match self.role {
+                Role::Leading(_) => self.leader_on_learner_disconnected(&mut cx, peer),
+                Role::Following(_) => self.learner_on_disconnected(&mut cx, peer),
+                _ => {}
+            },
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut Cx<'_>, kind: TimerKind) {
+        match (&self.role, kind) {
+            (Role::Looking(_), TimerKind::NotificationTimeout) => self.fle_on_notification_timeout(cx),
+            (Role::Looking(_), TimerKind::FinalizeWait) => self.fle_on_finalize_wait(cx),
+            (Role::Following(_), TimerKind::ConnectRetry) => self.learner_on_connect_retry(cx),
+            (Role::Following(_), TimerKind::LearnerRead) => {
+                self.leave(cx, crate::io::LeaveReason::LeaderReadTimeout)
+            }
+            (Role::Leading(_), TimerKind::LeaderWait) => self.leader_on_wait_timeout(cx),
+            (Role::Leading(_), TimerKind::Heartbeat) => self.leader_on_heartbeat(cx),
+            // A timer of a role we already left: the simulator cancels them on role changes,
+            // but a restart-free race is harmless to ignore.
+            _ => {}
+        }
+    }
+
+    fn on_quorum_packet(&mut self, cx: &mut Cx<'_>, from: NodeId, packet: QuorumPacket) {
+        match self.role {
+            Role::Leading(_) => self.leader_on_packet(cx, from, packet),
+            Role::Following(_) => self.learner_on_packet(cx, from, packet),
+            // A packet on a connection we no longer own (it was in flight when we left).
+            Role::Looking(_) | Role::Down => {}
+        }
+    }
+
+    fn on_client_write(&mut self, cx: &mut Cx<'_>, value: u64) {
+        match &self.role {
+            Role::Leading(leader) if leader.is_serving() => {
+                self.client_writes.insert(value);
+                self.leader_propose(cx, value);
+            }
+            Role::Following(learner) if learner.is_serving() => {
+                self.client_writes.insert(value);
+                let leader = learner.leader;
+                self.send(cx, leader, Message::Quorum(QuorumPacket::Request { value }));
+            }
+            // ZooKeeper closes client connections while not serving; the client retries.
+            _ => cx.out.observations.push(Observation::ClientRejected { value }),
+        }
+    }
+
+    // ----- shared helpers ---------------------------------------------------------------
+
+    /// This server's own vote (`getInitId`, `getInitLastLoggedZxid`, `getPeerEpoch`): the last
+    /// logged zxid, pending log tail included, since leaving FOLLOWING/LEADING fast-forwards
+    /// the database from the log (ZAB_FLE_REFERENCE.md section 1.5).
+    pub fn initial_vote(&self) -> Vote {
+        Vote { leader: self.id, zxid: self.disk.last_zxid(), peer_epoch: self.disk.current_epoch }
+    }
+
+    pub(crate) fn send(&self, cx: &mut Cx<'_>, to: NodeId, msg: Message) {
+        cx.out.sends.push(Send { to, msg, after_write: None });
+    }
+
+    /// Sends `msg` once every write issued so far is durable.
+    pub(crate) fn send_after_writes(&self, cx: &mut Cx<'_>, to: NodeId, msg: Message) {
+        let after_write = self.next_write_id.checked_sub(1);
+        cx.out.sends.push(Send { to, msg, after_write });
+    }
+
+    /// Issues a disk write, applies it to this process's view, and returns its id.
+    pub(crate) fn write(&mut self, cx: &mut Cx<'_>, write: DiskWrite) -> WriteId {
+        self.disk.apply(&write);
+        cx.out.writes.push(write);
+        let id = self.next_write_id;
+        self.next_write_id += 1;
+        id
+    }
+
+    pub(crate) fn set_timer(&self, cx: &mut Cx<'_>, kind: TimerKind, after_us: u64) {
+        cx.out.timers.push(TimerCmd::Set { kind, at_us: cx.now_us + after_us });
+    }
+
+    pub(crate) fn cancel_timer(&self, cx: &mut Cx<'_>, kind: TimerKind) {
+        cx.out.timers.push(TimerCmd::Cancel(kind));
+    }
+
+    pub(crate) fn cancel_all_timers(&self, cx: &mut Cx<'_>) {
+        for kind in TimerKind::ALL {
+            cx.out.timers.push(TimerCmd::Cancel(kind));
+        }
+    }
+
+    /// Applies history entries `[delivered, upto)` as committed, in order, answering the
+    /// clients that wrote them here.
+    pub(crate) fn deliver_through(&mut self, cx: &mut Cx<'_>, upto: usize) {
+        let upto = upto.min(self.disk.log.len());
+        while self.delivered < upto {
+            let txn = self.disk.log[self.delivered];
+            self.delivered += 1;
+            cx.out.observations.push(Observation::Delivered { txn });
+            if self.client_writes.remove(&txn.value) {
+                cx.out.observations.push(Observation::ClientAcked { value: txn.value, zxid: txn.zxid });
+            }
+        }
+    }
+
+    /// Leaves FOLLOWING or LEADING for a new election (`QuorumPeer.run` loop).
+    pub(crate) fn leave(&mut self, cx: &mut Cx<'_>, reason: crate::io::LeaveReason) {
+        match &self.role {
+            Role::Leading(leader) => {
+                for sid in leader.learner_ids() {
+                    cx.out.net.push(NetCmd::Close(sid));
+                }
+            }
+            Role::Following(learner) => cx.out.net.push(NetCmd::Close(learner.leader)),
+            Role::Looking(_) | Role::Down => return,
+        }
+        cx.out.observations.push(Observation::Left { reason });
+        self.cancel_all_timers(cx);
+        // Writes of the old role that never completed stay pending on the disk; the clients
+        // connected here lose their session and retry elsewhere.
+        for value in std::mem::take(&mut self.client_writes) {
+            cx.out.observations.push(Observation::ClientRejected { value });
+        }
+        self.start_election(cx);
+    }
+
+    // ----- read-only views for the simulator, checker and traces -------------------------
+
+    /// Server id.
+    pub fn id(&self) -> NodeId {
+        self.id
+    }
+
+    /// LOOKING / FOLLOWING / LEADING.
+    pub fn state(&self) -> ServerState {
+        match self.role {
+            Role::Down | Role::Looking(_) => ServerState::Looking,
+            Role::Following(_) => ServerState::Following,
+            Role::Leading(_) => ServerState::Leading,
+        }
+    }
+
+    /// Role, Zab phase and leader.
+    pub fn role_view(&self) -> RoleView {
+        match &self.role {
+            Role::Down | Role::Looking(_) => {
+                RoleView { state: ServerState::Looking, phase: ZabPhase::Election, leader: None }
+            }
+            Role::Following(l) => {
+                RoleView { state: ServerState::Following, phase: l.phase(), leader: Some(l.leader) }
+            }
+            Role::Leading(l) => {
+                RoleView { state: ServerState::Leading, phase: l.phase(), leader: Some(self.id) }
+            }
+        }
+    }
+
+    /// Whether the quorum port accepts learner connections (a `Leader` object exists).
+    pub fn accepts_learners(&self) -> bool {
+        matches!(self.role, Role::Leading(_))
+    }
+
+    /// Durable state as this process sees it (every issued write applied).
+    pub fn disk_view(&self) -> &DurableState {
+        &self.disk
+    }
+
+    /// acceptedEpoch.
+    pub fn accepted_epoch(&self) -> Epoch {
+        self.disk.accepted_epoch
+    }
+
+    /// currentEpoch.
+    pub fn current_epoch(&self) -> Epoch {
+        self.disk.current_epoch
+    }
+
+    /// Last logged zxid.
+    pub fn last_zxid(&self) -> Zxid {
+        self.disk.last_zxid()
+    }
+
+    /// The history entries this process has delivered, in order.
+    pub fn delivered(&self) -> &[Txn] {
+        &self.disk.log[..self.delivered.min(self.disk.log.len())]
+    }
+
+    /// FLE round.
+    pub fn logicalclock(&self) -> Round {
+        self.logicalclock
+    }
+
+    /// The current FLE proposal while LOOKING.
+    pub fn proposal(&self) -> Option<Vote> {
+        match &self.role {
+            Role::Looking(e) => Some(e.proposal),
+            _ => None,
+        }
+    }
+
+    /// The established epoch if this server is a leader in BROADCAST.
+    pub fn established_epoch(&self) -> Option<Epoch> {
+        match &self.role {
+            Role::Leading(l) if l.is_serving() => l.epoch,
+            _ => None,
+        }
+    }
+
+    /// One line describing the server's state, for traces and failure reports.
+    pub fn describe(&self) -> String {
+        let view = self.role_view();
+        let role = match (view.state, view.leader) {
+            (ServerState::Following, Some(l)) => format!("FOLLOWING {l} {}", view.phase.name()),
+            (ServerState::Leading, _) => format!("LEADING {}", view.phase.name()),
+            _ => format!("LOOKING {}", self.logicalclock),
+        };
+        format!(
+            "{} {role} accepted={} current={} last={} delivered={}",
+            self.id,
+            self.disk.accepted_epoch,
+            self.disk.current_epoch,
+            self.disk.last_zxid(),
+            self.delivered
+        )
+    }
+
+    /// The notification this server sends in its current state: its proposal while LOOKING,
+    /// its current vote otherwise.
+    pub(crate) fn notification(&self, state: ServerState, vote: Vote, round: Round) -> Message {
+        Message::Notification(Notification { state, vote, round })
+    }
+}
+
+/// Per-step context: the time and the output being built.
+pub(crate) struct Cx<'a> {
+    pub(crate) now_us: u64,
+    pub(crate) out: &'a mut Output,
+}

@@ -1,0 +1,387 @@
+//! The follower side: `Learner.connectToLeader`, `registerWithLeader` (discovery),
+//! `syncWithLeader` (DIFF/TRUNC/SNAP up to UPTODATE) and `Follower.processPacket`
+//! (broadcast).
+//!
+//! NEWLEADER persistence follows ZooKeeper 3.9.3+ (ZOOKEEPER-4394/4785): the txns already
+//! known committed are appended and fsynced, then currentEpoch is written, then NEWLEADER is
+//! acknowledged; proposals not yet committed go through the normal log-then-ACK pipeline after
+//! UPTODATE. The `zk-4646` variant restores the 3.8.0-3.8.4 order, where the ACK leaves before
+//! the synced txns are on disk.
+
+use crate::ids::{Epoch, NodeId, Zxid};
+use crate::io::{DiskWrite, LeaveReason, NetCmd, Observation, SyncMode, TimerKind, ZabPhase};
+use crate::message::{Message, QuorumPacket, Txn};
+use crate::node::{Cx, Node, Role};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// Where the learner is in its conversation with the leader.
+#[derive(Clone, Debug)]
+pub(crate) enum Stage {
+    /// Connecting; `attempt` counts tries (`connectToLeader` makes 5, 100 ms apart).
+    Connecting { attempt: u32, since_us: u64 },
+    /// FOLLOWERINFO sent; waiting for LEADERINFO.
+    AwaitLeaderInfo,
+    /// ACKEPOCH sent; waiting for DIFF, TRUNC or SNAP.
+    AwaitSyncMode { epoch: Epoch },
+    /// Receiving the initial history until UPTODATE.
+    Syncing(Box<SyncState>),
+    /// BROADCAST.
+    Serving { epoch: Epoch },
+}
+
+/// `syncWithLeader`'s locals.
+#[derive(Clone, Debug)]
+pub(crate) struct SyncState {
+    pub(crate) epoch: Epoch,
+    pub(crate) mode: SyncMode,
+    /// SNAP and TRUNC rebuild the database in memory and snapshot it at NEWLEADER; DIFF
+    /// writes to the txn log directly.
+    pub(crate) snapshot_needed: bool,
+    /// The in-memory history (SNAP/TRUNC mode), persisted as a snapshot at NEWLEADER.
+    pub(crate) memory: Vec<Txn>,
+    /// `packetsNotLogged`.
+    pub(crate) not_logged: VecDeque<Txn>,
+    /// `packetsCommitted`.
+    pub(crate) committed: VecDeque<Zxid>,
+    /// Last proposal queued (`enforceContinuousProposal`, ZOOKEEPER-4925).
+    pub(crate) last_queued: Option<Zxid>,
+    pub(crate) got_newleader: bool,
+}
+
+/// State of `Follower.followLeader()`.
+#[derive(Clone, Debug)]
+pub struct Learner {
+    /// The leader followed.
+    pub leader: NodeId,
+    pub(crate) stage: Stage,
+    /// Logged proposals awaiting COMMIT (`FollowerZooKeeperServer.pendingTxns`).
+    pub(crate) pending_txns: VecDeque<Zxid>,
+}
+
+impl Learner {
+    pub(crate) fn is_serving(&self) -> bool {
+        matches!(self.stage, Stage::Serving { .. })
+    }
+
+    pub(crate) fn phase(&self) -> ZabPhase {
+        match self.stage {
+            Stage::Connecting { .. } | Stage::AwaitLeaderInfo | Stage::AwaitSyncMode { .. } => {
+                ZabPhase::Discovery
+            }
+            Stage::Syncing(_) => ZabPhase::Synchronization,
+            Stage::Serving { .. } => ZabPhase::Broadcast,
+        }
+    }
+}
+
+impl Node {
+    fn learner(&mut self) -> &mut Learner {
+        match &mut self.role {
+            Role::Following(l) => l,
+            _ => unreachable!("{}: learner handler outside FOLLOWING", self.id),
+        }
+    }
+
+    /// `followLeader`: connect to the elected leader.
+    pub(crate) fn start_following(&mut self, cx: &mut Cx<'_>, leader: NodeId) {
+        self.role = Role::Following(Box::new(Learner {
+            leader,
+            stage: Stage::Connecting { attempt: 1, since_us: cx.now_us },
+            pending_txns: VecDeque::new(),
+        }));
+        cx.out.net.push(NetCmd::Connect(leader));
+    }
+
+    pub(crate) fn learner_on_connect_failed(&mut self, cx: &mut Cx<'_>, peer: NodeId) {
+        let attempts = self.config.leader_connect_attempts;
+        let delay_us = self.config.leader_connect_delay_ms as u64 * 1000;
+        let limit_us = self.config.init_limit_us();
+        let now = cx.now_us;
+        let learner = self.learner();
+        let Stage::Connecting { attempt, since_us } = learner.stage else { return };
+        if peer != learner.leader {
+            return;
+        }
+        if attempt >= attempts || now + delay_us >= since_us + limit_us {
+            self.leave(cx, LeaveReason::LeaderUnreachable);
+            return;
+        }
+        learner.stage = Stage::Connecting { attempt: attempt + 1, since_us };
+        self.set_timer(cx, TimerKind::ConnectRetry, delay_us);
+    }
+
+    pub(crate) fn learner_on_connect_retry(&mut self, cx: &mut Cx<'_>) {
+        let learner = self.learner();
+        if let Stage::Connecting { .. } = learner.stage {
+            let leader = learner.leader;
+            cx.out.net.push(NetCmd::Connect(leader));
+        }
+    }
+
+    /// Connected: `registerWithLeader` sends FOLLOWERINFO with our acceptedEpoch.
+    pub(crate) fn learner_on_connected(&mut self, cx: &mut Cx<'_>, peer: NodeId) {
+        let accepted_epoch = self.disk.accepted_epoch;
+        let learner = self.learner();
+        if peer != learner.leader || !matches!(learner.stage, Stage::Connecting { .. }) {
+            cx.out.net.push(NetCmd::Close(peer));
+            return;
+        }
+        learner.stage = Stage::AwaitLeaderInfo;
+        self.send(cx, peer, Message::Quorum(QuorumPacket::FollowerInfo { accepted_epoch }));
+        self.set_timer(cx, TimerKind::LearnerRead, self.config.init_limit_us());
+    }
+
+    pub(crate) fn learner_on_disconnected(&mut self, cx: &mut Cx<'_>, peer: NodeId) {
+        if peer == self.learner().leader {
+            self.leave(cx, LeaveReason::LeaderConnectionLost);
+        }
+    }
+
+    pub(crate) fn learner_on_packet(&mut self, cx: &mut Cx<'_>, from: NodeId, packet: QuorumPacket) {
+        if from != self.learner().leader {
+            return;
+        }
+        // Every packet from the leader resets the socket read timeout.
+        let read_timeout_us = match self.learner().stage {
+            Stage::Serving { .. } => self.config.sync_limit_us(),
+            Stage::Syncing(ref s) if s.got_newleader => self.config.sync_limit_us(),
+            _ => self.config.init_limit_us(),
+        };
+        self.set_timer(cx, TimerKind::LearnerRead, read_timeout_us);
+        let stage = std::mem::replace(&mut self.learner().stage, Stage::AwaitLeaderInfo);
+        match (stage, packet) {
+            (Stage::AwaitLeaderInfo, QuorumPacket::LeaderInfo { epoch }) => self.on_leader_info(cx, from, epoch),
+            (Stage::AwaitSyncMode { epoch }, first) => self.on_sync_start(cx, epoch, first),
+            (Stage::Syncing(sync), packet) => self.on_sync_packet(cx, from, sync, packet),
+            (Stage::Serving { epoch }, packet) => {
+                self.learner().stage = Stage::Serving { epoch };
+                self.on_broadcast_packet(cx, from, packet);
+            }
+            (stage, packet) => {
+                cx.out.observations.push(Observation::IllegalMessage {
+                    what: format!("learner {} got {packet} in {}", self.id, stage_name(&stage)),
+                });
+                self.learner().stage = stage;
+                self.leave(cx, LeaveReason::ProtocolError);
+            }
+        }
+    }
+
+    /// `registerWithLeader`: promise the new epoch, persisting it before the ACKEPOCH leaves.
+    fn on_leader_info(&mut self, cx: &mut Cx<'_>, leader: NodeId, epoch: Epoch) {
+        let accepted = self.disk.accepted_epoch;
+        let last_zxid = self.disk.last_zxid();
+        if epoch < accepted {
+            self.leave(cx, LeaveReason::StaleLeaderEpoch);
+            return;
+        }
+        let current_epoch = if epoch > accepted {
+            self.write(cx, DiskWrite::AcceptedEpoch(epoch));
+            Some(self.disk.current_epoch)
+        } else {
+            // Already promised this epoch number (to this leader or another): an ACKEPOCH the
+            // leader will not count.
+            None
+        };
+        self.learner().stage = Stage::AwaitSyncMode { epoch };
+        let ack = QuorumPacket::AckEpoch { current_epoch, last_zxid };
+        self.send_after_writes(cx, leader, Message::Quorum(ack));
+    }
+
+    /// First packet of `syncWithLeader`: DIFF, TRUNC or SNAP.
+    fn on_sync_start(&mut self, cx: &mut Cx<'_>, epoch: Epoch, first: QuorumPacket) {
+        let (mode, memory, snapshot_needed) = match first {
+            QuorumPacket::Diff { .. } => (SyncMode::Diff, Vec::new(), false),
+            QuorumPacket::Trunc { zxid } => {
+                // ZKDatabase.truncateLog cuts the on-disk log at once and reloads from it.
+                self.write(cx, DiskWrite::Truncate(zxid));
+                self.delivered = self.delivered.min(self.disk.log.len());
+                (SyncMode::Trunc, self.disk.log.clone(), true)
+            }
+            QuorumPacket::Snap { history } => (SyncMode::Snap, history.to_vec(), true),
+            other => {
+                // ZooKeeper exits the process on an unexpected first sync packet.
+                cx.out.observations.push(Observation::IllegalMessage {
+                    what: format!("learner {} got {other} as first sync packet", self.id),
+                });
+                self.leave(cx, LeaveReason::ProtocolError);
+                return;
+            }
+        };
+        self.learner().stage = Stage::Syncing(Box::new(SyncState {
+            epoch,
+            mode,
+            snapshot_needed,
+            memory,
+            not_logged: VecDeque::new(),
+            committed: VecDeque::new(),
+            last_queued: None,
+            got_newleader: false,
+        }));
+    }
+
+    fn on_sync_packet(&mut self, cx: &mut Cx<'_>, leader: NodeId, mut sync: Box<SyncState>, packet: QuorumPacket) {
+        match packet {
+            QuorumPacket::Proposal { txn } => {
+                if let Some(last) = sync.last_queued {
+                    let contiguous = txn.zxid == Zxid::new(last.epoch, last.counter + 1);
+                    if !contiguous && txn.zxid.epoch <= last.epoch {
+                        // ZOOKEEPER-4925: a hole in the synced history aborts the sync.
+                        cx.out.observations.push(Observation::IllegalMessage {
+                            what: format!("learner {} sync got {} after {last}", self.id, txn.zxid),
+                        });
+                        self.leave(cx, LeaveReason::ProtocolError);
+                        return;
+                    }
+                }
+                sync.last_queued = Some(txn.zxid);
+                sync.not_logged.push_back(txn);
+            }
+            QuorumPacket::Commit { zxid } => {
+                if sync.snapshot_needed && !sync.got_newleader {
+                    // Before NEWLEADER in SNAP/TRUNC mode: apply to the in-memory database.
+                    if sync.not_logged.front().is_some_and(|t| t.zxid == zxid) {
+                        let txn = sync.not_logged.pop_front().expect("checked");
+                        sync.memory.push(txn);
+                    }
+                } else {
+                    sync.committed.push_back(zxid);
+                }
+            }
+            QuorumPacket::NewLeader { epoch } if epoch == sync.epoch && !sync.got_newleader => {
+                self.on_newleader(cx, leader, &mut sync);
+            }
+            QuorumPacket::UpToDate if sync.got_newleader => {
+                self.on_uptodate(cx, leader, *sync);
+                return;
+            }
+            // Pings during sync are not answered (Learner.syncWithLeader ignores them).
+            QuorumPacket::Ping { .. } => {}
+            other => {
+                cx.out.observations.push(Observation::IllegalMessage {
+                    what: format!("learner {} got {other} during {} sync", self.id, sync.mode.name()),
+                });
+                self.leave(cx, LeaveReason::ProtocolError);
+                return;
+            }
+        }
+        self.learner().stage = Stage::Syncing(sync);
+    }
+
+    /// NEWLEADER: persist the initial history, then currentEpoch, then acknowledge.
+    fn on_newleader(&mut self, cx: &mut Cx<'_>, leader: NodeId, sync: &mut SyncState) {
+        sync.got_newleader = true;
+        let epoch = sync.epoch;
+        if sync.snapshot_needed {
+            let snapshot: Arc<[Txn]> = Arc::from(std::mem::take(&mut sync.memory));
+            self.write(cx, DiskWrite::Snapshot(snapshot));
+            self.delivered = self.delivered.min(self.disk.log.len());
+        }
+        let mut to_log = Vec::new();
+        while let Some(zxid) = sync.committed.pop_front() {
+            match sync.not_logged.front() {
+                Some(t) if t.zxid == zxid => to_log.push(sync.not_logged.pop_front().expect("checked")),
+                // Learner logs a warning and skips a commit without its proposal.
+                _ => continue,
+            }
+        }
+        if self.config.variants.zk_4646 {
+            // ZOOKEEPER-4646: currentEpoch first and the ACK right after it; the synced txns
+            // follow on the asynchronous log path, so a crash can lose them after the ACK.
+            self.write(cx, DiskWrite::CurrentEpoch(epoch));
+            let ack = QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) };
+            self.send_after_writes(cx, leader, Message::Quorum(ack));
+            for txn in to_log {
+                self.write(cx, DiskWrite::Append(txn));
+            }
+        } else {
+            for txn in to_log {
+                self.write(cx, DiskWrite::Append(txn));
+            }
+            self.write(cx, DiskWrite::CurrentEpoch(epoch));
+            let ack = QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) };
+            self.send_after_writes(cx, leader, Message::Quorum(ack));
+        }
+        self.set_timer(cx, TimerKind::LearnerRead, self.config.sync_limit_us());
+    }
+
+    /// UPTODATE: start serving, log the proposals still in flight, commit the ones known
+    /// committed, and advertise the new epoch to LOOKING servers.
+    fn on_uptodate(&mut self, cx: &mut Cx<'_>, leader: NodeId, mut sync: SyncState) {
+        let epoch = sync.epoch;
+        self.send(cx, leader, Message::Quorum(QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) }));
+        self.current_vote.peer_epoch = epoch;
+        self.learner().stage = Stage::Serving { epoch };
+        // Everything logged so far is committed history; deliver it.
+        let committed_prefix = self.disk.log.len();
+        self.deliver_through(cx, committed_prefix);
+        for txn in std::mem::take(&mut sync.not_logged) {
+            self.log_proposal(cx, leader, txn);
+        }
+        for zxid in sync.committed {
+            self.commit_pending(cx, zxid);
+        }
+    }
+
+    /// PROPOSAL/COMMIT/PING in BROADCAST (`Follower.processPacket`).
+    fn on_broadcast_packet(&mut self, cx: &mut Cx<'_>, leader: NodeId, packet: QuorumPacket) {
+        match packet {
+            QuorumPacket::Proposal { txn } => self.log_proposal(cx, leader, txn),
+            QuorumPacket::Commit { zxid } => self.commit_pending(cx, zxid),
+            QuorumPacket::Ping { .. } => {
+                self.send(cx, leader, Message::Quorum(QuorumPacket::Ping { zxid: Zxid::ZERO }))
+            }
+            other => {
+                cx.out.observations.push(Observation::IllegalMessage {
+                    what: format!("follower {} got {other} in BROADCAST", self.id),
+                });
+                self.leave(cx, LeaveReason::ProtocolError);
+            }
+        }
+    }
+
+    /// SyncRequestProcessor + SendAckRequestProcessor: append, and ACK once durable.
+    fn log_proposal(&mut self, cx: &mut Cx<'_>, leader: NodeId, txn: Txn) {
+        if self.disk.log.last().is_some_and(|last| last.zxid >= txn.zxid) {
+            // Already in the log (a duplicate from sync); ZooKeeper would log it twice, which
+            // the log's own zxid check then flags. Skip, and still acknowledge.
+            self.send(cx, leader, Message::Quorum(QuorumPacket::Ack { zxid: txn.zxid }));
+            return;
+        }
+        self.write(cx, DiskWrite::Append(txn));
+        self.learner().pending_txns.push_back(txn.zxid);
+        self.send_after_writes(cx, leader, Message::Quorum(QuorumPacket::Ack { zxid: txn.zxid }));
+    }
+
+    /// `FollowerZooKeeperServer.commit`: the head of pendingTxns must be the committed zxid.
+    fn commit_pending(&mut self, cx: &mut Cx<'_>, zxid: Zxid) {
+        let learner = self.learner();
+        match learner.pending_txns.front() {
+            None => {}
+            Some(head) if *head == zxid => {
+                learner.pending_txns.pop_front();
+                let upto = self.disk.log.partition_point(|t| t.zxid <= zxid);
+                self.deliver_through(cx, upto);
+            }
+            Some(head) => {
+                // UNMATCHED_TXN_COMMIT: ZooKeeper exits the process.
+                let head = *head;
+                cx.out.observations.push(Observation::IllegalMessage {
+                    what: format!("follower {} got COMMIT {zxid} but next pending is {head}", self.id),
+                });
+                self.leave(cx, LeaveReason::ProtocolError);
+            }
+        }
+    }
+}
+
+fn stage_name(stage: &Stage) -> &'static str {
+    match stage {
+        Stage::Connecting { .. } => "connecting",
+        Stage::AwaitLeaderInfo => "awaiting LEADERINFO",
+        Stage::AwaitSyncMode { .. } => "awaiting DIFF/TRUNC/SNAP",
+        Stage::Syncing(_) => "sync",
+        Stage::Serving { .. } => "BROADCAST",
+    }
+}
