@@ -1,1 +1,5 @@
-fn main(){}
+//! The `zabsim` command line.
+
+fn main() {
+    std::process::exit(zabsim_sim::cli::main());
+}

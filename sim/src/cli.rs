@@ -1,0 +1,372 @@
+//! The `zabsim` command line: argument parsing, the default campaign, `run` and `bench`.
+//! Exit codes: 0 all good, 1 a property was violated, 2 bad input or usage.
+
+use crate::random::{self, Profile};
+use crate::report::RunReport;
+use crate::scenario::Scenario;
+use crate::sim::{Sim, TraceMode};
+use crate::trace::Sink;
+use crate::validate::validate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// A deterministic simulation testbed for ZooKeeper's leader election and Zab.
+#[derive(Parser, Debug)]
+#[command(name = "zabsim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run one simulation: a scenario file, or a cluster and a seed.
+    Run(RunArgs),
+    /// The default campaign: random faults over 3- and 5-server clusters.
+    Campaign(CampaignArgs),
+    /// Engine speed figures for the README.
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Scenario file (JSON); without it, a cluster of --nodes servers runs.
+    scenario: Option<PathBuf>,
+    /// Number of servers (1..=255).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+    nodes: Option<u8>,
+    /// The seed every random choice derives from.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Faults to inject when no scenario file is given.
+    #[arg(long, value_enum, default_value_t = FaultsArg::None)]
+    faults: FaultsArg,
+    /// Client writes per second when no scenario file is given.
+    #[arg(long)]
+    writes: Option<u32>,
+    /// Run length in virtual milliseconds when no scenario file is given.
+    #[arg(long)]
+    duration_ms: Option<u64>,
+    /// Turn on a known-bug variant (zk-1419, zk-4646); repeatable.
+    #[arg(long = "variant")]
+    variants: Vec<String>,
+    /// Write the JSON-lines trace here.
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    /// Print the trace as a human-readable server log on stdout.
+    #[arg(long)]
+    describe: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FaultsArg {
+    /// A fault-free run.
+    None,
+    /// Crashes, partitions, cuts, pauses and slow disks drawn from the seed, then a heal.
+    Random,
+}
+
+#[derive(Args, Debug)]
+struct CampaignArgs {
+    /// How many seeds.
+    #[arg(long, default_value_t = 400)]
+    seeds: u64,
+    /// First seed.
+    #[arg(long, default_value_t = 0)]
+    first_seed: u64,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Print machine-readable figures.
+    #[arg(long)]
+    json: bool,
+    /// Wall seconds to spend per figure.
+    #[arg(long, default_value_t = 2.0)]
+    seconds: f64,
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        None => campaign(CampaignArgs { seeds: 400, first_seed: 0, json: false }),
+        Some(Command::Run(args)) => run(args),
+        Some(Command::Campaign(args)) => campaign(args),
+        Some(Command::Bench(args)) => bench(args),
+    }
+}
+
+fn usage_error(message: impl std::fmt::Display) -> i32 {
+    eprintln!("zabsim: {message}");
+    2
+}
+
+/// Reads and validates a scenario file, naming the file, the field and what was expected.
+pub fn load_scenario(path: &std::path::Path) -> Result<Scenario, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let scenario: Scenario = serde_json::from_str(&text).map_err(|e| {
+        format!("{}: line {} column {}: {e}", path.display(), e.line(), e.column())
+    })?;
+    validate(&scenario).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(scenario)
+}
+
+fn run(args: RunArgs) -> i32 {
+    let mut scenario = match &args.scenario {
+        Some(path) => match load_scenario(path) {
+            Ok(s) => s,
+            Err(e) => return usage_error(e),
+        },
+        None => {
+            let nodes = args.nodes.unwrap_or(5);
+            let seed = args.seed.unwrap_or(0);
+            match args.faults {
+                FaultsArg::None => {
+                    let mut s = Scenario::new(nodes, seed);
+                    s.workload.writes_per_sec = args.writes.unwrap_or(0);
+                    if let Some(d) = args.duration_ms {
+                        s.duration_ms = d;
+                    }
+                    s
+                }
+                FaultsArg::Random => {
+                    let profile = Profile {
+                        nodes_min: nodes,
+                        nodes_max: nodes,
+                        writes_per_sec: args.writes.unwrap_or(Profile::default().writes_per_sec),
+                        ..Profile::default()
+                    };
+                    random::scenario(seed, &profile)
+                }
+            }
+        }
+    };
+    if args.scenario.is_some() {
+        if let Some(seed) = args.seed {
+            scenario.seed = seed;
+        }
+    }
+    for v in &args.variants {
+        if let Err(e) = scenario.protocol.variants.enable(v) {
+            return usage_error(format!("--variant: {e}"));
+        }
+    }
+    if let Err(e) = validate(&scenario) {
+        return usage_error(e);
+    }
+    let trace = match (&args.trace, args.describe) {
+        (Some(path), _) => match std::fs::File::create(path) {
+            Ok(f) => TraceMode::To(Sink::Json(Box::new(std::io::BufWriter::new(f)))),
+            Err(e) => return usage_error(format!("{}: cannot create trace file: {e}", path.display())),
+        },
+        (None, true) => TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout())))),
+        (None, false) => TraceMode::Hash,
+    };
+    let report = Sim::new(scenario, trace).run();
+    let replay = replay_command(&args, &report);
+    if args.json {
+        let mut value = serde_json::to_value(&report).expect("reports serialize");
+        value["replay"] = serde_json::Value::String(replay);
+        println!("{}", serde_json::to_string_pretty(&value).expect("json"));
+    } else {
+        print_report(&report, &replay);
+    }
+    if let Some(e) = &report.trace_error {
+        eprintln!("zabsim: writing the trace failed: {e}");
+        return 2;
+    }
+    if report.passed() {
+        0
+    } else {
+        1
+    }
+}
+
+fn replay_command(args: &RunArgs, report: &RunReport) -> String {
+    let mut cmd = String::from("zabsim run");
+    match &args.scenario {
+        Some(path) => cmd.push_str(&format!(" {}", path.display())),
+        None => {
+            cmd.push_str(&format!(" --nodes {} --seed {}", report.nodes, report.seed));
+            if args.faults == FaultsArg::Random {
+                cmd.push_str(" --faults random");
+            }
+            if let Some(w) = args.writes {
+                cmd.push_str(&format!(" --writes {w}"));
+            }
+            if let Some(d) = args.duration_ms {
+                cmd.push_str(&format!(" --duration-ms {d}"));
+            }
+        }
+    }
+    if args.scenario.is_some() {
+        if let Some(seed) = args.seed {
+            cmd.push_str(&format!(" --seed {seed}"));
+        }
+    }
+    for v in &args.variants {
+        cmd.push_str(&format!(" --variant {v}"));
+    }
+    cmd
+}
+
+fn ms(us: u64) -> String {
+    format!("{}.{:03} ms", us / 1000, us % 1000)
+}
+
+fn print_report(r: &RunReport, replay: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "seed {}  nodes {}{}", r.seed, r.nodes, variants_note(&r.variants));
+    match (r.first_leader, r.first_decided_us) {
+        (Some(l), Some(t)) => {
+            let _ = writeln!(out, "first election: s{l} decided at {}", ms(t));
+        }
+        _ => {
+            let _ = writeln!(out, "first election: none decided");
+        }
+    }
+    for l in &r.leaders {
+        let _ = writeln!(out, "established: s{} leads epoch {} at {}", l.leader, l.epoch, ms(l.at_us));
+    }
+    let _ = writeln!(
+        out,
+        "election rounds: {} (max round {}), decisions: {}, messages sent: {}, events: {}",
+        r.elections_started, r.max_round, r.decisions, r.messages, r.events
+    );
+    if r.writes_submitted > 0 {
+        let lat = match (r.commit_latency_p50_us, r.commit_latency_p99_us) {
+            (Some(p50), Some(p99)) => format!(", commit latency p50 {} p99 {}", ms(p50), ms(p99)),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "writes: {} submitted, {} acknowledged, {} rejected; {} commits{lat}",
+            r.writes_submitted, r.writes_acked, r.writes_rejected, r.commits
+        );
+    }
+    if !r.faults.is_empty() {
+        let faults: Vec<String> = r.faults.iter().map(|(k, v)| format!("{k} x{v}")).collect();
+        let _ = writeln!(out, "faults: {}", faults.join(", "));
+    }
+    match (r.time_to_converge_us, &r.liveness_note) {
+        (Some(t), _) => {
+            let _ = writeln!(out, "converged {} after the last fault", ms(t));
+        }
+        (None, Some(note)) => {
+            let _ = writeln!(out, "liveness: {note}");
+        }
+        _ => {}
+    }
+    let held: Vec<&str> = r.invariants.iter().filter(|i| i.status == "held").map(|i| i.name).collect();
+    let _ = writeln!(out, "invariants held: {}", held.join(", "));
+    for s in &r.final_states {
+        let _ = writeln!(out, "  {s}");
+    }
+    if let Some(v) = &r.violation {
+        let _ = writeln!(out, "VIOLATION: {v}");
+    } else {
+        let _ = writeln!(out, "result: ok");
+    }
+    if let Some(h) = &r.trace_hash {
+        let _ = writeln!(out, "trace hash: {h}");
+    }
+    let _ = writeln!(out, "replay: {replay}");
+}
+
+fn variants_note(v: &[&str]) -> String {
+    if v.is_empty() {
+        String::new()
+    } else {
+        format!("  variants {}", v.join(","))
+    }
+}
+
+/// One campaign seed: 3 or 5 servers, random faults, then heal and liveness.
+pub fn campaign_scenario(seed: u64) -> Scenario {
+    let nodes = if seed % 2 == 0 { 3 } else { 5 };
+    let profile = Profile { nodes_min: nodes, nodes_max: nodes, ..Profile::default() };
+    random::scenario(seed, &profile)
+}
+
+fn campaign(args: CampaignArgs) -> i32 {
+    let started = Instant::now();
+    let seeds: Vec<u64> = (args.first_seed..args.first_seed + args.seeds).collect();
+    let reports: Vec<RunReport> = seeds.par_iter().map(|s| crate::run(campaign_scenario(*s))).collect();
+    let wall = started.elapsed().as_secs_f64();
+    let failures: Vec<&RunReport> = reports.iter().filter(|r| !r.passed()).collect();
+    let events: u64 = reports.iter().map(|r| r.events).sum();
+    let sim_us: u64 = reports.iter().map(|r| r.end_us).sum();
+    if args.json {
+        let summary = serde_json::json!({
+            "seeds": seeds.len(),
+            "first_seed": args.first_seed,
+            "failures": failures.iter().map(|r| serde_json::json!({
+                "seed": r.seed,
+                "nodes": r.nodes,
+                "violation": r.violation,
+                "replay": format!("zabsim run --nodes {} --seed {} --faults random", r.nodes, r.seed),
+            })).collect::<Vec<_>>(),
+            "events": events,
+            "simulated_seconds": sim_us as f64 / 1e6,
+            "wall_seconds": wall,
+        });
+        println!("{}", serde_json::to_string_pretty(&summary).expect("json"));
+    } else {
+        println!(
+            "zabsim default campaign: {} seeds ({}..{}) over 3- and 5-server clusters with random crashes, partitions, cuts, pauses and slow disks",
+            seeds.len(),
+            args.first_seed,
+            args.first_seed + args.seeds
+        );
+        println!(
+            "{} events, {:.0} simulated seconds in {:.2} wall seconds ({:.0} seeds/s)",
+            events,
+            sim_us as f64 / 1e6,
+            wall,
+            seeds.len() as f64 / wall
+        );
+        if failures.is_empty() {
+            println!("no violations: every invariant held and every run converged after the heal");
+        }
+        for r in &failures {
+            if let Some(v) = &r.violation {
+                println!("FAIL seed {}: {v}", r.seed);
+                println!("  replay: zabsim run --nodes {} --seed {} --faults random --describe", r.nodes, r.seed);
+            }
+        }
+    }
+    if failures.is_empty() {
+        0
+    } else {
+        1
+    }
+}
+
+fn bench(args: BenchArgs) -> i32 {
+    let figures = crate::bench::figures(args.seconds);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&figures).expect("json"));
+    } else {
+        for (k, v) in figures.as_object().expect("object") {
+            println!("{k:>40}: {v}");
+        }
+    }
+    0
+}

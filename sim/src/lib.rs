@@ -1,0 +1,42 @@
+//! zabsim's simulator: a seeded discrete-event simulation of a ZooKeeper ensemble running the
+//! pure protocol of `zabsim-protocol`, with network, disk and fault models, a checker that
+//! runs after every event, traces, and the `zabsim` command line.
+
+pub mod checker;
+pub mod disk;
+pub mod network;
+pub mod queue;
+pub mod random;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
+pub mod trace;
+pub mod validate;
+pub mod cli;
+pub mod bench;
+
+pub use checker::{Invariant, Violation};
+pub use report::RunReport;
+pub use scenario::{Fault, Scenario, TimedFault};
+pub use sim::{Sim, TraceMode};
+
+use std::hash::Hasher;
+
+/// Virtual microseconds as seconds with microsecond precision: `12.000345s`.
+pub fn format_time(us: u64) -> String {
+    format!("{}.{:06}s", us / 1_000_000, us % 1_000_000)
+}
+
+/// A stable hash of a scenario's canonical JSON, for trace headers and replay files.
+pub fn scenario_hash(scenario: &Scenario) -> u64 {
+    let json = serde_json::to_string(scenario).expect("scenarios serialize");
+    let mut h = fnv::FnvHasher::default();
+    h.write(json.as_bytes());
+    h.finish()
+}
+
+/// Runs a scenario to completion without a trace.
+pub fn run(scenario: Scenario) -> RunReport {
+    Sim::new(scenario, TraceMode::Off).run()
+}

@@ -1,0 +1,225 @@
+//! The network between servers, as ZooKeeper sees it: TCP connections that are FIFO and lose
+//! nothing while they live.
+//!
+//! - Each pair of servers has an election connection (`QuorumCnxManager`) and, while one
+//!   follows the other, a quorum connection (`Learner` / `LearnerHandler`).
+//! - A cut link (partition or one-way cut) stalls the data crossing it, as TCP does while it
+//!   retransmits; it flows again, in order, when the link heals. A connection breaks only
+//!   when an end closes it (a protocol timeout, leaving a role) or crashes: then what was in
+//!   flight is gone and the other end learns of it when the FIN (or RST) can reach it.
+//! - The election transport keeps the latest unsent notification per peer while there is no
+//!   connection, and on every new connection each side re-sends that one or, if it has none,
+//!   the last notification it sent (`QuorumCnxManager`'s 1-slot queue and `lastMessageSent`).
+//! - Chaos mode breaks these guarantees on purpose (duplicates, reordering, loss).
+
+use crate::rng::{Purpose, Stream};
+use crate::scenario::{Chaos, Delay, NetworkModel};
+use std::collections::VecDeque;
+use zabsim_protocol::{Channel, Message, NodeId};
+
+/// State of a connection between two servers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conn {
+    /// No connection.
+    Down,
+    /// A connection attempt is under way.
+    Connecting,
+    /// Open; messages carry the incarnation so that traffic of an older connection is dropped.
+    Up(u32),
+}
+
+/// A message handed to the network, waiting to arrive.
+#[derive(Clone, Debug)]
+pub struct InFlight {
+    /// Sender.
+    pub from: NodeId,
+    /// Receiver.
+    pub to: NodeId,
+    /// Connection incarnation it was sent on.
+    pub incarnation: u32,
+    /// Payload: a message, or the close of a quorum connection.
+    pub payload: Payload,
+}
+
+/// What travels on a connection.
+#[derive(Clone, Debug)]
+pub enum Payload {
+    /// A protocol message.
+    Message(Message),
+    /// The sender closed (or crashed) the quorum connection.
+    Fin,
+}
+
+impl InFlight {
+    /// The connection it travels on.
+    pub fn channel(&self) -> Channel {
+        match &self.payload {
+            Payload::Message(m) => m.channel(),
+            Payload::Fin => Channel::Quorum,
+        }
+    }
+}
+
+/// Links, connections and delays of the whole cluster.
+pub struct Network {
+    n: usize,
+    /// cut[from][to]: messages from `from` to `to` do not get through.
+    cut: Vec<bool>,
+    /// Earliest time the next message on (from, to, channel) may arrive (FIFO).
+    next_free_us: Vec<u64>,
+    /// Messages held at a cut link, in order, per (from, to).
+    pub stalled: Vec<VecDeque<InFlight>>,
+    /// Election and quorum connection per unordered pair.
+    election: Vec<Conn>,
+    quorum: Vec<Conn>,
+    next_incarnation: u32,
+    /// Latest unsent notification per (from, to).
+    pub unsent: Vec<Option<Message>>,
+    /// Last notification sent per (from, to).
+    pub last_sent: Vec<Option<Message>>,
+    delays: Vec<Delay>,
+    /// Active chaos settings.
+    pub chaos: Chaos,
+    rng: Stream,
+    chaos_rng: Stream,
+}
+
+impl Network {
+    /// A fully connected network of `n` servers.
+    pub fn new(n: usize, model: &NetworkModel, seed: u64) -> Network {
+        let side = n + 1;
+        let mut delays = vec![model.delay; side * side];
+        for o in &model.overrides {
+            delays[o.from as usize * side + o.to as usize] = o.delay;
+        }
+        Network {
+            n,
+            cut: vec![false; side * side],
+            next_free_us: vec![0; side * side * 2],
+            stalled: vec![VecDeque::new(); side * side],
+            election: vec![Conn::Down; side * side],
+            quorum: vec![Conn::Down; side * side],
+            next_incarnation: 1,
+            unsent: vec![None; side * side],
+            last_sent: vec![None; side * side],
+            delays,
+            chaos: model.chaos,
+            rng: Stream::new(seed, Purpose::Network),
+            chaos_rng: Stream::new(seed, Purpose::Chaos),
+        }
+    }
+
+    #[inline]
+    fn link(&self, from: NodeId, to: NodeId) -> usize {
+        from.index() * (self.n + 1) + to.index()
+    }
+
+    #[inline]
+    fn pair(&self, a: NodeId, b: NodeId) -> usize {
+        let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+        self.link(lo, hi)
+    }
+
+    /// Whether `from` can currently reach `to`.
+    #[inline]
+    pub fn reachable(&self, from: NodeId, to: NodeId) -> bool {
+        !self.cut[self.link(from, to)]
+    }
+
+    /// Whether both directions work (TCP needs both to set up a connection).
+    pub fn reachable_both(&self, a: NodeId, b: NodeId) -> bool {
+        self.reachable(a, b) && self.reachable(b, a)
+    }
+
+    /// Cuts or heals one direction.
+    pub fn set_cut(&mut self, from: NodeId, to: NodeId, cut: bool) {
+        let l = self.link(from, to);
+        self.cut[l] = cut;
+    }
+
+    /// Every cut direction, as (from, to).
+    pub fn cuts(&self) -> Vec<(NodeId, NodeId)> {
+        let side = self.n + 1;
+        (0..self.cut.len())
+            .filter(|i| self.cut[*i])
+            .map(|i| (NodeId((i / side) as u8), NodeId((i % side) as u8)))
+            .collect()
+    }
+
+    /// A one-way delay sample for (from, to).
+    pub fn sample_delay(&mut self, from: NodeId, to: NodeId) -> u64 {
+        let d = self.delays[self.link(from, to)];
+        let mut us = self.rng.between(d.min_us, d.max_us);
+        if self.rng.chance_ppm(d.tail_ppm) {
+            us += self.rng.between(0, d.tail_max_us);
+        }
+        us
+    }
+
+    /// When a message sent now on (from, to, channel) arrives: after its delay, and not before
+    /// the previous message on that connection (FIFO), unless chaos reorders it.
+    pub fn arrival_us(&mut self, now_us: u64, from: NodeId, to: NodeId, channel: Channel) -> u64 {
+        let delay = self.sample_delay(from, to);
+        let slot = self.link(from, to) * 2 + channel as usize;
+        if self.chaos.reorder_ppm > 0 && self.chaos_rng.chance_ppm(self.chaos.reorder_ppm) {
+            return now_us + delay + self.chaos_rng.between(0, self.chaos.reorder_max_us);
+        }
+        let at = (now_us + delay).max(self.next_free_us[slot]);
+        self.next_free_us[slot] = at;
+        at
+    }
+
+    /// Chaos: whether to lose this message.
+    pub fn chaos_drop(&mut self) -> bool {
+        self.chaos.drop_ppm > 0 && self.chaos_rng.chance_ppm(self.chaos.drop_ppm)
+    }
+
+    /// Chaos: whether to deliver this message twice.
+    pub fn chaos_duplicate(&mut self) -> bool {
+        self.chaos.duplicate_ppm > 0 && self.chaos_rng.chance_ppm(self.chaos.duplicate_ppm)
+    }
+
+    /// Election connection state of a pair.
+    pub fn election(&self, a: NodeId, b: NodeId) -> Conn {
+        self.election[self.pair(a, b)]
+    }
+
+    /// Sets the election connection state of a pair.
+    pub fn set_election(&mut self, a: NodeId, b: NodeId, conn: Conn) {
+        let p = self.pair(a, b);
+        self.election[p] = conn;
+    }
+
+    /// Quorum connection state of a pair.
+    pub fn quorum(&self, a: NodeId, b: NodeId) -> Conn {
+        self.quorum[self.pair(a, b)]
+    }
+
+    /// Sets the quorum connection state of a pair.
+    pub fn set_quorum(&mut self, a: NodeId, b: NodeId, conn: Conn) {
+        let p = self.pair(a, b);
+        self.quorum[p] = conn;
+    }
+
+    /// A fresh connection incarnation.
+    pub fn new_incarnation(&mut self) -> u32 {
+        let i = self.next_incarnation;
+        self.next_incarnation += 1;
+        i
+    }
+
+    /// Whether a message sent on `incarnation` of (a, b, channel) is still on a live connection.
+    pub fn is_live(&self, a: NodeId, b: NodeId, channel: Channel, incarnation: u32) -> bool {
+        let conn = match channel {
+            Channel::Election => self.election(a, b),
+            Channel::Quorum => self.quorum(a, b),
+        };
+        conn == Conn::Up(incarnation)
+    }
+
+    /// Slot index of (from, to) for `unsent`, `last_sent` and `stalled`.
+    #[inline]
+    pub fn slot(&self, from: NodeId, to: NodeId) -> usize {
+        self.link(from, to)
+    }
+}

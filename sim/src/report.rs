@@ -1,0 +1,198 @@
+//! What a run measured and concluded, for the command line (text and JSON) and for sweeps.
+
+use crate::checker::{Checker, Invariant, Violation};
+use crate::scenario::Scenario;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// An epoch established by a leader.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeaderRecord {
+    /// The epoch.
+    pub epoch: u32,
+    /// Its leader.
+    pub leader: u8,
+    /// When it was established, virtual µs.
+    pub at_us: u64,
+}
+
+/// Counters collected while the run goes.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub(crate) messages: u64,
+    pub(crate) max_round: u64,
+    pub(crate) elections_started: u64,
+    pub(crate) decisions: u64,
+    pub(crate) first_decided_us: Option<u64>,
+    pub(crate) first_leader: Option<u8>,
+    pub(crate) leaders: Vec<LeaderRecord>,
+    pub(crate) commits: u64,
+    pub(crate) writes_submitted: u64,
+    pub(crate) writes_acked: u64,
+    pub(crate) writes_rejected: u64,
+    pub(crate) commit_latencies_us: Vec<u64>,
+    pub(crate) sync_modes: [u64; 3],
+    pub(crate) faults: BTreeMap<&'static str, u64>,
+    pub(crate) liveness_start_us: Option<u64>,
+    pub(crate) converged_at_us: Option<u64>,
+    pub(crate) liveness_note: Option<String>,
+}
+
+impl Stats {
+    pub(crate) fn new(_n: usize) -> Stats {
+        Stats::default()
+    }
+
+    pub(crate) fn note_fault(&mut self, kind: &'static str) {
+        *self.faults.entry(kind).or_default() += 1;
+    }
+}
+
+/// Status of one invariant at the end of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InvariantStatus {
+    /// Its name.
+    pub name: &'static str,
+    /// "held", "violated" or "not checked".
+    pub status: &'static str,
+}
+
+/// The outcome of one run.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// Seed.
+    pub seed: u64,
+    /// Cluster size.
+    pub nodes: u8,
+    /// Enabled variants.
+    pub variants: Vec<&'static str>,
+    /// Virtual time reached, µs.
+    pub end_us: u64,
+    /// Server steps executed.
+    pub events: u64,
+    /// Messages sent (loopback included).
+    pub messages: u64,
+    /// Highest FLE round any server reached.
+    pub max_round: u64,
+    /// lookForLeader calls.
+    pub elections_started: u64,
+    /// FLE decisions.
+    pub decisions: u64,
+    /// First server elected, and when the first decision happened.
+    pub first_leader: Option<u8>,
+    /// Virtual µs of the first FLE decision.
+    pub first_decided_us: Option<u64>,
+    /// Every established epoch, in order.
+    pub leaders: Vec<LeaderRecord>,
+    /// Txns committed by leaders.
+    pub commits: u64,
+    /// Client writes submitted, acknowledged, rejected.
+    pub writes_submitted: u64,
+    /// Acknowledged writes.
+    pub writes_acked: u64,
+    /// Rejected writes (no leader reachable from the server the client used).
+    pub writes_rejected: u64,
+    /// Commit latency percentiles (submit to acknowledgement), µs.
+    pub commit_latency_p50_us: Option<u64>,
+    /// 99th percentile.
+    pub commit_latency_p99_us: Option<u64>,
+    /// How learners were synced: DIFF, TRUNC, SNAP counts.
+    pub sync_modes: BTreeMap<&'static str, u64>,
+    /// Faults injected, by kind.
+    pub faults: BTreeMap<&'static str, u64>,
+    /// When the liveness phase began, µs.
+    pub liveness_start_us: Option<u64>,
+    /// When the connected quorum converged, µs.
+    pub converged_at_us: Option<u64>,
+    /// Why liveness was not required, if it was not.
+    pub liveness_note: Option<String>,
+    /// Time from the liveness phase start to an established leader with everyone synced, µs.
+    pub time_to_converge_us: Option<u64>,
+    /// Every invariant and whether it held.
+    pub invariants: Vec<InvariantStatus>,
+    /// The first violation.
+    pub violation: Option<Violation>,
+    /// Running hash of the trace, when traced.
+    pub trace_hash: Option<String>,
+    /// Each server's state at the end.
+    pub final_states: Vec<String>,
+    /// A trace file could not be written.
+    pub trace_error: Option<String>,
+}
+
+impl RunReport {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn build(
+        scenario: &Scenario,
+        mut stats: Stats,
+        checker: &Checker,
+        violation: Option<Violation>,
+        events: u64,
+        end_us: u64,
+        trace_hash: Option<u64>,
+        final_states: Vec<String>,
+        trace_error: Option<String>,
+    ) -> RunReport {
+        stats.commit_latencies_us.sort_unstable();
+        let pct = |p: usize| {
+            let v = &stats.commit_latencies_us;
+            (!v.is_empty()).then(|| v[((v.len() - 1) * p) / 100])
+        };
+        let liveness_checked = checker.liveness.is_some();
+        let invariants = Invariant::ALL
+            .iter()
+            .map(|inv| InvariantStatus {
+                name: inv.name(),
+                status: if violation.as_ref().is_some_and(|v| v.invariant == *inv) {
+                    "violated"
+                } else if *inv == Invariant::Liveness && !liveness_checked {
+                    "not checked"
+                } else if violation.is_some() {
+                    "held until the run stopped"
+                } else {
+                    "held"
+                },
+            })
+            .collect();
+        let sync_modes = ["DIFF", "TRUNC", "SNAP"].iter().zip(stats.sync_modes).map(|(k, v)| (*k, v)).collect();
+        RunReport {
+            seed: scenario.seed,
+            nodes: scenario.nodes,
+            variants: scenario.protocol.variants.enabled(),
+            end_us,
+            events,
+            messages: stats.messages,
+            max_round: stats.max_round,
+            elections_started: stats.elections_started,
+            decisions: stats.decisions,
+            first_leader: stats.first_leader,
+            first_decided_us: stats.first_decided_us,
+            leaders: stats.leaders,
+            commits: stats.commits,
+            writes_submitted: stats.writes_submitted,
+            writes_acked: stats.writes_acked,
+            writes_rejected: stats.writes_rejected,
+            commit_latency_p50_us: pct(50),
+            commit_latency_p99_us: pct(99),
+            sync_modes,
+            faults: stats.faults,
+            liveness_start_us: stats.liveness_start_us,
+            converged_at_us: stats.converged_at_us,
+            liveness_note: stats.liveness_note,
+            time_to_converge_us: match (stats.liveness_start_us, stats.converged_at_us) {
+                (Some(s), Some(c)) => Some(c - s),
+                _ => None,
+            },
+            invariants,
+            violation,
+            trace_hash: trace_hash.map(|h| format!("{h:016x}")),
+            final_states,
+            trace_error,
+        }
+    }
+
+    /// Whether every checked invariant held.
+    pub fn passed(&self) -> bool {
+        self.violation.is_none()
+    }
+}

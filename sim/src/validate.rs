@@ -1,0 +1,161 @@
+//! Checks a scenario before it runs: every mistake is reported with the JSON path of the field
+//! and what was expected, never as a panic later.
+
+use crate::scenario::{Delay, Fault, Scenario, WriteTarget};
+use std::fmt;
+
+/// A scenario field that makes no sense.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// JSON path, like `faults[2].node`.
+    pub path: String,
+    /// What was expected and what was found.
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Longest run zabsim accepts: a week of virtual time.
+pub const MAX_DURATION_MS: u64 = 7 * 24 * 3600 * 1000;
+
+fn err(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+    ScenarioError { path: path.into(), message: message.into() }
+}
+
+/// Validates `s`; the first problem found is returned.
+pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
+    if s.nodes == 0 {
+        return Err(err("nodes", "expected a cluster size in 1..=255, got 0"));
+    }
+    let n = s.nodes;
+    let server = |path: String, id: u8| -> Result<(), ScenarioError> {
+        if id == 0 || id > n {
+            Err(err(path, format!("expected a server id in 1..={n}, got {id}")))
+        } else {
+            Ok(())
+        }
+    };
+    if s.duration_ms == 0 || s.duration_ms > MAX_DURATION_MS {
+        return Err(err("duration_ms", format!("expected 1..={MAX_DURATION_MS} ms, got {}", s.duration_ms)));
+    }
+    s.protocol.validate().map_err(|m| {
+        let (field, rest) = m.split_once(": ").unwrap_or(("", &m));
+        err(format!("protocol.{field}"), rest)
+    })?;
+    check_delay("network.delay", &s.network.delay)?;
+    for (i, o) in s.network.overrides.iter().enumerate() {
+        server(format!("network.overrides[{i}].from"), o.from)?;
+        server(format!("network.overrides[{i}].to"), o.to)?;
+        if o.from == o.to {
+            return Err(err(format!("network.overrides[{i}].to"), "expected a different server than `from`"));
+        }
+        check_delay(&format!("network.overrides[{i}].delay"), &o.delay)?;
+    }
+    if s.disk.fsync_min_us > s.disk.fsync_max_us {
+        return Err(err("disk.fsync_max_us", format!("expected at least fsync_min_us ({})", s.disk.fsync_min_us)));
+    }
+    if s.disk.fsync_max_us > 60_000_000 {
+        return Err(err("disk.fsync_max_us", "expected at most 60 s (60000000 µs)"));
+    }
+    if let WriteTarget::Server(id) = s.workload.target {
+        server("workload.target.server".into(), id)?;
+    }
+    if s.workload.writes_per_sec > 1_000_000 {
+        return Err(err("workload.writes_per_sec", "expected at most 1000000"));
+    }
+    if s.liveness.check && s.liveness.within_ms == 0 {
+        return Err(err("liveness.within_ms", "expected a positive bound when liveness.check is true"));
+    }
+    let mut down = vec![false; n as usize + 1];
+    let mut order: Vec<usize> = (0..s.faults.len()).collect();
+    order.sort_by_key(|i| s.faults[*i].at_ms);
+    for i in order {
+        let f = &s.faults[i];
+        let path = |field: &str| format!("faults[{i}].{field}");
+        if f.at_ms > s.duration_ms {
+            return Err(err(path("at_ms"), format!("expected a time within the run (duration_ms = {}), got {}", s.duration_ms, f.at_ms)));
+        }
+        match &f.fault {
+            Fault::Crash { node } => {
+                server(path("node"), *node)?;
+                if down[*node as usize] {
+                    return Err(err(path("node"), format!("s{node} is already crashed at {} ms", f.at_ms)));
+                }
+                down[*node as usize] = true;
+            }
+            Fault::Restart { node } => {
+                server(path("node"), *node)?;
+                if !down[*node as usize] {
+                    return Err(err(path("node"), format!("expected a crashed server, but s{node} is running at {} ms", f.at_ms)));
+                }
+                down[*node as usize] = false;
+            }
+            Fault::Partition { groups } => {
+                let mut seen = vec![false; n as usize + 1];
+                for (g, members) in groups.iter().enumerate() {
+                    for (m, id) in members.iter().enumerate() {
+                        server(format!("faults[{i}].groups[{g}][{m}]"), *id)?;
+                        if seen[*id as usize] {
+                            return Err(err(format!("faults[{i}].groups[{g}][{m}]"), format!("s{id} is in two groups")));
+                        }
+                        seen[*id as usize] = true;
+                    }
+                }
+                if groups.is_empty() {
+                    return Err(err(path("groups"), "expected at least one group"));
+                }
+            }
+            Fault::Cut { from, to } => {
+                server(path("from"), *from)?;
+                server(path("to"), *to)?;
+                if from == to {
+                    return Err(err(path("to"), "expected a different server than `from`"));
+                }
+            }
+            Fault::Pause { node, duration_ms } => {
+                server(path("node"), *node)?;
+                if *duration_ms == 0 || *duration_ms > MAX_DURATION_MS {
+                    return Err(err(path("duration_ms"), format!("expected 1..={MAX_DURATION_MS} ms, got {duration_ms}")));
+                }
+            }
+            Fault::SlowFsync { node, factor, duration_ms } => {
+                server(path("node"), *node)?;
+                if *factor == 0 || *factor > 10_000 {
+                    return Err(err(path("factor"), format!("expected a multiplier in 1..=10000, got {factor}")));
+                }
+                if *duration_ms == 0 || *duration_ms > MAX_DURATION_MS {
+                    return Err(err(path("duration_ms"), format!("expected 1..={MAX_DURATION_MS} ms, got {duration_ms}")));
+                }
+            }
+            Fault::Chaos { chaos } => {
+                for (name, ppm) in [("duplicate_ppm", chaos.duplicate_ppm), ("reorder_ppm", chaos.reorder_ppm), ("drop_ppm", chaos.drop_ppm)] {
+                    if ppm > 1_000_000 {
+                        return Err(err(format!("faults[{i}].chaos.{name}"), format!("expected parts per million in 0..=1000000, got {ppm}")));
+                    }
+                }
+            }
+            Fault::HealAll => down.iter_mut().for_each(|d| *d = false),
+            Fault::Heal => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_delay(path: &str, d: &Delay) -> Result<(), ScenarioError> {
+    if d.min_us > d.max_us {
+        return Err(err(format!("{path}.max_us"), format!("expected at least min_us ({}), got {}", d.min_us, d.max_us)));
+    }
+    if d.max_us > 60_000_000 || d.tail_max_us > 600_000_000 {
+        return Err(err(format!("{path}.max_us"), "expected a delay under 60 s"));
+    }
+    if d.tail_ppm > 1_000_000 {
+        return Err(err(format!("{path}.tail_ppm"), format!("expected parts per million in 0..=1000000, got {}", d.tail_ppm)));
+    }
+    Ok(())
+}
