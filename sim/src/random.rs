@@ -102,7 +102,9 @@ pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
     }
     s.faults.retain(|f| f.at_ms < profile.fault_phase_ms);
     s.faults.push(TimedFault { at_ms: profile.fault_phase_ms, fault: Fault::HealAll });
-    s.liveness.within_ms = profile.liveness_ms;
+    // The bound must cover ZooKeeper's own waits: a server that decided to lead but that
+    // nobody follows holds on for initLimit before it looks again.
+    s.liveness.within_ms = profile.liveness_ms + s.protocol.init_limit_us() / 1000;
     s.duration_ms = profile.fault_phase_ms + profile.liveness_ms;
     s
 }
