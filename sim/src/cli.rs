@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
+use zabsim_protocol::Variants;
 
 /// A deterministic simulation testbed for ZooKeeper's leader election and Zab.
 #[derive(Parser, Debug)]
@@ -80,6 +81,9 @@ struct CampaignArgs {
     /// First seed.
     #[arg(long, default_value_t = 0)]
     first_seed: u64,
+    /// Turn on a known-bug variant (zk-1419, zk-4646); repeatable.
+    #[arg(long = "variant")]
+    variants: Vec<String>,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -106,7 +110,7 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        None => campaign(CampaignArgs { seeds: 400, first_seed: 0, json: false }),
+        None => campaign(CampaignArgs { seeds: 400, first_seed: 0, variants: Vec::new(), json: false }),
         Some(Command::Run(args)) => run(args),
         Some(Command::Campaign(args)) => campaign(args),
         Some(Command::Bench(args)) => bench(args),
@@ -299,16 +303,22 @@ fn variants_note(v: &[&str]) -> String {
 }
 
 /// One campaign seed: 3 or 5 servers, random faults, then heal and liveness.
-pub fn campaign_scenario(seed: u64) -> Scenario {
+pub fn campaign_scenario(seed: u64, variants: Variants) -> Scenario {
     let nodes = if seed % 2 == 0 { 3 } else { 5 };
-    let profile = Profile { nodes_min: nodes, nodes_max: nodes, ..Profile::default() };
+    let profile = Profile { nodes_min: nodes, nodes_max: nodes, variants, ..Profile::default() };
     random::scenario(seed, &profile)
 }
 
 fn campaign(args: CampaignArgs) -> i32 {
+    let mut variants = Variants::default();
+    for v in &args.variants {
+        if let Err(e) = variants.enable(v) {
+            return usage_error(format!("--variant: {e}"));
+        }
+    }
     let started = Instant::now();
     let seeds: Vec<u64> = (args.first_seed..args.first_seed + args.seeds).collect();
-    let reports: Vec<RunReport> = seeds.par_iter().map(|s| crate::run(campaign_scenario(*s))).collect();
+    let reports: Vec<RunReport> = seeds.par_iter().map(|s| crate::run(campaign_scenario(*s, variants))).collect();
     let wall = started.elapsed().as_secs_f64();
     let failures: Vec<&RunReport> = reports.iter().filter(|r| !r.passed()).collect();
     let events: u64 = reports.iter().map(|r| r.events).sum();

@@ -11,7 +11,7 @@ use crate::rng::{Purpose, Stream};
 use crate::scenario::{Fault, Scenario, WriteTarget};
 use crate::trace::{Header, Record, Sink, Tracer};
 use zabsim_protocol::{
-    Channel, Ensemble, Input, Message, NetCmd, Node, NodeId, NodeSet, Observation, Output, Send,
+    Channel, DiskWrite, Ensemble, Input, Message, NetCmd, Node, NodeId, NodeSet, Observation, Output, Send,
     ServerState, TimerCmd, TimerKind, WriteId,
 };
 
@@ -51,7 +51,8 @@ enum Event {
 /// timers that came due.
 #[derive(Clone, Debug)]
 enum Deferred {
-    Input(Input),
+    /// An input, tagged with the quorum connection it came on (0: none).
+    Input(Input, u32),
     Timer(TimerKind, u64),
 }
 
@@ -84,6 +85,9 @@ pub struct Sim {
     disks: Vec<Disk>,
     /// Durable-through as the node has been told.
     node_durable: Vec<Option<WriteId>>,
+    /// The quorum connection each server's process knows of, per peer (index from*(n+1)+to):
+    /// the incarnation it was last told is connected. Its sends go on that one only.
+    app_conn: Vec<u32>,
     /// Sends waiting for a write to be durable, with the quorum connection they belong to.
     held: Vec<Vec<(Send, Conn)>>,
     timers: Vec<[TimerSlot; TimerKind::COUNT]>,
@@ -126,6 +130,7 @@ impl Sim {
             disks: vec![Disk::new(); n + 1],
             node_durable: vec![None; n + 1],
             held: vec![Vec::new(); n + 1],
+            app_conn: vec![0; (n + 1) * (n + 1)],
             timers: vec![[TimerSlot::default(); TimerKind::COUNT]; n + 1],
             timer_gen: 0,
             paused: vec![false; n + 1],
@@ -285,8 +290,9 @@ impl Sim {
         if from != to {
             let live = match &f.payload {
                 Payload::Message(m) => self.network.is_live(from, to, m.channel(), f.incarnation),
-                // A FIN ends the connection it belongs to, unless a newer one replaced it.
-                Payload::Fin => !matches!(self.network.quorum(from, to), Conn::Up(i) if i != f.incarnation),
+                // A FIN always arrives; the receiver ignores it if it belongs to a socket the
+                // process already replaced (deliver_tagged).
+                Payload::Fin => true,
             };
             if !live {
                 return;
@@ -297,16 +303,12 @@ impl Sim {
                 return;
             }
         }
+        let tag = if f.channel() == Channel::Quorum { f.incarnation } else { 0 };
         let input = match f.payload {
             Payload::Message(msg) => Input::Message { from, msg },
             Payload::Fin => Input::QuorumDisconnected { peer: from },
         };
-        if self.paused[to.index()] {
-            // The kernel has it; the frozen process reads it when it resumes.
-            self.deferred[to.index()].push(Deferred::Input(input));
-            return;
-        }
-        self.step(to, input);
+        self.deliver_tagged(to, input, tag);
     }
 
     fn on_drain(&mut self, from: NodeId, to: NodeId) {
@@ -340,7 +342,9 @@ impl Sim {
             self.network.set_election(a, b, Conn::Down);
             return;
         }
-        if !self.network.reachable_both(a, b) {
+        // A frozen process cannot run QuorumCnxManager's handshake: like an unanswered SYN.
+        let frozen = self.paused[a.index()] || self.paused[b.index()];
+        if frozen || !self.network.reachable_both(a, b) {
             // QuorumCnxManager connects with cnxTimeout (5 s).
             match Self::next_syn_us(started_us, syn, ELECTION_CONNECT_TIMEOUT_US) {
                 Some(at) => self.queue.push(at, Event::ElectionConnect { a, b, started_us, syn: syn + 1 }),
@@ -382,8 +386,8 @@ impl Sim {
         if accepting {
             let inc = self.network.new_incarnation();
             self.network.set_quorum(learner, leader, Conn::Up(inc));
-            self.deliver_local(leader, Input::QuorumConnected { peer: learner });
-            self.deliver_local(learner, Input::QuorumConnected { peer: leader });
+            self.deliver_tagged(leader, Input::QuorumConnected { peer: learner }, inc);
+            self.deliver_tagged(learner, Input::QuorumConnected { peer: leader }, inc);
         } else {
             // Nothing listens on the quorum port: connection refused.
             self.deliver_local(learner, Input::QuorumConnectFailed { peer: leader });
@@ -433,10 +437,9 @@ impl Sim {
         if disk.incarnation != incarnation {
             return;
         }
-        let before = disk.durable.log.clone();
         let done = disk.complete_fsync(through);
         let after = &self.disks[node.index()].durable;
-        if let Err((inv, servers, detail)) = self.checker.on_durable(node, &before, &done, after) {
+        if let Err((inv, servers, detail)) = self.checker.on_durable(node, &done, after) {
             self.fail(inv, servers, detail);
             return;
         }
@@ -456,6 +459,13 @@ impl Sim {
 
     /// Hands an input to a server now, unless it is paused (then later) or down (then never).
     fn deliver_local(&mut self, node: NodeId, input: Input) {
+        self.deliver_tagged(node, input, 0);
+    }
+
+    /// `deliver_local` for an input that belongs to quorum connection `tag` (0: none). The
+    /// process sees a connection's news only while it is the connection it knows: data or a
+    /// close on a socket it already replaced goes nowhere.
+    fn deliver_tagged(&mut self, node: NodeId, input: Input, tag: u32) {
         if self.nodes[node.index()].is_none() {
             if let Input::ClientWrite { .. } = input {
                 self.stats.writes_rejected += 1;
@@ -463,8 +473,26 @@ impl Sim {
             return;
         }
         if self.paused[node.index()] {
-            self.deferred[node.index()].push(Deferred::Input(input));
+            // The kernel has it; the frozen process reads it when it resumes.
+            self.deferred[node.index()].push(Deferred::Input(input, tag));
             return;
+        }
+        if tag != 0 {
+            let (peer, connects) = match &input {
+                Input::QuorumConnected { peer } => (*peer, true),
+                Input::QuorumDisconnected { peer } => (*peer, false),
+                Input::Message { from, .. } => (*from, false),
+                _ => unreachable!("only connection news and messages carry a connection tag"),
+            };
+            let slot = node.index() * (self.n + 1) + peer.index();
+            if connects {
+                self.app_conn[slot] = tag;
+            } else if self.app_conn[slot] != tag {
+                return;
+            }
+            if let Input::QuorumDisconnected { .. } = input {
+                self.app_conn[slot] = 0;
+            }
         }
         if let Input::WritesDurable { through } = input {
             self.node_durable[node.index()] = Some(through);
@@ -475,7 +503,7 @@ impl Sim {
             for (s, conn) in ready {
                 // A packet queued for a learner connection that has since closed never leaves:
                 // ZooKeeper shuts that processor chain down with the connection.
-                if s.msg.channel() == Channel::Quorum && self.network.quorum(node, s.to) != conn {
+                if s.msg.channel() == Channel::Quorum && self.app_conn(node, s.to) != conn {
                     continue;
                 }
                 self.transmit(node, s.to, s.msg);
@@ -500,7 +528,14 @@ impl Sim {
             self.trace_step(id, &text, &out);
         }
         let node = self.nodes[id.index()].as_ref().expect("stepped node is up");
-        let checked = self.checker.after_step(id, node, &out.observations, delivered_before);
+        let replaces = out.writes.iter().any(|w| matches!(w, DiskWrite::Truncate(_) | DiskWrite::Snapshot(_)));
+        let mut checked = Ok(());
+        if replaces {
+            checked = self.checker.on_replace(id, &self.disks[id.index()].durable.log, &node.disk_view().log);
+        }
+        if checked.is_ok() {
+            checked = self.checker.after_step(id, node, &out.observations, delivered_before);
+        }
         self.stats.observe(self.now_us, id, &out.observations, &self.submit_times);
         self.out = out;
         if let Err((inv, servers, detail)) = checked {
@@ -528,7 +563,7 @@ impl Sim {
             }
             let gated = send.after_write.is_some_and(|w| durable.is_none_or(|d| d < w));
             if gated {
-                let conn = self.network.quorum(id, send.to);
+                let conn = self.app_conn(id, send.to);
                 self.held[id.index()].push((send.clone(), conn));
             } else {
                 self.transmit(id, send.to, send.msg.clone());
@@ -578,8 +613,12 @@ impl Sim {
                 }
             }
             Channel::Quorum => {
-                if let Conn::Up(inc) = self.network.quorum(from, to) {
-                    self.send_on_link(from, to, inc, Payload::Message(msg));
+                // Only on the connection this process knows; a socket it has not yet seen
+                // close is gone, and a newer one it has not yet accepted is not its to use.
+                if let Conn::Up(inc) = self.app_conn(from, to) {
+                    if self.network.quorum(from, to) == Conn::Up(inc) {
+                        self.send_on_link(from, to, inc, Payload::Message(msg));
+                    }
                 }
             }
         }
@@ -600,8 +639,21 @@ impl Sim {
         self.queue.push(at, Event::Arrive(f));
     }
 
+    /// The quorum connection `node`'s process believes it has with `peer`.
+    fn app_conn(&self, node: NodeId, peer: NodeId) -> Conn {
+        match self.app_conn[node.index() * (self.n + 1) + peer.index()] {
+            0 => Conn::Down,
+            inc => Conn::Up(inc),
+        }
+    }
+
     fn close_quorum(&mut self, from: NodeId, peer: NodeId) {
-        if let Conn::Up(inc) = self.network.quorum(from, peer) {
+        let known = self.app_conn(from, peer);
+        self.app_conn[from.index() * (self.n + 1) + peer.index()] = 0;
+        if self.network.quorum(from, peer) != known {
+            return;
+        }
+        if let Conn::Up(inc) = known {
             self.network.set_quorum(from, peer, Conn::Down);
             self.send_on_link(from, peer, inc, Payload::Fin);
         }
@@ -696,7 +748,7 @@ impl Sim {
                 break;
             }
             match work {
-                Deferred::Input(input) => self.deliver_local(id, input),
+                Deferred::Input(input, tag) => self.deliver_tagged(id, input, tag),
                 Deferred::Timer(kind, gen) => self.on_timer(id, kind, gen),
             }
         }
@@ -720,8 +772,13 @@ impl Sim {
             let slot = self.network.slot(id, peer);
             self.network.unsent[slot] = None;
             self.network.last_sent[slot] = None;
-            // The kernel closes the dead process's sockets: peers see the connection end.
-            self.close_quorum(id, peer);
+            // The kernel closes every socket of the dead process, even ones the process had
+            // not accepted yet: peers see the connection end.
+            self.app_conn[id.index() * (self.n + 1) + peer.index()] = 0;
+            if let Conn::Up(inc) = self.network.quorum(id, peer) {
+                self.network.set_quorum(id, peer, Conn::Down);
+                self.send_on_link(id, peer, inc, Payload::Fin);
+            }
         }
         if let Some(watch) = self.checker.liveness.as_mut() {
             watch.members.remove(id);

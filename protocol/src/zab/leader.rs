@@ -270,10 +270,12 @@ impl Node {
         };
         self.send(cx, sid, Message::Quorum(first));
         let now = cx.now_us;
-        let mut queued_up_to = if plan.mode == crate::io::SyncMode::Snap {
-            history_len.checked_sub(1).map_or(Zxid::ZERO, |i| self.disk.log[i].zxid)
-        } else {
-            peer_last
+        // The last zxid the learner will hold once the queued packets are applied; outstanding
+        // proposals above it follow (startForwarding's lastZxidQueued).
+        let mut queued_up_to = match plan.mode {
+            crate::io::SyncMode::Snap => last_processed,
+            crate::io::SyncMode::Trunc if plan.send.is_empty() => plan.packet_zxid,
+            _ => peer_last,
         };
         for i in plan.send.clone() {
             let txn = self.disk.log[i];

@@ -320,6 +320,9 @@ impl Node {
             self.log_proposal(cx, leader, txn);
         }
         for zxid in sync.committed {
+            if !matches!(self.role, Role::Following(_)) {
+                break; // a mismatched commit made us leave
+            }
             self.commit_pending(cx, zxid);
         }
     }
@@ -343,12 +346,8 @@ impl Node {
 
     /// SyncRequestProcessor + SendAckRequestProcessor: append, and ACK once durable.
     fn log_proposal(&mut self, cx: &mut Cx<'_>, leader: NodeId, txn: Txn) {
-        if self.disk.log.last().is_some_and(|last| last.zxid >= txn.zxid) {
-            // Already in the log (a duplicate from sync); ZooKeeper would log it twice, which
-            // the log's own zxid check then flags. Skip, and still acknowledge.
-            self.send(cx, leader, Message::Quorum(QuorumPacket::Ack { zxid: txn.zxid }));
-            return;
-        }
+        // Follower.processPacket only warns when a proposal is not lastQueued + 1 and logs it
+        // anyway; the checker's log-order invariant then names the problem.
         self.write(cx, DiskWrite::Append(txn));
         self.learner().pending_txns.push_back(txn.zxid);
         self.send_after_writes(cx, leader, Message::Quorum(QuorumPacket::Ack { zxid: txn.zxid }));
