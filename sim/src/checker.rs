@@ -170,6 +170,11 @@ impl Checker {
         }
     }
 
+    /// A txn that was on a server's disk before the run began: proposed by nobody we saw.
+    pub fn preload(&mut self, txn: Txn) {
+        self.bindings.entry(txn.zxid).or_insert((txn.value, NodeId(0)));
+    }
+
     /// The canonical committed history so far.
     pub fn committed(&self) -> &[Txn] {
         &self.committed

@@ -11,7 +11,7 @@ use crate::rng::{Purpose, Stream};
 use crate::scenario::{Fault, Scenario, WriteTarget};
 use crate::trace::{Header, Record, Sink, Tracer};
 use zabsim_protocol::{
-    Channel, DiskWrite, Ensemble, Input, Message, NetCmd, Node, NodeId, NodeSet, Observation, Output, Send,
+    Channel, DiskWrite, DurableState, Ensemble, Input, Message, NetCmd, Node, NodeId, NodeSet, Observation, Output, Send,
     ServerState, TimerCmd, TimerKind, WriteId,
 };
 
@@ -109,8 +109,17 @@ pub struct Sim {
 }
 
 impl Sim {
-    /// Builds the cluster for `scenario` (which must have passed validation).
+    /// Builds the cluster for `scenario` (which must have passed validation), every server
+    /// starting from an empty disk.
     pub fn new(scenario: Scenario, trace: TraceMode) -> Sim {
+        let disks = vec![DurableState::default(); scenario.nodes as usize];
+        Sim::with_disks(scenario, trace, disks)
+    }
+
+    /// Builds the cluster with server `i + 1` starting from `disks[i]` (for tests and
+    /// scenarios that start from an existing history).
+    pub fn with_disks(scenario: Scenario, trace: TraceMode, disks: Vec<DurableState>) -> Sim {
+        assert_eq!(disks.len(), scenario.nodes as usize, "one durable state per server");
         let n = scenario.nodes as usize;
         let seed = scenario.seed;
         // The run lasts duration_ms, longer only while the liveness phase still waits.
@@ -169,8 +178,12 @@ impl Sim {
         if sim.scenario.liveness.check {
             sim.queue.push(sim.scenario.last_fault_ms() * 1000, Event::LivenessStart);
         }
-        for id in sim.ensemble.members() {
-            let node = Node::new(id, sim.ensemble, sim.scenario.protocol.clone(), Default::default());
+        for (id, durable) in sim.ensemble.members().zip(disks) {
+            for txn in &durable.log {
+                sim.checker.preload(*txn);
+            }
+            sim.disks[id.index()].durable = durable.clone();
+            let node = Node::new(id, sim.ensemble, sim.scenario.protocol.clone(), durable);
             sim.nodes[id.index()] = Some(node);
         }
         for id in sim.ensemble.members() {
