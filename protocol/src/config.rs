@@ -125,12 +125,7 @@ impl Variants {
         match name {
             "zk-1419" => self.zk_1419 = true,
             "zk-4646" => self.zk_4646 = true,
-            other => {
-                return Err(format!(
-                    "unknown variant '{other}': expected one of {}",
-                    Variants::NAMES.join(", ")
-                ))
-            }
+            other => return Err(format!("unknown variant '{other}': expected one of {}", Variants::NAMES.join(", "))),
         }
         Ok(())
     }

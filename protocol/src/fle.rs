@@ -172,9 +172,7 @@ impl Node {
         if n.round == clock {
             election.recvset[from.index()] = Some(theirs);
             let agreeing = agreeing_with(&election.recvset, &theirs);
-            if ensemble.is_quorum(&agreeing)
-                && check_leader(&election.recvset, n.vote.leader, n.round, me, clock)
-            {
+            if ensemble.is_quorum(&agreeing) && check_leader(&election.recvset, n.vote.leader, n.round, me, clock) {
                 self.decide(cx, n.vote, n.round, None);
                 return;
             }
@@ -183,9 +181,7 @@ impl Node {
         // outofelection also keeps votes of the current round (ZOOKEEPER-1732).
         election.outofelection[from.index()] = Some(theirs);
         let agreeing = agreeing_with(&election.outofelection, &theirs);
-        if ensemble.is_quorum(&agreeing)
-            && check_leader(&election.outofelection, n.vote.leader, n.round, me, clock)
-        {
+        if ensemble.is_quorum(&agreeing) && check_leader(&election.outofelection, n.vote.leader, n.round, me, clock) {
             self.logicalclock = n.round;
             self.decide(cx, n.vote, n.round, None);
         }

@@ -7,8 +7,7 @@ use crate::durable::DurableState;
 use crate::fle::Election;
 use crate::ids::{Ensemble, Epoch, NodeId, Round, Zxid};
 use crate::io::{
-    DiskWrite, Input, NetCmd, Observation, Output, RoleView, Send, TimerCmd, TimerKind, WriteId,
-    ZabPhase,
+    DiskWrite, Input, NetCmd, Observation, Output, RoleView, Send, TimerCmd, TimerKind, WriteId, ZabPhase,
 };
 use crate::message::{Message, Notification, QuorumPacket, Txn};
 use crate::vote::{ServerState, Vote};
@@ -129,9 +128,7 @@ impl Node {
             (Role::Looking(_), TimerKind::NotificationTimeout) => self.fle_on_notification_timeout(cx),
             (Role::Looking(_), TimerKind::FinalizeWait) => self.fle_on_finalize_wait(cx),
             (Role::Following(_), TimerKind::ConnectRetry) => self.learner_on_connect_retry(cx),
-            (Role::Following(_), TimerKind::LearnerRead) => {
-                self.leave(cx, crate::io::LeaveReason::LeaderReadTimeout)
-            }
+            (Role::Following(_), TimerKind::LearnerRead) => self.leave(cx, crate::io::LeaveReason::LeaderReadTimeout),
             (Role::Leading(_), TimerKind::LeaderWait) => self.leader_on_wait_timeout(cx),
             (Role::Leading(_), TimerKind::Heartbeat) => self.leader_on_heartbeat(cx),
             // A timer of a role we already left: the simulator cancels them on role changes,
@@ -264,12 +261,8 @@ impl Node {
             Role::Down | Role::Looking(_) => {
                 RoleView { state: ServerState::Looking, phase: ZabPhase::Election, leader: None }
             }
-            Role::Following(l) => {
-                RoleView { state: ServerState::Following, phase: l.phase(), leader: Some(l.leader) }
-            }
-            Role::Leading(l) => {
-                RoleView { state: ServerState::Leading, phase: l.phase(), leader: Some(self.id) }
-            }
+            Role::Following(l) => RoleView { state: ServerState::Following, phase: l.phase(), leader: Some(l.leader) },
+            Role::Leading(l) => RoleView { state: ServerState::Leading, phase: l.phase(), leader: Some(self.id) },
         }
     }
 

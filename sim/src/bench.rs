@@ -4,32 +4,32 @@
 use crate::checker::converged;
 use crate::scenario::Scenario;
 use crate::sim::{Sim, TraceMode};
-use std::time::Instant;
+use crate::wallclock::Stopwatch;
 use zabsim_protocol::NodeSet;
 
 /// Simulated events per wall second: 5 servers elect, then exchange pings for a long while,
 /// on one thread.
 fn events_per_sec(seconds: f64) -> f64 {
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let mut events = 0u64;
     let mut seed = 0;
-    while started.elapsed().as_secs_f64() < seconds {
+    while started.elapsed_secs() < seconds {
         let mut s = Scenario::new(5, seed);
         s.duration_ms = 600_000;
         s.liveness.check = false;
         events += Sim::new(s, TraceMode::Off).run().events;
         seed += 1;
     }
-    events as f64 / started.elapsed().as_secs_f64()
+    events as f64 / started.elapsed_secs()
 }
 
 /// Cold-start elections per wall second: each run ends once every server follows one
 /// established leader.
 fn elections_per_sec(nodes: u8, seconds: f64) -> f64 {
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let mut done = 0u64;
     let mut seed = 0;
-    while started.elapsed().as_secs_f64() < seconds {
+    while started.elapsed_secs() < seconds {
         let mut s = Scenario::new(nodes, seed);
         s.liveness.check = false;
         let mut sim = Sim::new(s, TraceMode::Off);
@@ -45,7 +45,7 @@ fn elections_per_sec(nodes: u8, seconds: f64) -> f64 {
         done += 1;
         seed += 1;
     }
-    done as f64 / started.elapsed().as_secs_f64()
+    done as f64 / started.elapsed_secs()
 }
 
 /// Every figure, as JSON.

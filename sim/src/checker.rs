@@ -11,8 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use zabsim_protocol::{
-    DiskWrite, Epoch, Node, NodeId, NodeSet, Observation, Round, ServerState, Txn, Vote, ZabPhase,
-    Zxid,
+    DiskWrite, Epoch, Node, NodeId, NodeSet, Observation, Round, ServerState, Txn, Vote, ZabPhase, Zxid,
 };
 
 /// The properties the checker enforces.
@@ -360,7 +359,12 @@ impl Checker {
     /// cuts it from that learner is in flight (it is re-sent right after). That window is
     /// ZooKeeper's behaviour, not a zabsim verdict; losing the txn for good still fails
     /// LeaderCompleteness or PrefixConsistency.
-    pub fn on_replace(&self, id: NodeId, durable: &[Txn], new_history: &[Txn]) -> Result<(), (Invariant, Vec<u8>, String)> {
+    pub fn on_replace(
+        &self,
+        id: NodeId,
+        durable: &[Txn],
+        new_history: &[Txn],
+    ) -> Result<(), (Invariant, Vec<u8>, String)> {
         let held = durable
             .iter()
             .zip(&self.committed)
@@ -370,11 +374,8 @@ impl Checker {
         if new_history.get(..held) == Some(&self.committed[..held]) {
             return Ok(());
         }
-        let lost = self.committed[..held]
-            .iter()
-            .find(|t| !new_history.contains(t))
-            .copied()
-            .unwrap_or(self.committed[0]);
+        let lost =
+            self.committed[..held].iter().find(|t| !new_history.contains(t)).copied().unwrap_or(self.committed[0]);
         Err((Invariant::CommittedDurability, vec![id.0], format!("{id} is cutting committed txn {lost} from its disk")))
     }
 
@@ -459,9 +460,7 @@ impl Checker {
 
 /// One established leader in BROADCAST with every member following it in BROADCAST.
 pub fn converged(nodes: &[Option<Node>], members: &NodeSet) -> bool {
-    let leader = members.iter().find(|id| {
-        nodes[id.index()].as_ref().is_some_and(|n| n.established_epoch().is_some())
-    });
+    let leader = members.iter().find(|id| nodes[id.index()].as_ref().is_some_and(|n| n.established_epoch().is_some()));
     let Some(leader) = leader else { return false };
     members.iter().all(|id| {
         nodes[id.index()].as_ref().is_some_and(|n| {

@@ -7,11 +7,11 @@ use crate::scenario::Scenario;
 use crate::sim::{Sim, TraceMode};
 use crate::trace::Sink;
 use crate::validate::validate;
+use crate::wallclock::Stopwatch;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Instant;
 use zabsim_protocol::Variants;
 
 /// A deterministic simulation testbed for ZooKeeper's leader election and Zab.
@@ -125,9 +125,8 @@ fn usage_error(message: impl std::fmt::Display) -> i32 {
 /// Reads and validates a scenario file, naming the file, the field and what was expected.
 pub fn load_scenario(path: &std::path::Path) -> Result<Scenario, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let scenario: Scenario = serde_json::from_str(&text).map_err(|e| {
-        format!("{}: line {} column {}: {e}", path.display(), e.line(), e.column())
-    })?;
+    let scenario: Scenario = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: line {} column {}: {e}", path.display(), e.line(), e.column()))?;
     validate(&scenario).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(scenario)
 }
@@ -304,7 +303,7 @@ fn variants_note(v: &[&str]) -> String {
 
 /// One campaign seed: 3 or 5 servers, random faults, then heal and liveness.
 pub fn campaign_scenario(seed: u64, variants: Variants) -> Scenario {
-    let nodes = if seed % 2 == 0 { 3 } else { 5 };
+    let nodes = if seed.is_multiple_of(2) { 3 } else { 5 };
     let profile = Profile { nodes_min: nodes, nodes_max: nodes, variants, ..Profile::default() };
     random::scenario(seed, &profile)
 }
@@ -316,10 +315,10 @@ fn campaign(args: CampaignArgs) -> i32 {
             return usage_error(format!("--variant: {e}"));
         }
     }
-    let started = Instant::now();
+    let started = Stopwatch::start();
     let seeds: Vec<u64> = (args.first_seed..args.first_seed + args.seeds).collect();
     let reports: Vec<RunReport> = seeds.par_iter().map(|s| crate::run(campaign_scenario(*s, variants))).collect();
-    let wall = started.elapsed().as_secs_f64();
+    let wall = started.elapsed_secs();
     let failures: Vec<&RunReport> = reports.iter().filter(|r| !r.passed()).collect();
     let events: u64 = reports.iter().map(|r| r.events).sum();
     let sim_us: u64 = reports.iter().map(|r| r.end_us).sum();

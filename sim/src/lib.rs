@@ -2,7 +2,9 @@
 //! pure protocol of `zabsim-protocol`, with network, disk and fault models, a checker that
 //! runs after every event, traces, and the `zabsim` command line.
 
+pub mod bench;
 pub mod checker;
+pub mod cli;
 pub mod disk;
 pub mod network;
 pub mod queue;
@@ -13,8 +15,7 @@ pub mod scenario;
 pub mod sim;
 pub mod trace;
 pub mod validate;
-pub mod cli;
-pub mod bench;
+pub mod wallclock;
 
 pub use checker::{Invariant, Violation};
 pub use report::RunReport;

@@ -293,10 +293,8 @@ impl Fault {
             Fault::Crash { node } => format!("crash s{node}"),
             Fault::Restart { node } => format!("restart s{node}"),
             Fault::Partition { groups } => {
-                let parts: Vec<String> = groups
-                    .iter()
-                    .map(|g| g.iter().map(|n| format!("s{n}")).collect::<Vec<_>>().join(","))
-                    .collect();
+                let parts: Vec<String> =
+                    groups.iter().map(|g| g.iter().map(|n| format!("s{n}")).collect::<Vec<_>>().join(",")).collect();
                 format!("partition {{{}}}", parts.join("} | {"))
             }
             Fault::Cut { from, to } => format!("cut s{from}->s{to}"),
@@ -305,10 +303,9 @@ impl Fault {
             Fault::SlowFsync { node, factor, duration_ms } => {
                 format!("slow fsync s{node} x{factor} for {duration_ms} ms")
             }
-            Fault::Chaos { chaos } => format!(
-                "chaos dup={} reorder={} drop={} ppm",
-                chaos.duplicate_ppm, chaos.reorder_ppm, chaos.drop_ppm
-            ),
+            Fault::Chaos { chaos } => {
+                format!("chaos dup={} reorder={} drop={} ppm", chaos.duplicate_ppm, chaos.reorder_ppm, chaos.drop_ppm)
+            }
             Fault::HealAll => "heal all".to_string(),
         }
     }

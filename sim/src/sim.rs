@@ -11,8 +11,8 @@ use crate::rng::{Purpose, Stream};
 use crate::scenario::{Fault, Scenario, WriteTarget};
 use crate::trace::{Header, Record, Sink, Tracer};
 use zabsim_protocol::{
-    Channel, DiskWrite, DurableState, Ensemble, Input, Message, NetCmd, Node, NodeId, NodeSet, Observation, Output, Send,
-    ServerState, TimerCmd, TimerKind, WriteId,
+    Channel, DiskWrite, DurableState, Ensemble, Input, Message, NetCmd, Node, NodeId, NodeSet, Observation, Output,
+    Send, ServerState, TimerCmd, TimerKind, WriteId,
 };
 
 /// `zookeeper.cnxTimeout`: how long QuorumCnxManager waits for an election connection.
@@ -604,7 +604,10 @@ impl Sim {
         self.stats.messages += 1;
         if from == to {
             // Loopback: QuorumCnxManager puts messages to itself straight on its own queue.
-            self.queue.push(self.now_us, Event::Arrive(InFlight { from, to, incarnation: 0, payload: Payload::Message(msg) }));
+            self.queue.push(
+                self.now_us,
+                Event::Arrive(InFlight { from, to, incarnation: 0, payload: Payload::Message(msg) }),
+            );
             return;
         }
         match msg.channel() {
@@ -621,7 +624,8 @@ impl Sim {
                         self.network.set_election(from, to, Conn::Connecting);
                         let rtt = self.network.sample_delay(from, to) + self.network.sample_delay(to, from);
                         let started_us = self.now_us;
-                        self.queue.push(started_us + rtt, Event::ElectionConnect { a: from, b: to, started_us, syn: 0 });
+                        self.queue
+                            .push(started_us + rtt, Event::ElectionConnect { a: from, b: to, started_us, syn: 0 });
                     }
                 }
             }
@@ -848,14 +852,10 @@ impl Sim {
 
     /// The largest set of running, unpaused servers that all reach each other both ways.
     fn connected_quorum(&self) -> NodeSet {
-        let up: Vec<NodeId> = self
-            .ensemble
-            .members()
-            .filter(|id| self.nodes[id.index()].is_some() && !self.paused[id.index()])
-            .collect();
-        let connected = |set: &[NodeId]| {
-            set.iter().all(|a| set.iter().all(|b| a == b || self.network.reachable_both(*a, *b)))
-        };
+        let up: Vec<NodeId> =
+            self.ensemble.members().filter(|id| self.nodes[id.index()].is_some() && !self.paused[id.index()]).collect();
+        let connected =
+            |set: &[NodeId]| set.iter().all(|a| set.iter().all(|b| a == b || self.network.reachable_both(*a, *b)));
         if connected(&up) {
             return up.into_iter().collect();
         }
@@ -908,7 +908,9 @@ impl Sim {
         }
         for t in &out.timers {
             match t {
-                TimerCmd::Set { kind, at_us } => outputs.push(format!("timer {kind:?} at {}", crate::format_time(*at_us))),
+                TimerCmd::Set { kind, at_us } => {
+                    outputs.push(format!("timer {kind:?} at {}", crate::format_time(*at_us)))
+                }
                 TimerCmd::Cancel(_) => {}
             }
         }

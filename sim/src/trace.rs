@@ -92,7 +92,11 @@ impl Tracer {
                 header.seed,
                 header.nodes,
                 header.scenario_hash,
-                if header.variants.is_empty() { String::new() } else { format!(" variants {}", header.variants.join(",")) }
+                if header.variants.is_empty() {
+                    String::new()
+                } else {
+                    format!(" variants {}", header.variants.join(","))
+                }
             );
             self.note(r);
         }
@@ -105,7 +109,8 @@ impl Tracer {
         if let Sink::Describe(w) = &mut self.sink {
             let who = record.node.map_or("--".to_string(), |n| format!("s{n}"));
             let role = record.role.map_or(String::new(), |r| format!(" [{r}]"));
-            let mut text = format!("{:>14} #{:<6} {who}{role} {}", crate::format_time(record.t_us), record.i, record.input);
+            let mut text =
+                format!("{:>14} #{:<6} {who}{role} {}", crate::format_time(record.t_us), record.i, record.input);
             for o in record.outputs {
                 text.push_str("\n                              -> ");
                 text.push_str(o);
@@ -142,7 +147,8 @@ impl Tracer {
         let lines = self.lines;
         match &mut self.sink {
             Sink::Json(w) => {
-                let r = writeln!(w, "{{\"kind\":\"end\",\"lines\":{lines},\"hash\":\"{hash:016x}\"}}").and_then(|_| w.flush());
+                let r = writeln!(w, "{{\"kind\":\"end\",\"lines\":{lines},\"hash\":\"{hash:016x}\"}}")
+                    .and_then(|_| w.flush());
                 self.note(r);
             }
             Sink::Describe(w) => {

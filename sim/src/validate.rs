@@ -79,7 +79,10 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         let f = &s.faults[i];
         let path = |field: &str| format!("faults[{i}].{field}");
         if f.at_ms > s.duration_ms {
-            return Err(err(path("at_ms"), format!("expected a time within the run (duration_ms = {}), got {}", s.duration_ms, f.at_ms)));
+            return Err(err(
+                path("at_ms"),
+                format!("expected a time within the run (duration_ms = {}), got {}", s.duration_ms, f.at_ms),
+            ));
         }
         match &f.fault {
             Fault::Crash { node } => {
@@ -92,7 +95,10 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
             Fault::Restart { node } => {
                 server(path("node"), *node)?;
                 if !down[*node as usize] {
-                    return Err(err(path("node"), format!("expected a crashed server, but s{node} is running at {} ms", f.at_ms)));
+                    return Err(err(
+                        path("node"),
+                        format!("expected a crashed server, but s{node} is running at {} ms", f.at_ms),
+                    ));
                 }
                 down[*node as usize] = false;
             }
@@ -102,7 +108,10 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
                     for (m, id) in members.iter().enumerate() {
                         server(format!("faults[{i}].groups[{g}][{m}]"), *id)?;
                         if seen[*id as usize] {
-                            return Err(err(format!("faults[{i}].groups[{g}][{m}]"), format!("s{id} is in two groups")));
+                            return Err(err(
+                                format!("faults[{i}].groups[{g}][{m}]"),
+                                format!("s{id} is in two groups"),
+                            ));
                         }
                         seen[*id as usize] = true;
                     }
@@ -121,7 +130,10 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
             Fault::Pause { node, duration_ms } => {
                 server(path("node"), *node)?;
                 if *duration_ms == 0 || *duration_ms > MAX_DURATION_MS {
-                    return Err(err(path("duration_ms"), format!("expected 1..={MAX_DURATION_MS} ms, got {duration_ms}")));
+                    return Err(err(
+                        path("duration_ms"),
+                        format!("expected 1..={MAX_DURATION_MS} ms, got {duration_ms}"),
+                    ));
                 }
             }
             Fault::SlowFsync { node, factor, duration_ms } => {
@@ -130,13 +142,23 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
                     return Err(err(path("factor"), format!("expected a multiplier in 1..=10000, got {factor}")));
                 }
                 if *duration_ms == 0 || *duration_ms > MAX_DURATION_MS {
-                    return Err(err(path("duration_ms"), format!("expected 1..={MAX_DURATION_MS} ms, got {duration_ms}")));
+                    return Err(err(
+                        path("duration_ms"),
+                        format!("expected 1..={MAX_DURATION_MS} ms, got {duration_ms}"),
+                    ));
                 }
             }
             Fault::Chaos { chaos } => {
-                for (name, ppm) in [("duplicate_ppm", chaos.duplicate_ppm), ("reorder_ppm", chaos.reorder_ppm), ("drop_ppm", chaos.drop_ppm)] {
+                for (name, ppm) in [
+                    ("duplicate_ppm", chaos.duplicate_ppm),
+                    ("reorder_ppm", chaos.reorder_ppm),
+                    ("drop_ppm", chaos.drop_ppm),
+                ] {
                     if ppm > 1_000_000 {
-                        return Err(err(format!("faults[{i}].chaos.{name}"), format!("expected parts per million in 0..=1000000, got {ppm}")));
+                        return Err(err(
+                            format!("faults[{i}].chaos.{name}"),
+                            format!("expected parts per million in 0..=1000000, got {ppm}"),
+                        ));
                     }
                 }
             }
@@ -149,13 +171,19 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
 
 fn check_delay(path: &str, d: &Delay) -> Result<(), ScenarioError> {
     if d.min_us > d.max_us {
-        return Err(err(format!("{path}.max_us"), format!("expected at least min_us ({}), got {}", d.min_us, d.max_us)));
+        return Err(err(
+            format!("{path}.max_us"),
+            format!("expected at least min_us ({}), got {}", d.min_us, d.max_us),
+        ));
     }
     if d.max_us > 60_000_000 || d.tail_max_us > 600_000_000 {
         return Err(err(format!("{path}.max_us"), "expected a delay under 60 s"));
     }
     if d.tail_ppm > 1_000_000 {
-        return Err(err(format!("{path}.tail_ppm"), format!("expected parts per million in 0..=1000000, got {}", d.tail_ppm)));
+        return Err(err(
+            format!("{path}.tail_ppm"),
+            format!("expected parts per million in 0..=1000000, got {}", d.tail_ppm),
+        ));
     }
     Ok(())
 }

@@ -264,9 +264,7 @@ impl Node {
         let first = match plan.mode {
             crate::io::SyncMode::Diff => QuorumPacket::Diff { last_zxid: plan.packet_zxid },
             crate::io::SyncMode::Trunc => QuorumPacket::Trunc { zxid: plan.packet_zxid },
-            crate::io::SyncMode::Snap => {
-                QuorumPacket::Snap { history: Arc::from(&self.disk.log[..history_len]) }
-            }
+            crate::io::SyncMode::Snap => QuorumPacket::Snap { history: Arc::from(&self.disk.log[..history_len]) },
         };
         self.send(cx, sid, Message::Quorum(first));
         let now = cx.now_us;
@@ -330,13 +328,8 @@ impl Node {
         leader.committed_len = log_len;
         let epoch = leader.epoch.expect("established leaders have an epoch");
         let quorum = leader.newleader_acks;
-        let waiting: Vec<NodeId> = leader
-            .handlers
-            .iter()
-            .flatten()
-            .filter(|h| h.stage == HandlerStage::AwaitStartup)
-            .map(|h| h.sid)
-            .collect();
+        let waiting: Vec<NodeId> =
+            leader.handlers.iter().flatten().filter(|h| h.stage == HandlerStage::AwaitStartup).map(|h| h.sid).collect();
         cx.out.observations.push(Observation::Established { epoch, quorum });
         self.cancel_timer(cx, TimerKind::LeaderWait);
         // updateElectionVote (ZOOKEEPER-1732): advertise the new epoch to LOOKING servers.
@@ -489,8 +482,7 @@ impl Node {
         // Socket read timeouts and SyncLimitCheck drop silent or lagging learners.
         let mut dead = Vec::new();
         for h in leader.handlers.iter().flatten() {
-            let read_timeout =
-                if h.stage >= HandlerStage::AwaitStartup { sync_limit_us } else { init_limit_us };
+            let read_timeout = if h.stage >= HandlerStage::AwaitStartup { sync_limit_us } else { init_limit_us };
             let stalled = h.unacked.front().is_some_and(|(_, sent)| now - sent > sync_limit_us);
             if now.saturating_sub(h.last_heard_us) > read_timeout || stalled {
                 dead.push(h.sid);

@@ -66,9 +66,7 @@ impl Learner {
 
     pub(crate) fn phase(&self) -> ZabPhase {
         match self.stage {
-            Stage::Connecting { .. } | Stage::AwaitLeaderInfo | Stage::AwaitSyncMode { .. } => {
-                ZabPhase::Discovery
-            }
+            Stage::Connecting { .. } | Stage::AwaitLeaderInfo | Stage::AwaitSyncMode { .. } => ZabPhase::Discovery,
             Stage::Syncing(_) => ZabPhase::Synchronization,
             Stage::Serving { .. } => ZabPhase::Broadcast,
         }

@@ -59,12 +59,7 @@ fn snap() -> SyncPlan {
 /// `queueCommittedProposals`: find where the learner's history leaves the leader's. Returns
 /// None when the only fix would be a TRUNC across an epoch boundary, which ZooKeeper refuses
 /// (the learner would crash); the caller then falls back to SNAP.
-fn walk_committed_log(
-    committed_log: &[Txn],
-    offset: usize,
-    peer: Zxid,
-    max_committed: Zxid,
-) -> Option<SyncPlan> {
+fn walk_committed_log(committed_log: &[Txn], offset: usize, peer: Zxid, max_committed: Zxid) -> Option<SyncPlan> {
     let mut op: Option<(SyncMode, Zxid)> = None;
     let mut previous: Option<Zxid> = None;
     let mut first_to_send: Option<usize> = None;
