@@ -182,20 +182,39 @@ fn run(args: RunArgs) -> i32 {
         (None, true) => TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout())))),
         (None, false) => TraceMode::Hash,
     };
+    let expect = scenario.expect.clone();
     let report = Sim::new(scenario, trace).run();
     let replay = replay_command(&args, &report);
+    let expectation = (expect != Default::default()).then(|| expect.check(&report));
     if args.json {
         let mut value = serde_json::to_value(&report).expect("reports serialize");
         value["replay"] = serde_json::Value::String(replay);
+        if let Some(e) = &expectation {
+            value["expectation"] = match e {
+                Ok(()) => serde_json::json!({"met": true}),
+                Err(why) => serde_json::json!({"met": false, "why": why}),
+            };
+        }
         println!("{}", serde_json::to_string_pretty(&value).expect("json"));
     } else {
         print_report(&report, &replay);
+        match &expectation {
+            Some(Ok(())) => println!("expectation: met"),
+            Some(Err(why)) => println!("expectation: NOT MET: {why}"),
+            None => {}
+        }
     }
     if let Some(e) = &report.trace_error {
         eprintln!("zabsim: writing the trace failed: {e}");
         return 2;
     }
-    if report.passed() {
+    // A scenario that declares what it must show passes when it shows it (even a violation
+    // it was written to reproduce); otherwise any violation fails the run.
+    let ok = match &expectation {
+        Some(result) => result.is_ok(),
+        None => report.passed(),
+    };
+    if ok {
         0
     } else {
         1

@@ -19,7 +19,7 @@ pub mod wallclock;
 
 pub use checker::{Invariant, Violation};
 pub use report::RunReport;
-pub use scenario::{Fault, Scenario, TimedFault};
+pub use scenario::{Expect, Fault, Scenario, TimedFault};
 pub use sim::{Sim, TraceMode};
 
 use std::hash::Hasher;

@@ -38,6 +38,58 @@ pub struct Scenario {
     /// The liveness requirement after the last fault.
     #[serde(default)]
     pub liveness: Liveness,
+    /// What the run must show; checked by `zabsim run` (exit 1 when unmet) and the tests.
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+/// Expectations of a scenario.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Expect {
+    /// The invariant the run must violate; absent: the run must violate nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violation: Option<crate::checker::Invariant>,
+    /// A leader must be established within this many ms of the start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader_within_ms: Option<u64>,
+    /// The server that must lead the first established epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_leader: Option<u8>,
+}
+
+impl Expect {
+    /// Checks a finished run against the expectations; the error says what differed.
+    pub fn check(&self, report: &crate::report::RunReport) -> Result<(), String> {
+        match (&self.violation, &report.violation) {
+            (None, Some(v)) => return Err(format!("expected no violation, got {v}")),
+            (Some(want), None) => return Err(format!("expected a {want} violation, the run passed")),
+            (Some(want), Some(got)) if *want != got.invariant => {
+                return Err(format!("expected a {want} violation, got {got}"))
+            }
+            _ => {}
+        }
+        if let Some(within) = self.leader_within_ms {
+            match report.leaders.first() {
+                Some(l) if l.at_us <= within * 1000 => {}
+                Some(l) => {
+                    return Err(format!(
+                        "expected a leader within {within} ms, the first was established at {}",
+                        crate::format_time(l.at_us)
+                    ))
+                }
+                None => return Err(format!("expected a leader within {within} ms, none was established")),
+            }
+        }
+        if let Some(want) = self.first_leader {
+            match report.leaders.first() {
+                Some(l) if l.leader == want => {}
+                Some(l) => return Err(format!("expected s{want} to lead first, s{} did", l.leader)),
+                None => return Err(format!("expected s{want} to lead first, nobody led")),
+            }
+        }
+        Ok(())
+    }
 }
 
 fn default_duration_ms() -> u64 {
@@ -58,6 +110,7 @@ impl Scenario {
             workload: Workload::default(),
             faults: Vec::new(),
             liveness: Liveness::default(),
+            expect: Expect::default(),
         }
     }
 
@@ -198,20 +251,152 @@ impl Default for Liveness {
     }
 }
 
-/// A fault at a fixed virtual time.
+/// A fault at a fixed virtual time. In JSON it is one flat object:
+/// `{ "at_ms": 1000, "fault": "crash", "node": 3 }`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawTimedFault", into = "RawTimedFault")]
 pub struct TimedFault {
     /// When, in virtual ms from the start.
     pub at_ms: u64,
     /// What.
-    #[serde(flatten)]
     pub fault: Fault,
 }
 
+/// The flat JSON shape of a `TimedFault`: serde cannot combine a flattened tagged enum with
+/// `deny_unknown_fields`, so the fields are listed once here and checked per kind.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTimedFault {
+    at_ms: u64,
+    fault: FaultKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    groups: Option<Vec<Vec<u8>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    factor: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chaos: Option<Chaos>,
+}
+
+/// The `fault` names of the scenario format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FaultKind {
+    #[default]
+    Crash,
+    Restart,
+    Partition,
+    Cut,
+    Heal,
+    Pause,
+    SlowFsync,
+    Chaos,
+    HealAll,
+}
+
+impl TryFrom<RawTimedFault> for TimedFault {
+    type Error = String;
+
+    fn try_from(raw: RawTimedFault) -> Result<Self, String> {
+        let kind = raw.fault;
+        let name = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let mut used: Vec<&str> = Vec::new();
+        let mut need = |field: &'static str, present: bool| -> Result<(), String> {
+            used.push(field);
+            if present {
+                Ok(())
+            } else {
+                Err(format!("a `{name}` fault needs the field `{field}`"))
+            }
+        };
+        let fault = match kind {
+            FaultKind::Crash => {
+                need("node", raw.node.is_some())?;
+                Fault::Crash { node: raw.node.unwrap_or_default() }
+            }
+            FaultKind::Restart => {
+                need("node", raw.node.is_some())?;
+                Fault::Restart { node: raw.node.unwrap_or_default() }
+            }
+            FaultKind::Partition => {
+                need("groups", raw.groups.is_some())?;
+                Fault::Partition { groups: raw.groups.clone().unwrap_or_default() }
+            }
+            FaultKind::Cut => {
+                need("from", raw.from.is_some())?;
+                need("to", raw.to.is_some())?;
+                Fault::Cut { from: raw.from.unwrap_or_default(), to: raw.to.unwrap_or_default() }
+            }
+            FaultKind::Heal => Fault::Heal,
+            FaultKind::Pause => {
+                need("node", raw.node.is_some())?;
+                need("duration_ms", raw.duration_ms.is_some())?;
+                Fault::Pause { node: raw.node.unwrap_or_default(), duration_ms: raw.duration_ms.unwrap_or_default() }
+            }
+            FaultKind::SlowFsync => {
+                need("node", raw.node.is_some())?;
+                need("factor", raw.factor.is_some())?;
+                need("duration_ms", raw.duration_ms.is_some())?;
+                Fault::SlowFsync {
+                    node: raw.node.unwrap_or_default(),
+                    factor: raw.factor.unwrap_or_default(),
+                    duration_ms: raw.duration_ms.unwrap_or_default(),
+                }
+            }
+            FaultKind::Chaos => {
+                need("chaos", raw.chaos.is_some())?;
+                Fault::Chaos { chaos: raw.chaos.unwrap_or_default() }
+            }
+            FaultKind::HealAll => Fault::HealAll,
+        };
+        let present = [
+            ("node", raw.node.is_some()),
+            ("groups", raw.groups.is_some()),
+            ("from", raw.from.is_some()),
+            ("to", raw.to.is_some()),
+            ("duration_ms", raw.duration_ms.is_some()),
+            ("factor", raw.factor.is_some()),
+            ("chaos", raw.chaos.is_some()),
+        ];
+        if let Some((field, _)) = present.iter().find(|(f, p)| *p && !used.contains(f)) {
+            return Err(format!("the field `{field}` does not apply to a `{name}` fault"));
+        }
+        Ok(TimedFault { at_ms: raw.at_ms, fault })
+    }
+}
+
+impl From<TimedFault> for RawTimedFault {
+    fn from(t: TimedFault) -> Self {
+        let mut raw = RawTimedFault { at_ms: t.at_ms, ..RawTimedFault::default() };
+        match t.fault {
+            Fault::Crash { node } => (raw.fault, raw.node) = (FaultKind::Crash, Some(node)),
+            Fault::Restart { node } => (raw.fault, raw.node) = (FaultKind::Restart, Some(node)),
+            Fault::Partition { groups } => (raw.fault, raw.groups) = (FaultKind::Partition, Some(groups)),
+            Fault::Cut { from, to } => (raw.fault, raw.from, raw.to) = (FaultKind::Cut, Some(from), Some(to)),
+            Fault::Heal => raw.fault = FaultKind::Heal,
+            Fault::Pause { node, duration_ms } => {
+                (raw.fault, raw.node, raw.duration_ms) = (FaultKind::Pause, Some(node), Some(duration_ms))
+            }
+            Fault::SlowFsync { node, factor, duration_ms } => {
+                (raw.fault, raw.node, raw.factor, raw.duration_ms) =
+                    (FaultKind::SlowFsync, Some(node), Some(factor), Some(duration_ms))
+            }
+            Fault::Chaos { chaos } => (raw.fault, raw.chaos) = (FaultKind::Chaos, Some(chaos)),
+            Fault::HealAll => raw.fault = FaultKind::HealAll,
+        }
+        raw
+    }
+}
+
 /// The faults zabsim injects.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "fault", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// The process dies: volatile state and un-fsynced writes are lost, connections close.
     Crash {

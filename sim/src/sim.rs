@@ -15,6 +15,10 @@ use zabsim_protocol::{
     Send, ServerState, TimerCmd, TimerKind, WriteId,
 };
 
+/// Server steps at one virtual instant before the run is declared livelocked: only a protocol
+/// that answers its own messages forever (a vote cycle over loopback) gets there.
+const MAX_STEPS_AT_ONE_INSTANT: u64 = 200_000;
+
 /// `zookeeper.cnxTimeout`: how long QuorumCnxManager waits for an election connection.
 const ELECTION_CONNECT_TIMEOUT_US: u64 = 5_000_000;
 
@@ -106,6 +110,9 @@ pub struct Sim {
     next_value: u64,
     submit_times: Vec<u64>,
     stop: bool,
+    /// Steps taken at the current virtual instant, for the livelock guard.
+    steps_at_instant: u64,
+    instant_us: u64,
 }
 
 impl Sim {
@@ -156,6 +163,8 @@ impl Sim {
             next_value: 1,
             submit_times: Vec::new(),
             stop: false,
+            steps_at_instant: 0,
+            instant_us: 0,
             scenario,
         };
         if let Some(tracer) = sim.tracer.as_mut() {
@@ -534,6 +543,11 @@ impl Sim {
         let mut out = std::mem::take(&mut self.out);
         node.step_into(self.now_us, input, &mut out);
         self.events += 1;
+        if self.instant_us != self.now_us {
+            self.instant_us = self.now_us;
+            self.steps_at_instant = 0;
+        }
+        self.steps_at_instant += 1;
         let initial = node.initial_vote();
         let looking = node.state() == ServerState::Looking;
         self.apply_output(id, &out, looking.then_some(initial));
@@ -558,13 +572,23 @@ impl Sim {
         if self.checker.watch_liveness(self.now_us, &self.nodes, Some(id)) {
             self.stats.converged_at_us = Some(self.now_us);
         }
+        if self.steps_at_instant > MAX_STEPS_AT_ONE_INSTANT {
+            let detail = format!(
+                "livelock: {} server steps at {} without virtual time advancing (last: {})",
+                self.steps_at_instant,
+                crate::format_time(self.now_us),
+                self.nodes[id.index()].as_ref().map_or(String::new(), |n| n.describe())
+            );
+            self.fail(Invariant::Liveness, vec![id.0], detail);
+        }
     }
 
     fn apply_output(&mut self, id: NodeId, out: &Output, looking_initial: Option<zabsim_protocol::Vote>) {
         for (k, write) in out.writes.iter().enumerate() {
             self.disks[id.index()].issue(out.first_write_id + k as u64, write.clone());
-        }
-        if !out.writes.is_empty() {
+            // An idle disk starts syncing at once; writes issued meanwhile wait for the next
+            // fsync (group commit). So two writes of one step can become durable apart, and a
+            // crash can fall between them.
             self.start_fsync(id);
         }
         let durable = self.node_durable[id.index()];
