@@ -23,6 +23,26 @@ fn events_per_sec(seconds: f64) -> f64 {
     events as f64 / started.elapsed_secs()
 }
 
+/// A 5-server ensemble under `writes_per_sec` client writes for 60 simulated seconds at a
+/// time, on one thread: (simulated events per wall second, simulated seconds per wall second).
+fn under_writes(writes_per_sec: u32, seconds: f64) -> (f64, f64) {
+    let started = Stopwatch::start();
+    let (mut events, mut sim_us) = (0u64, 0u64);
+    let mut seed = 0;
+    while started.elapsed_secs() < seconds {
+        let mut s = Scenario::new(5, seed);
+        s.duration_ms = 60_000;
+        s.liveness.check = false;
+        s.workload.writes_per_sec = writes_per_sec;
+        let report = Sim::new(s, TraceMode::Off).run();
+        events += report.events;
+        sim_us += report.end_us;
+        seed += 1;
+    }
+    let wall = started.elapsed_secs();
+    (events as f64 / wall, sim_us as f64 / 1e6 / wall)
+}
+
 /// Cold-start elections per wall second: each run ends once every server follows one
 /// established leader.
 fn elections_per_sec(nodes: u8, seconds: f64) -> f64 {
@@ -50,7 +70,13 @@ fn elections_per_sec(nodes: u8, seconds: f64) -> f64 {
 
 /// Every figure, as JSON.
 pub fn figures(seconds: f64) -> serde_json::Value {
+    let (events_100, sim_100) = under_writes(100, seconds);
+    let (events_1000, sim_1000) = under_writes(1000, seconds);
     serde_json::json!({
+        "writes_100_events_per_sec": events_100.round(),
+        "writes_100_sim_seconds_per_wall_second": sim_100.round(),
+        "writes_1000_events_per_sec": events_1000.round(),
+        "writes_1000_sim_seconds_per_wall_second": sim_1000.round(),
         "events_per_sec": events_per_sec(seconds).round(),
         "elections_per_sec_3": elections_per_sec(3, seconds).round(),
         "elections_per_sec_5": elections_per_sec(5, seconds).round(),

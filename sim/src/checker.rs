@@ -380,24 +380,42 @@ impl Checker {
     }
 
     /// Writes of server `id` became durable: check the log's order, that every logged txn was
-    /// proposed as it is, and that the epoch files only grow.
+    /// proposed as it is, and that the epoch files only grow. `last_before` is the server's
+    /// last durable zxid before these writes; only what they add is looked at.
     pub fn on_durable(
         &mut self,
         id: NodeId,
+        last_before: Zxid,
         writes: &[DiskWrite],
         after: &zabsim_protocol::DurableState,
     ) -> Result<(), (Invariant, Vec<u8>, String)> {
+        let mut last = last_before;
         for write in writes {
-            if let DiskWrite::Append(txn) = write {
-                self.check_integrity(id, *txn)?;
+            match write {
+                DiskWrite::Append(txn) => {
+                    self.check_integrity(id, *txn)?;
+                    if txn.zxid <= last {
+                        return Err((
+                            Invariant::LocalMonotonicity,
+                            vec![id.0],
+                            format!("{id} logged {} after {last}", txn.zxid),
+                        ));
+                    }
+                    last = txn.zxid;
+                }
+                DiskWrite::Truncate(z) => last = last.min(*z),
+                DiskWrite::Snapshot(history) => {
+                    if let Some(w) = history.windows(2).find(|w| w[0].zxid >= w[1].zxid) {
+                        return Err((
+                            Invariant::LocalMonotonicity,
+                            vec![id.0],
+                            format!("{id}'s snapshot has {} before {}", w[0].zxid, w[1].zxid),
+                        ));
+                    }
+                    last = history.last().map_or(Zxid::ZERO, |t| t.zxid);
+                }
+                _ => {}
             }
-        }
-        if let Some(w) = after.log.windows(2).find(|w| w[0].zxid >= w[1].zxid) {
-            return Err((
-                Invariant::LocalMonotonicity,
-                vec![id.0],
-                format!("{id}'s log has {} before {}", w[0].zxid, w[1].zxid),
-            ));
         }
         let (accepted, current) = (after.accepted_epoch, after.current_epoch);
         let (was_accepted, was_current) = self.epochs[id.index()];

@@ -459,9 +459,10 @@ impl Sim {
         if disk.incarnation != incarnation {
             return;
         }
+        let last_before = disk.durable.last_zxid();
         let done = disk.complete_fsync(through);
         let after = &self.disks[node.index()].durable;
-        if let Err((inv, servers, detail)) = self.checker.on_durable(node, &done, after) {
+        if let Err((inv, servers, detail)) = self.checker.on_durable(node, last_before, &done, after) {
             self.fail(inv, servers, detail);
             return;
         }
