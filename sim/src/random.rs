@@ -44,7 +44,10 @@ const KINDS: [&str; 6] = ["crash", "partition", "cut", "pause", "slow_fsync", "r
 /// A random scenario for `seed` under `profile`.
 pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
     let mut rng = Stream::new(seed, Purpose::Faults);
-    let nodes = rng.between(profile.nodes_min as u64, profile.nodes_max as u64) as u8;
+    // Always one draw, whatever the range, so `--nodes N` with the drawn N replays the very
+    // same schedule.
+    let span = (profile.nodes_max - profile.nodes_min) as u64 + 1;
+    let nodes = profile.nodes_min + (rng.next_u64() % span) as u8;
     let mut s = Scenario::new(nodes, seed);
     s.protocol.variants = profile.variants;
     s.workload.writes_per_sec = profile.writes_per_sec;

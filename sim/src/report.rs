@@ -16,6 +16,19 @@ pub struct LeaderRecord {
     pub at_us: u64,
 }
 
+/// How a learner was synced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SyncRecord {
+    /// Virtual µs of the leader's decision.
+    pub at_us: u64,
+    /// The leader.
+    pub leader: u8,
+    /// The learner.
+    pub learner: u8,
+    /// DIFF, TRUNC or SNAP.
+    pub mode: &'static str,
+}
+
 /// Counters collected while the run goes.
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
@@ -32,6 +45,8 @@ pub struct Stats {
     pub(crate) writes_rejected: u64,
     pub(crate) commit_latencies_us: Vec<u64>,
     pub(crate) sync_modes: [u64; 3],
+    pub(crate) syncs: Vec<SyncRecord>,
+    pub(crate) acked_values: Vec<u64>,
     pub(crate) faults: BTreeMap<&'static str, u64>,
     pub(crate) liveness_start_us: Option<u64>,
     pub(crate) converged_at_us: Option<u64>,
@@ -98,6 +113,11 @@ pub struct RunReport {
     pub commit_latency_p99_us: Option<u64>,
     /// How learners were synced: DIFF, TRUNC, SNAP counts.
     pub sync_modes: BTreeMap<&'static str, u64>,
+    /// Every sync decision, in order.
+    pub syncs: Vec<SyncRecord>,
+    /// Values of the client writes acknowledged as committed, in acknowledgement order.
+    #[serde(skip)]
+    pub acked_values: Vec<u64>,
     /// Faults injected, by kind.
     pub faults: BTreeMap<&'static str, u64>,
     /// When the liveness phase began, µs.
@@ -175,6 +195,8 @@ impl RunReport {
             commit_latency_p50_us: pct(50),
             commit_latency_p99_us: pct(99),
             sync_modes,
+            syncs: stats.syncs,
+            acked_values: stats.acked_values,
             faults: stats.faults,
             liveness_start_us: stats.liveness_start_us,
             converged_at_us: stats.converged_at_us,

@@ -1042,12 +1042,21 @@ impl Stats {
                 Observation::Committed { .. } => self.commits += 1,
                 Observation::ClientAcked { value, .. } => {
                     self.writes_acked += 1;
+                    self.acked_values.push(*value);
                     if let Some(t) = submit_times.get(*value as usize - 1) {
                         self.commit_latencies_us.push(now_us - t);
                     }
                 }
                 Observation::ClientRejected { .. } => self.writes_rejected += 1,
-                Observation::SyncChosen { mode, .. } => self.sync_modes[*mode as usize] += 1,
+                Observation::SyncChosen { mode, learner } => {
+                    self.sync_modes[*mode as usize] += 1;
+                    self.syncs.push(crate::report::SyncRecord {
+                        at_us: now_us,
+                        leader: id.0,
+                        learner: learner.0,
+                        mode: mode.name(),
+                    });
+                }
                 _ => {}
             }
         }
