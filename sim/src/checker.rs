@@ -131,6 +131,8 @@ pub struct LivenessWatch {
     pub converged_at_us: Option<u64>,
     /// Proposal changes per server during the phase (a vote cycle shows up here).
     pub proposal_changes: Vec<u32>,
+    /// Client writes from before the phase still unanswered at the last check.
+    pub writes_pending: usize,
     last_proposal: Vec<Option<Vote>>,
 }
 
@@ -440,12 +442,22 @@ impl Checker {
             members,
             converged_at_us: None,
             proposal_changes: vec![0; self.n + 1],
+            writes_pending: 0,
             last_proposal: vec![None; self.n + 1],
         });
     }
 
     /// Tracks convergence after an event; returns whether it just converged.
-    pub fn watch_liveness(&mut self, now_us: u64, nodes: &[Option<Node>], stepped: Option<NodeId>) -> bool {
+    /// `writes_pending` counts client writes submitted before the phase began that are still
+    /// unanswered; convergence also needs them answered (committed, or refused to a client
+    /// whose server left its role).
+    pub fn watch_liveness(
+        &mut self,
+        now_us: u64,
+        nodes: &[Option<Node>],
+        stepped: Option<NodeId>,
+        writes_pending: usize,
+    ) -> bool {
         let Some(watch) = self.liveness.as_mut() else { return false };
         if watch.converged_at_us.is_some() {
             return false;
@@ -459,7 +471,8 @@ impl Checker {
                 watch.last_proposal[id.index()] = p;
             }
         }
-        if converged(nodes, &watch.members) {
+        watch.writes_pending = writes_pending;
+        if writes_pending == 0 && converged(nodes, &watch.members) {
             watch.converged_at_us = Some(now_us);
             return true;
         }
@@ -522,7 +535,9 @@ fn diagnose(nodes: &[Option<Node>], watch: &LivenessWatch) -> (Vec<u8>, String) 
             .filter(|n| n.role_view().phase != ZabPhase::Broadcast)
             .map(|n| format!("{} stuck in {}", n.id(), n.role_view().phase.name()))
             .collect();
-        if stuck.is_empty() {
+        if stuck.is_empty() && converged(nodes, &watch.members) {
+            format!("{} client writes submitted before the heal were never answered", watch.writes_pending)
+        } else if stuck.is_empty() {
             "servers follow different leaders".to_string()
         } else {
             stuck.join(", ")

@@ -29,6 +29,17 @@ pub struct SyncRecord {
     pub mode: &'static str,
 }
 
+/// What became of one client write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteState {
+    /// Not answered yet; submitted to this server.
+    Pending(u8),
+    /// Committed and acknowledged.
+    Acked,
+    /// Refused, or its connection was lost.
+    Rejected,
+}
+
 /// Counters collected while the run goes.
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
@@ -46,6 +57,11 @@ pub struct Stats {
     pub(crate) commit_latencies_us: Vec<u64>,
     pub(crate) sync_modes: [u64; 3],
     pub(crate) syncs: Vec<SyncRecord>,
+    /// Per write value (from 1): its state.
+    pub(crate) write_state: Vec<WriteState>,
+    /// Writes pending when the liveness phase began, and whether each still is.
+    pub(crate) writes_tracked: Vec<u64>,
+    pub(crate) writes_tracked_pending: usize,
     pub(crate) acked_values: Vec<u64>,
     pub(crate) faults: BTreeMap<&'static str, u64>,
     pub(crate) liveness_start_us: Option<u64>,
@@ -56,6 +72,31 @@ pub struct Stats {
 impl Stats {
     pub(crate) fn new(_n: usize) -> Stats {
         Stats::default()
+    }
+
+    /// Records the answer to write `value` (the first answer counts).
+    pub(crate) fn resolve(&mut self, value: u64, state: WriteState) {
+        let Some(slot) = self.write_state.get_mut(value as usize - 1) else { return };
+        if !matches!(slot, WriteState::Pending(_)) {
+            return;
+        }
+        *slot = state;
+        match state {
+            WriteState::Acked => self.writes_acked += 1,
+            _ => self.writes_rejected += 1,
+        }
+        if self.writes_tracked.binary_search(&value).is_ok() {
+            self.writes_tracked_pending -= 1;
+        }
+    }
+
+    /// The liveness phase begins: every write still unanswered must be answered before the
+    /// ensemble counts as converged.
+    pub(crate) fn track_pending_writes(&mut self) {
+        self.writes_tracked = (1..=self.write_state.len() as u64)
+            .filter(|v| matches!(self.write_state[*v as usize - 1], WriteState::Pending(_)))
+            .collect();
+        self.writes_tracked_pending = self.writes_tracked.len();
     }
 
     pub(crate) fn note_fault(&mut self, kind: &'static str) {

@@ -6,7 +6,7 @@ use crate::checker::{Checker, Invariant, Violation};
 use crate::disk::Disk;
 use crate::network::{Conn, InFlight, Network, Payload};
 use crate::queue::EventQueue;
-use crate::report::{RunReport, Stats};
+use crate::report::{RunReport, Stats, WriteState};
 use crate::rng::{Purpose, Stream};
 use crate::scenario::{Fault, Scenario, WriteTarget};
 use crate::trace::{Header, Record, Sink, Tracer};
@@ -278,6 +278,7 @@ impl Sim {
         self.next_value += 1;
         self.submit_times.push(self.now_us);
         self.stats.writes_submitted += 1;
+        self.stats.write_state.push(WriteState::Pending(node.0));
         self.deliver_local(node, Input::ClientWrite { value });
         value
     }
@@ -490,8 +491,8 @@ impl Sim {
     /// close on a socket it already replaced goes nowhere.
     fn deliver_tagged(&mut self, node: NodeId, input: Input, tag: u32) {
         if self.nodes[node.index()].is_none() {
-            if let Input::ClientWrite { .. } = input {
-                self.stats.writes_rejected += 1;
+            if let Input::ClientWrite { value } = input {
+                self.stats.resolve(value, WriteState::Rejected);
             }
             return;
         }
@@ -570,7 +571,7 @@ impl Sim {
             self.fail(inv, servers, detail);
             return;
         }
-        if self.checker.watch_liveness(self.now_us, &self.nodes, Some(id)) {
+        if self.checker.watch_liveness(self.now_us, &self.nodes, Some(id), self.stats.writes_tracked_pending) {
             self.stats.converged_at_us = Some(self.now_us);
         }
         if self.steps_at_instant > MAX_STEPS_AT_ONE_INSTANT {
@@ -825,6 +826,13 @@ impl Sim {
         if let Some(watch) = self.checker.liveness.as_mut() {
             watch.members.remove(id);
         }
+        // Its clients lose their connection: their writes are answered with an error.
+        let lost: Vec<u64> = (1..=self.stats.write_state.len() as u64)
+            .filter(|v| self.stats.write_state[*v as usize - 1] == WriteState::Pending(id.0))
+            .collect();
+        for value in lost {
+            self.stats.resolve(value, WriteState::Rejected);
+        }
     }
 
     fn restart(&mut self, id: NodeId) {
@@ -870,7 +878,8 @@ impl Sim {
         let deadline = self.now_us + self.scenario.liveness.within_ms * 1000;
         self.checker.start_liveness(self.now_us, deadline, members);
         self.queue.push(deadline, Event::LivenessDeadline);
-        if self.checker.watch_liveness(self.now_us, &self.nodes, None) {
+        self.stats.track_pending_writes();
+        if self.checker.watch_liveness(self.now_us, &self.nodes, None, self.stats.writes_tracked_pending) {
             self.stats.converged_at_us = Some(self.now_us);
         }
     }
@@ -1041,13 +1050,13 @@ impl Stats {
                 }
                 Observation::Committed { .. } => self.commits += 1,
                 Observation::ClientAcked { value, .. } => {
-                    self.writes_acked += 1;
+                    self.resolve(*value, WriteState::Acked);
                     self.acked_values.push(*value);
                     if let Some(t) = submit_times.get(*value as usize - 1) {
                         self.commit_latencies_us.push(now_us - t);
                     }
                 }
-                Observation::ClientRejected { .. } => self.writes_rejected += 1,
+                Observation::ClientRejected { value } => self.resolve(*value, WriteState::Rejected),
                 Observation::SyncChosen { mode, learner } => {
                     self.sync_modes[*mode as usize] += 1;
                     self.syncs.push(crate::report::SyncRecord {
