@@ -26,6 +26,9 @@ pub struct Cli {
 enum Command {
     /// Run one simulation: a scenario file, or a cluster and a seed.
     Run(RunArgs),
+    /// Replay a scenario or a saved failure as a readable server log, and prove it is the same
+    /// run when the file recorded a trace hash.
+    Replay(ReplayArgs),
     /// The default campaign: random faults over 3- and 5-server clusters.
     Campaign(CampaignArgs),
     /// Engine speed figures for the README.
@@ -61,6 +64,21 @@ struct RunArgs {
     #[arg(long)]
     describe: bool,
     /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Run twice and compare the traces; name the first divergent event, if any.
+    #[arg(long)]
+    check_determinism: bool,
+}
+
+#[derive(Args, Debug)]
+struct ReplayArgs {
+    /// A scenario file or a saved failure.
+    file: PathBuf,
+    /// Write the JSON-lines trace here instead of printing the server log.
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    /// Print the report as JSON (no server log).
     #[arg(long)]
     json: bool,
 }
@@ -112,6 +130,7 @@ pub fn main() -> i32 {
     match cli.command {
         None => campaign(CampaignArgs { seeds: 400, first_seed: 0, variants: Vec::new(), json: false }),
         Some(Command::Run(args)) => run(args),
+        Some(Command::Replay(args)) => replay(args),
         Some(Command::Campaign(args)) => campaign(args),
         Some(Command::Bench(args)) => bench(args),
     }
@@ -125,10 +144,28 @@ fn usage_error(message: impl std::fmt::Display) -> i32 {
 /// Reads and validates a scenario file, naming the file, the field and what was expected.
 pub fn load_scenario(path: &std::path::Path) -> Result<Scenario, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let scenario: Scenario = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: line {} column {}: {e}", path.display(), e.line(), e.column()))?;
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let at = e.path().to_string();
+        let at = if at == "." { String::new() } else { format!("{at}: ") };
+        let inner = e.inner();
+        let message = inner.to_string();
+        format!(
+            "{}: {at}{} (line {} column {})",
+            path.display(),
+            strip_position(&message),
+            inner.line(),
+            inner.column()
+        )
+    })?;
+    de.end().map_err(|e| format!("{}: {e}", path.display()))?;
     validate(&scenario).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(scenario)
+}
+
+/// serde_json appends " at line L column C" to its messages; zabsim prints the position once.
+fn strip_position(message: &str) -> &str {
+    message.rsplit_once(" at line ").map_or(message, |(m, _)| m)
 }
 
 fn run(args: RunArgs) -> i32 {
@@ -174,6 +211,18 @@ fn run(args: RunArgs) -> i32 {
     if let Err(e) = validate(&scenario) {
         return usage_error(e);
     }
+    if args.check_determinism {
+        return match crate::determinism::check(&scenario) {
+            Ok(lines) => {
+                println!("deterministic: two runs gave the same {lines}-line trace");
+                0
+            }
+            Err(d) => {
+                println!("NOT deterministic: {d}");
+                1
+            }
+        };
+    }
     let trace = match (&args.trace, args.describe) {
         (Some(path), _) => match std::fs::File::create(path) {
             Ok(f) => TraceMode::To(Sink::Json(Box::new(std::io::BufWriter::new(f)))),
@@ -215,6 +264,58 @@ fn run(args: RunArgs) -> i32 {
         None => report.passed(),
     };
     if ok {
+        0
+    } else {
+        1
+    }
+}
+
+fn replay(args: ReplayArgs) -> i32 {
+    let scenario = match load_scenario(&args.file) {
+        Ok(s) => s,
+        Err(e) => return usage_error(e),
+    };
+    let trace = match (&args.trace, args.json) {
+        (Some(path), _) => match std::fs::File::create(path) {
+            Ok(f) => TraceMode::To(Sink::Json(Box::new(std::io::BufWriter::new(f)))),
+            Err(e) => return usage_error(format!("{}: cannot create trace file: {e}", path.display())),
+        },
+        (None, true) => TraceMode::Hash,
+        (None, false) => TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout())))),
+    };
+    let recorded = scenario.recorded.clone();
+    let expect = scenario.expect.clone();
+    let report = Sim::new(scenario, trace).run();
+    let expectation = (expect != Default::default()).then(|| expect.check(&report));
+    let same = recorded.as_ref().map(|r| report.trace_hash.as_deref() == Some(r.trace_hash.as_str()));
+    let command = format!("zabsim replay {}", args.file.display());
+    if args.json {
+        let mut value = serde_json::to_value(&report).expect("reports serialize");
+        value["replay"] = serde_json::Value::String(command);
+        value["same_as_recorded"] = serde_json::json!(same);
+        println!("{}", serde_json::to_string_pretty(&value).expect("json"));
+    } else {
+        print_report(&report, &command);
+        match &expectation {
+            Some(Ok(())) => println!("expectation: met"),
+            Some(Err(why)) => println!("expectation: NOT MET: {why}"),
+            None => {}
+        }
+        match (&recorded, same) {
+            (Some(r), Some(true)) => println!("same run as recorded: trace hash {}", r.trace_hash),
+            (Some(r), _) => println!(
+                "DIFFERENT from the recorded run: trace hash {} (recorded {})",
+                report.trace_hash.as_deref().unwrap_or("none"),
+                r.trace_hash
+            ),
+            _ => {}
+        }
+    }
+    let ok = match &expectation {
+        Some(result) => result.is_ok(),
+        None => report.passed(),
+    };
+    if ok && same != Some(false) {
         0
     } else {
         1

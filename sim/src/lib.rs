@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod checker;
 pub mod cli;
+pub mod determinism;
 pub mod disk;
 pub mod network;
 pub mod queue;

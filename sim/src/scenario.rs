@@ -41,6 +41,24 @@ pub struct Scenario {
     /// What the run must show; checked by `zabsim run` (exit 1 when unmet) and the tests.
     #[serde(default)]
     pub expect: Expect,
+    /// For a saved failure: what the original run recorded, so a replay can prove it is the
+    /// same run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded: Option<Recorded>,
+}
+
+/// What a saved failure recorded about the run that found it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recorded {
+    /// Running hash of the original trace.
+    pub trace_hash: String,
+    /// The violation, as reported.
+    #[serde(default)]
+    pub violation: String,
+    /// The command that found it.
+    #[serde(default)]
+    pub found_by: String,
 }
 
 /// Expectations of a scenario.
@@ -111,6 +129,7 @@ impl Scenario {
             faults: Vec::new(),
             liveness: Liveness::default(),
             expect: Expect::default(),
+            recorded: None,
         }
     }
 

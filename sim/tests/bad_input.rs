@@ -1,0 +1,73 @@
+//! Malformed scenarios get a clear error naming the file, the JSON path and what was expected,
+//! exit code 2, and never a panic. One file per mistake lives in tests/bad_scenarios/.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// (file, text the message must contain besides the file name)
+const CASES: &[(&str, &[&str])] = &[
+    ("syntax_error.json", &["EOF while parsing", "line 2"]),
+    ("wrong_type.json", &["nodes:", "expected u8"]),
+    ("unknown_field.json", &["colour", "unknown field"]),
+    ("server_out_of_range.json", &["faults[0].node", "expected a server id in 1..=3, got 9"]),
+    ("negative_time.json", &["faults[0].at_ms", "expected u64"]),
+    ("overflowing_time.json", &["faults[0].at_ms", "expected u64"]),
+    ("partition_unknown_server.json", &["faults[0].groups[1][0]", "got 7"]),
+    ("restart_live_server.json", &["faults[0].node", "expected a crashed server"]),
+    ("empty_cluster.json", &["nodes", "expected a cluster size in 1..=255, got 0"]),
+    ("too_many_servers.json", &["nodes", "300"]),
+    ("fault_after_end.json", &["faults[0].at_ms", "expected a time within the run"]),
+    ("pause_without_duration.json", &["faults[0]", "needs the field `duration_ms`"]),
+    ("field_not_for_this_fault.json", &["faults[0]", "`groups` does not apply to a `crash` fault"]),
+    ("unknown_fault.json", &["faults[0].fault", "unknown variant `explode`"]),
+    ("delay_min_above_max.json", &["network.delay.max_us", "expected at least min_us"]),
+    ("zero_tick_time.json", &["protocol.tickTime", "expected a positive number"]),
+    ("unknown_variant.json", &["protocol.variants.zk-9999", "expected `zk-1419` or `zk-4646`"]),
+    ("server_in_two_groups.json", &["faults[0].groups[1][0]", "in two groups"]),
+    ("empty_file.json", &["EOF while parsing"]),
+];
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/bad_scenarios")
+}
+
+#[test]
+fn every_malformed_scenario_is_refused_with_file_path_and_expectation() {
+    for (file, needles) in CASES {
+        let path = dir().join(file);
+        assert!(path.exists(), "{file} is missing");
+        for verb in ["run", "replay"] {
+            let out = Command::new(env!("CARGO_BIN_EXE_zabsim"))
+                .args([verb, path.to_str().expect("utf-8 path")])
+                .env("RUST_BACKTRACE", "1")
+                .output()
+                .expect("zabsim runs");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{verb} {file}: exit code; stderr: {stderr}");
+            assert!(!stderr.contains("panicked"), "{verb} {file} panicked: {stderr}");
+            assert!(stderr.contains(file), "{verb} {file}: the message names the file: {stderr}");
+            for needle in *needles {
+                assert!(stderr.contains(needle), "{verb} {file}: expected {needle:?} in: {stderr}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_file_in_the_folder_has_a_case() {
+    let mut files: Vec<String> = std::fs::read_dir(dir())
+        .expect("folder exists")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    for f in &files {
+        assert!(CASES.iter().any(|(name, _)| name == f), "{f} has no expected message in CASES");
+    }
+}
+
+#[test]
+fn a_missing_file_is_a_usage_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_zabsim")).args(["run", "no/such/scenario.json"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/scenario.json: cannot read"));
+}
