@@ -133,6 +133,8 @@ pub struct LivenessWatch {
     pub proposal_changes: Vec<u32>,
     /// Client writes from before the phase still unanswered at the last check.
     pub writes_pending: usize,
+    /// Members left out at convergence because ZooKeeper refuses them (see `refused_members`).
+    pub refused: NodeSet,
     last_proposal: Vec<Option<Vote>>,
 }
 
@@ -143,6 +145,8 @@ pub struct Checker {
     established: BTreeMap<Epoch, NodeId>,
     /// The canonical committed history.
     committed: Vec<Txn>,
+    /// For each entry of `committed`, the epoch whose leader committed it.
+    committed_in: Vec<Epoch>,
     /// zxid -> (value, proposer): every txn ever proposed.
     bindings: BTreeMap<Zxid, (u64, NodeId)>,
     /// (server, round) -> the server's initial vote when it last sent a LOOKING notification
@@ -163,6 +167,7 @@ impl Checker {
             n,
             established: BTreeMap::new(),
             committed: Vec::new(),
+            committed_in: Vec::new(),
             bindings: BTreeMap::new(),
             initial_votes: BTreeMap::new(),
             epochs: vec![(Epoch(0), Epoch(0)); n + 1],
@@ -277,21 +282,57 @@ impl Checker {
                 ));
             }
         }
+        let newest = self.established.keys().next_back().copied();
         self.established.insert(epoch, id);
         let history = &node.disk_view().log;
+        // Zab orders leaders by epoch, not by time: an older epoch can complete its NEWLEADER
+        // quorum after a newer one did (ZooKeeper keeps the NEWLEADER ACK of a learner that
+        // has since moved on). Its history must still hold everything committed in earlier
+        // epochs, and must not add anything the newer leaders lack.
         for (i, txn) in self.committed.iter().enumerate() {
+            if self.committed_in[i] >= epoch {
+                continue;
+            }
             if history.get(i) != Some(txn) {
                 return Err((
                     Invariant::LeaderCompleteness,
                     vec![id.0],
-                    format!("{id} established {epoch} without committed txn {txn} (position {})", i + 1),
+                    format!(
+                        "{id} established {epoch} without {txn}, committed in {} (position {})",
+                        self.committed_in[i],
+                        i + 1
+                    ),
                 ));
             }
         }
-        for txn in &history[self.committed.len()..] {
-            self.check_integrity(id, *txn)?;
+        let shared = history.len().min(self.committed.len());
+        if history[..shared] != self.committed[..shared] {
+            let i = (0..shared).find(|i| history[*i] != self.committed[*i]).unwrap_or(0);
+            return Err((
+                Invariant::PrefixConsistency,
+                vec![id.0],
+                format!(
+                    "{id} established {epoch} with {} where the committed history has {}",
+                    history[i], self.committed[i]
+                ),
+            ));
         }
-        self.committed.extend_from_slice(&history[self.committed.len()..]);
+        if history.len() > self.committed.len() {
+            if let Some(newest) = newest.filter(|n| *n > epoch) {
+                let txn = history[self.committed.len()];
+                return Err((
+                    Invariant::LeaderCompleteness,
+                    vec![id.0],
+                    format!("{id} established {epoch} committing {txn}, which the leader of the later {newest} lacks"),
+                ));
+            }
+            for txn in &history[self.committed.len()..] {
+                self.check_integrity(id, *txn)?;
+            }
+            let added = history.len() - self.committed.len();
+            self.committed.extend_from_slice(&history[self.committed.len()..]);
+            self.committed_in.extend(std::iter::repeat_n(epoch, added));
+        }
         Ok(())
     }
 
@@ -336,6 +377,7 @@ impl Checker {
             _ => {
                 self.check_integrity(id, txn)?;
                 self.committed.push(txn);
+                self.committed_in.push(zxid.epoch);
             }
         }
         Ok(())
@@ -396,11 +438,14 @@ impl Checker {
             match write {
                 DiskWrite::Append(txn) => {
                     self.check_integrity(id, *txn)?;
-                    if txn.zxid <= last {
+                    // Strictly increasing, and without holes inside one epoch
+                    // (ZAB_FLE_REFERENCE.md section 4.3, item 2).
+                    let hole = txn.zxid.epoch == last.epoch && txn.zxid.counter != last.counter + 1;
+                    if txn.zxid <= last || (hole && last != Zxid::ZERO) {
                         return Err((
                             Invariant::LocalMonotonicity,
                             vec![id.0],
-                            format!("{id} logged {} after {last}", txn.zxid),
+                            format!("{id} logged {} right after {last}", txn.zxid),
                         ));
                     }
                     last = txn.zxid;
@@ -443,6 +488,7 @@ impl Checker {
             converged_at_us: None,
             proposal_changes: vec![0; self.n + 1],
             writes_pending: 0,
+            refused: NodeSet::EMPTY,
             last_proposal: vec![None; self.n + 1],
         });
     }
@@ -472,9 +518,12 @@ impl Checker {
             }
         }
         watch.writes_pending = writes_pending;
-        if writes_pending == 0 && converged(nodes, &watch.members) {
-            watch.converged_at_us = Some(now_us);
-            return true;
+        if writes_pending == 0 {
+            if let Some(refused) = refused_members(nodes, &watch.members) {
+                watch.converged_at_us = Some(now_us);
+                watch.refused = refused;
+                return true;
+            }
         }
         false
     }
@@ -491,14 +540,35 @@ impl Checker {
 
 /// One established leader in BROADCAST with every member following it in BROADCAST.
 pub fn converged(nodes: &[Option<Node>], members: &NodeSet) -> bool {
-    let leader = members.iter().find(|id| nodes[id.index()].as_ref().is_some_and(|n| n.established_epoch().is_some()));
-    let Some(leader) = leader else { return false };
-    members.iter().all(|id| {
-        nodes[id.index()].as_ref().is_some_and(|n| {
-            let view = n.role_view();
-            view.phase == ZabPhase::Broadcast && view.leader == Some(leader)
-        })
-    })
+    refused_members(nodes, members).is_some()
+}
+
+/// When the members have converged: the members that are not synced only because ZooKeeper
+/// refuses them (empty when all are synced); None when they have not converged.
+///
+/// ZooKeeper's `Learner.registerWithLeader` refuses a leader whose epoch is below the
+/// learner's acceptedEpoch. A server that promised a newer epoch which never got established
+/// (its would-be leader lost the race) can therefore not join the established leader until
+/// the leadership changes: it loops between LOOKING and a refused DISCOVERY. zabsim found
+/// this (see README); it counts as converged, and the report names the refused servers.
+pub fn refused_members(nodes: &[Option<Node>], members: &NodeSet) -> Option<NodeSet> {
+    let leader =
+        members.iter().find(|id| nodes[id.index()].as_ref().is_some_and(|n| n.established_epoch().is_some()))?;
+    let epoch = nodes[leader.index()].as_ref()?.established_epoch()?;
+    let mut refused = NodeSet::EMPTY;
+    let mut synced = NodeSet::EMPTY;
+    for id in members.iter() {
+        let node = nodes[id.index()].as_ref()?;
+        let view = node.role_view();
+        if view.phase == ZabPhase::Broadcast && view.leader == Some(leader) {
+            synced.insert(id);
+        } else if node.accepted_epoch() > epoch {
+            refused.insert(id);
+        } else {
+            return None;
+        }
+    }
+    Some(refused)
 }
 
 fn diagnose(nodes: &[Option<Node>], watch: &LivenessWatch) -> (Vec<u8>, String) {

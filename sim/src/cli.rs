@@ -7,9 +7,7 @@ use crate::scenario::Scenario;
 use crate::sim::{Sim, TraceMode};
 use crate::trace::Sink;
 use crate::validate::validate;
-use crate::wallclock::Stopwatch;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use rayon::prelude::*;
 use std::io::Write;
 use std::path::PathBuf;
 use zabsim_protocol::Variants;
@@ -29,8 +27,10 @@ enum Command {
     /// Replay a scenario or a saved failure as a readable server log, and prove it is the same
     /// run when the file recorded a trace hash.
     Replay(ReplayArgs),
-    /// The default campaign: random faults over 3- and 5-server clusters.
-    Campaign(CampaignArgs),
+    /// Fuzz: many seeds of random faults in parallel; failures are shrunk and saved.
+    Fuzz(crate::fuzz_cmd::FuzzArgs),
+    /// Combine shard summaries (fuzz --shard K/N) into the summary of the whole campaign.
+    Merge(crate::fuzz_cmd::MergeArgs),
     /// Engine speed figures for the README.
     Bench(BenchArgs),
 }
@@ -89,22 +89,8 @@ enum FaultsArg {
     None,
     /// Crashes, partitions, cuts, pauses and slow disks drawn from the seed, then a heal.
     Random,
-}
-
-#[derive(Args, Debug)]
-struct CampaignArgs {
-    /// How many seeds.
-    #[arg(long, default_value_t = 400)]
-    seeds: u64,
-    /// First seed.
-    #[arg(long, default_value_t = 0)]
-    first_seed: u64,
-    /// Turn on a known-bug variant (zk-1419, zk-4646); repeatable.
-    #[arg(long = "variant")]
-    variants: Vec<String>,
-    /// Print the summary as JSON.
-    #[arg(long)]
-    json: bool,
+    /// Like random, with the fuzzer's per-seed environment (workload, delays, disk, timing).
+    Swarm,
 }
 
 #[derive(Args, Debug)]
@@ -128,15 +114,16 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        None => campaign(CampaignArgs { seeds: 400, first_seed: 0, variants: Vec::new(), json: false }),
+        None => crate::fuzz_cmd::default_campaign(),
         Some(Command::Run(args)) => run(args),
         Some(Command::Replay(args)) => replay(args),
-        Some(Command::Campaign(args)) => campaign(args),
+        Some(Command::Fuzz(args)) => crate::fuzz_cmd::fuzz(args),
+        Some(Command::Merge(args)) => crate::fuzz_cmd::merge(args),
         Some(Command::Bench(args)) => bench(args),
     }
 }
 
-fn usage_error(message: impl std::fmt::Display) -> i32 {
+pub(crate) fn usage_error(message: impl std::fmt::Display) -> i32 {
     eprintln!("zabsim: {message}");
     2
 }
@@ -195,6 +182,15 @@ fn run(args: RunArgs) -> i32 {
                     };
                     random::scenario(seed, &profile)
                 }
+                FaultsArg::Swarm => {
+                    let mut variants = Variants::default();
+                    for v in &args.variants {
+                        if let Err(e) = variants.enable(v) {
+                            return usage_error(format!("--variant: {e}"));
+                        }
+                    }
+                    random::scenario(seed, &Profile::swarm(nodes, nodes, variants))
+                }
             }
         }
     };
@@ -214,11 +210,11 @@ fn run(args: RunArgs) -> i32 {
     if args.check_determinism {
         return match crate::determinism::check(&scenario) {
             Ok(lines) => {
-                println!("deterministic: two runs gave the same {lines}-line trace");
+                crate::say!("deterministic: two runs gave the same {lines}-line trace");
                 0
             }
             Err(d) => {
-                println!("NOT deterministic: {d}");
+                crate::say!("NOT deterministic: {d}");
                 1
             }
         };
@@ -234,7 +230,8 @@ fn run(args: RunArgs) -> i32 {
     let expect = scenario.expect.clone();
     let report = Sim::new(scenario, trace).run();
     let replay = replay_command(&args, &report);
-    let expectation = (expect != Default::default()).then(|| expect.check(&report));
+    // A scenario file always states what it must show (by default: no violation).
+    let expectation = args.scenario.is_some().then(|| expect.check(&report));
     if args.json {
         let mut value = serde_json::to_value(&report).expect("reports serialize");
         value["replay"] = serde_json::Value::String(replay);
@@ -244,12 +241,12 @@ fn run(args: RunArgs) -> i32 {
                 Err(why) => serde_json::json!({"met": false, "why": why}),
             };
         }
-        println!("{}", serde_json::to_string_pretty(&value).expect("json"));
+        crate::say!("{}", serde_json::to_string_pretty(&value).expect("json"));
     } else {
         print_report(&report, &replay);
         match &expectation {
-            Some(Ok(())) => println!("expectation: met"),
-            Some(Err(why)) => println!("expectation: NOT MET: {why}"),
+            Some(Ok(())) => crate::say!("expectation: met"),
+            Some(Err(why)) => crate::say!("expectation: NOT MET: {why}"),
             None => {}
         }
     }
@@ -286,24 +283,24 @@ fn replay(args: ReplayArgs) -> i32 {
     let recorded = scenario.recorded.clone();
     let expect = scenario.expect.clone();
     let report = Sim::new(scenario, trace).run();
-    let expectation = (expect != Default::default()).then(|| expect.check(&report));
+    let expectation = Some(expect.check(&report));
     let same = recorded.as_ref().map(|r| report.trace_hash.as_deref() == Some(r.trace_hash.as_str()));
     let command = format!("zabsim replay {}", args.file.display());
     if args.json {
         let mut value = serde_json::to_value(&report).expect("reports serialize");
         value["replay"] = serde_json::Value::String(command);
         value["same_as_recorded"] = serde_json::json!(same);
-        println!("{}", serde_json::to_string_pretty(&value).expect("json"));
+        crate::say!("{}", serde_json::to_string_pretty(&value).expect("json"));
     } else {
         print_report(&report, &command);
         match &expectation {
-            Some(Ok(())) => println!("expectation: met"),
-            Some(Err(why)) => println!("expectation: NOT MET: {why}"),
+            Some(Ok(())) => crate::say!("expectation: met"),
+            Some(Err(why)) => crate::say!("expectation: NOT MET: {why}"),
             None => {}
         }
         match (&recorded, same) {
-            (Some(r), Some(true)) => println!("same run as recorded: trace hash {}", r.trace_hash),
-            (Some(r), _) => println!(
+            (Some(r), Some(true)) => crate::say!("same run as recorded: trace hash {}", r.trace_hash),
+            (Some(r), _) => crate::say!(
                 "DIFFERENT from the recorded run: trace hash {} (recorded {})",
                 report.trace_hash.as_deref().unwrap_or("none"),
                 r.trace_hash
@@ -328,8 +325,10 @@ fn replay_command(args: &RunArgs, report: &RunReport) -> String {
         Some(path) => cmd.push_str(&format!(" {}", path.display())),
         None => {
             cmd.push_str(&format!(" --nodes {} --seed {}", report.nodes, report.seed));
-            if args.faults == FaultsArg::Random {
-                cmd.push_str(" --faults random");
+            match args.faults {
+                FaultsArg::Random => cmd.push_str(" --faults random"),
+                FaultsArg::Swarm => cmd.push_str(" --faults swarm"),
+                FaultsArg::None => {}
             }
             if let Some(w) = args.writes {
                 cmd.push_str(&format!(" --writes {w}"));
@@ -388,17 +387,20 @@ fn print_report(r: &RunReport, replay: &str) {
         let faults: Vec<String> = r.faults.iter().map(|(k, v)| format!("{k} x{v}")).collect();
         let _ = writeln!(out, "faults: {}", faults.join(", "));
     }
-    match (r.time_to_converge_us, &r.liveness_note) {
-        (Some(t), _) => {
-            let _ = writeln!(out, "converged {} after the last fault", ms(t));
-        }
-        (None, Some(note)) => {
-            let _ = writeln!(out, "liveness: {note}");
-        }
-        _ => {}
+    if let Some(t) = r.time_to_converge_us {
+        let _ = writeln!(out, "converged {} after the last fault", ms(t));
+    }
+    if let Some(note) = &r.liveness_note {
+        let _ = writeln!(out, "liveness: {note}");
     }
     let held: Vec<&str> = r.invariants.iter().filter(|i| i.status == "held").map(|i| i.name).collect();
-    let _ = writeln!(out, "invariants held: {}", held.join(", "));
+    if held.is_empty() {
+        let stopped: Vec<&str> =
+            r.invariants.iter().filter(|i| i.status == "held until the run stopped").map(|i| i.name).collect();
+        let _ = writeln!(out, "invariants held until the violation stopped the run: {}", stopped.join(", "));
+    } else {
+        let _ = writeln!(out, "invariants held: {}", held.join(", "));
+    }
     for s in &r.final_states {
         let _ = writeln!(out, "  {s}");
     }
@@ -421,80 +423,13 @@ fn variants_note(v: &[&str]) -> String {
     }
 }
 
-/// One campaign seed: 3 or 5 servers, random faults, then heal and liveness.
-pub fn campaign_scenario(seed: u64, variants: Variants) -> Scenario {
-    let nodes = if seed.is_multiple_of(2) { 3 } else { 5 };
-    let profile = Profile { nodes_min: nodes, nodes_max: nodes, variants, ..Profile::default() };
-    random::scenario(seed, &profile)
-}
-
-fn campaign(args: CampaignArgs) -> i32 {
-    let mut variants = Variants::default();
-    for v in &args.variants {
-        if let Err(e) = variants.enable(v) {
-            return usage_error(format!("--variant: {e}"));
-        }
-    }
-    let started = Stopwatch::start();
-    let seeds: Vec<u64> = (args.first_seed..args.first_seed + args.seeds).collect();
-    let reports: Vec<RunReport> = seeds.par_iter().map(|s| crate::run(campaign_scenario(*s, variants))).collect();
-    let wall = started.elapsed_secs();
-    let failures: Vec<&RunReport> = reports.iter().filter(|r| !r.passed()).collect();
-    let events: u64 = reports.iter().map(|r| r.events).sum();
-    let sim_us: u64 = reports.iter().map(|r| r.end_us).sum();
-    if args.json {
-        let summary = serde_json::json!({
-            "seeds": seeds.len(),
-            "first_seed": args.first_seed,
-            "failures": failures.iter().map(|r| serde_json::json!({
-                "seed": r.seed,
-                "nodes": r.nodes,
-                "violation": r.violation,
-                "replay": format!("zabsim run --nodes {} --seed {} --faults random", r.nodes, r.seed),
-            })).collect::<Vec<_>>(),
-            "events": events,
-            "simulated_seconds": sim_us as f64 / 1e6,
-            "wall_seconds": wall,
-        });
-        println!("{}", serde_json::to_string_pretty(&summary).expect("json"));
-    } else {
-        println!(
-            "zabsim default campaign: {} seeds ({}..{}) over 3- and 5-server clusters with random crashes, partitions, cuts, pauses and slow disks",
-            seeds.len(),
-            args.first_seed,
-            args.first_seed + args.seeds
-        );
-        println!(
-            "{} events, {:.0} simulated seconds in {:.2} wall seconds ({:.0} seeds/s)",
-            events,
-            sim_us as f64 / 1e6,
-            wall,
-            seeds.len() as f64 / wall
-        );
-        if failures.is_empty() {
-            println!("no violations: every invariant held and every run converged after the heal");
-        }
-        for r in &failures {
-            if let Some(v) = &r.violation {
-                println!("FAIL seed {}: {v}", r.seed);
-                println!("  replay: zabsim run --nodes {} --seed {} --faults random --describe", r.nodes, r.seed);
-            }
-        }
-    }
-    if failures.is_empty() {
-        0
-    } else {
-        1
-    }
-}
-
 fn bench(args: BenchArgs) -> i32 {
     let figures = crate::bench::figures(args.seconds);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&figures).expect("json"));
+        crate::say!("{}", serde_json::to_string_pretty(&figures).expect("json"));
     } else {
         for (k, v) in figures.as_object().expect("object") {
-            println!("{k:>40}: {v}");
+            crate::say!("{k:>40}: {v}");
         }
     }
     0

@@ -7,12 +7,15 @@ pub mod checker;
 pub mod cli;
 pub mod determinism;
 pub mod disk;
+pub mod fuzz;
+pub mod fuzz_cmd;
 pub mod network;
 pub mod queue;
 pub mod random;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod shrink;
 pub mod sim;
 pub mod trace;
 pub mod validate;
@@ -24,6 +27,15 @@ pub use scenario::{Expect, Fault, Scenario, TimedFault};
 pub use sim::{Sim, TraceMode};
 
 use std::hash::Hasher;
+
+/// `println!` that ignores a closed stdout (`zabsim ... | head` must not panic).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 /// Virtual microseconds as seconds with microsecond precision: `12.000345s`.
 pub fn format_time(us: u64) -> String {

@@ -1,14 +1,20 @@
-//! Random scenarios drawn from a seed: which fault kinds are on, how often they strike, the
-//! cluster size, and a concrete schedule; a fault phase that ends with everything healed, then
-//! the liveness phase. The default campaign and the random-seed tests use it.
+//! Random scenarios drawn from a seed, swarm-style (Groce et al., "Swarm Testing"): each seed
+//! first draws a profile (which fault kinds are on at all, how often they strike, cluster
+//! size, delays, fsync latency, workload, ZooKeeper timing), then a concrete schedule. The
+//! fault phase ends with everything healed, restarted and resumed at once; the liveness phase
+//! follows. Switching whole fault kinds off per seed leaves room for rare combinations of the
+//! rest (a crash storm without partitions, a write-free run where zxids tie across epochs).
 
 use crate::rng::{Purpose, Stream};
-use crate::scenario::{Fault, Scenario, TimedFault, WriteTarget};
+use crate::scenario::{Delay, DiskModel, Fault, Scenario, TimedFault, WriteTarget};
 use zabsim_protocol::Variants;
 
-/// What a random run may contain.
+/// What a family of random runs may contain: the user's knobs. Everything else is drawn per
+/// seed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
+    /// Cluster sizes to draw from; empty: every size in `nodes_min..=nodes_max`.
+    pub nodes_choices: Vec<u8>,
     /// Smallest cluster.
     pub nodes_min: u8,
     /// Largest cluster.
@@ -17,46 +23,66 @@ pub struct Profile {
     pub fault_phase_ms: u64,
     /// Most faults in the fault phase.
     pub max_faults: u32,
-    /// Client writes per second (0 for an election-only run).
+    /// Client writes per second (the swarm draws its own).
     pub writes_per_sec: u32,
-    /// Liveness bound after the heal, ms.
+    /// Draw the workload, delays, disk and timing per seed (swarm) rather than using defaults.
+    pub swarm: bool,
+    /// Liveness bound after the heal, ms (initLimit·tickTime is added: a server that decided to
+    /// lead but that nobody follows waits that long before it looks again).
     pub liveness_ms: u64,
     /// Variants on.
     pub variants: Variants,
 }
 
 impl Default for Profile {
+    /// The campaign profile of the issues: 3-5 servers, 6 s of faults, 10 writes/s.
     fn default() -> Self {
         Profile {
+            nodes_choices: Vec::new(),
             nodes_min: 3,
             nodes_max: 5,
             fault_phase_ms: 6_000,
             max_faults: 8,
             writes_per_sec: 10,
+            swarm: false,
             liveness_ms: 10_000,
             variants: Variants::default(),
         }
     }
 }
 
-const KINDS: [&str; 6] = ["crash", "partition", "cut", "pause", "slow_fsync", "restart"];
+impl Profile {
+    /// The fuzzer's profile: everything drawn per seed.
+    pub fn swarm(nodes_min: u8, nodes_max: u8, variants: Variants) -> Profile {
+        Profile { nodes_min, nodes_max, max_faults: 12, swarm: true, variants, ..Profile::default() }
+    }
+}
+
+/// Fault kinds the generator knows, in a fixed order (the order draws are made in).
+pub const FAULT_KINDS: [&str; 6] = ["crash", "partition", "cut", "pause", "slow_fsync", "restart"];
 
 /// A random scenario for `seed` under `profile`.
 pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
     let mut rng = Stream::new(seed, Purpose::Faults);
     // Always one draw, whatever the range, so `--nodes N` with the drawn N replays the very
     // same schedule.
-    let span = (profile.nodes_max - profile.nodes_min) as u64 + 1;
-    let nodes = profile.nodes_min + (rng.next_u64() % span) as u8;
+    let draw = rng.next_u64();
+    let nodes = match profile.nodes_choices.as_slice() {
+        [] => profile.nodes_min + (draw % ((profile.nodes_max - profile.nodes_min) as u64 + 1)) as u8,
+        choices => choices[(draw % choices.len() as u64) as usize],
+    };
     let mut s = Scenario::new(nodes, seed);
     s.protocol.variants = profile.variants;
     s.workload.writes_per_sec = profile.writes_per_sec;
     s.workload.target = WriteTarget::Any;
-    // Swarm testing: each run switches whole fault kinds off, so rare combinations of the
-    // remaining ones get room to happen.
-    let enabled: Vec<&str> = KINDS.iter().copied().filter(|_| rng.chance_ppm(700_000)).collect();
+    let mut fault_phase_ms = profile.fault_phase_ms;
+    if profile.swarm {
+        draw_environment(&mut Stream::new(seed, Purpose::Profile), &mut s, &mut fault_phase_ms);
+    }
+    // Swarm testing: each run switches whole fault kinds off.
+    let enabled: Vec<&str> = FAULT_KINDS.iter().copied().filter(|_| rng.chance_ppm(700_000)).collect();
     let count = if enabled.is_empty() { 0 } else { rng.between(0, profile.max_faults as u64) as usize };
-    let mut times: Vec<u64> = (0..count).map(|_| rng.between(1, profile.fault_phase_ms - 1)).collect();
+    let mut times: Vec<u64> = (0..count).map(|_| rng.between(1, fault_phase_ms - 1)).collect();
     times.sort_unstable();
     let mut down = vec![false; nodes as usize + 1];
     let random_node = |rng: &mut Stream| 1 + rng.below(nodes as usize) as u8;
@@ -66,6 +92,7 @@ pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
             "crash" => {
                 let node = random_node(&mut rng);
                 if down[node as usize] {
+                    down[node as usize] = false;
                     Fault::Restart { node }
                 } else {
                     down[node as usize] = true;
@@ -94,7 +121,7 @@ pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
             "pause" => Fault::Pause { node: random_node(&mut rng), duration_ms: rng.between(50, 4_000) },
             _ => Fault::SlowFsync {
                 node: random_node(&mut rng),
-                factor: rng.between(2, 50) as u32,
+                factor: rng.between(2, 200) as u32,
                 duration_ms: rng.between(100, 3_000),
             },
         };
@@ -103,11 +130,40 @@ pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
             s.faults.push(TimedFault { at_ms: at_ms + rng.between(1, 500), fault: Fault::Heal });
         }
     }
-    s.faults.retain(|f| f.at_ms < profile.fault_phase_ms);
-    s.faults.push(TimedFault { at_ms: profile.fault_phase_ms, fault: Fault::HealAll });
-    // The bound must cover ZooKeeper's own waits: a server that decided to lead but that
-    // nobody follows holds on for initLimit before it looks again.
-    s.liveness.within_ms = profile.liveness_ms + s.protocol.init_limit_us() / 1000;
-    s.duration_ms = profile.fault_phase_ms + profile.liveness_ms;
+    s.faults.retain(|f| f.at_ms < fault_phase_ms);
+    s.faults.push(TimedFault { at_ms: fault_phase_ms, fault: Fault::HealAll });
+    s.liveness.within_ms = liveness_bound_ms(profile.liveness_ms, &s.protocol);
+    s.duration_ms = fault_phase_ms + profile.liveness_ms;
     s
+}
+
+/// How long a healed ensemble may take to converge under ZooKeeper's own timers: the base
+/// bound, plus initLimit·tickTime (a server that decided to lead but that nobody follows waits
+/// that long), plus twice maxNotificationInterval: FLE's back-off can leave a LOOKING server
+/// silent that long while its peers' notifications keep resetting its poll, so a better vote
+/// reaches the others only at its next timeout (found by the fuzzer, see README).
+pub fn liveness_bound_ms(base_ms: u64, protocol: &zabsim_protocol::ProtocolConfig) -> u64 {
+    base_ms + protocol.init_limit_us() / 1000 + 2 * protocol.max_notification_interval_ms as u64
+}
+
+/// The swarm's per-seed environment: workload, delays, disk and ZooKeeper timing.
+fn draw_environment(rng: &mut Stream, s: &mut Scenario, fault_phase_ms: &mut u64) {
+    // A third of the runs write nothing: zxids then tie across epochs, which is where vote
+    // comparison bugs (ZOOKEEPER-1419) live.
+    s.workload.writes_per_sec = [0, 0, 0, 5, 10, 10, 50, 200][rng.below(8)];
+    s.workload.target = if rng.chance_ppm(500_000) { WriteTarget::Any } else { WriteTarget::Leader };
+    let min_us = rng.between(50, 500);
+    s.network.delay = Delay {
+        min_us,
+        max_us: min_us + rng.between(0, 2_000),
+        tail_ppm: if rng.chance_ppm(200_000) { 10_000 } else { 0 },
+        tail_max_us: rng.between(1_000, 200_000),
+    };
+    let fsync_min_us = rng.between(100, 2_000);
+    s.disk = DiskModel { fsync_min_us, fsync_max_us: fsync_min_us + rng.between(0, 20_000) };
+    s.protocol.tick_time_ms = [200, 500, 1_000, 2_000][rng.below(4)];
+    s.protocol.init_limit_ticks = rng.between(5, 10) as u32;
+    s.protocol.sync_limit_ticks = rng.between(2, 5) as u32;
+    s.protocol.commit_log_count = [20, 100, 500][rng.below(3)];
+    *fault_phase_ms = rng.between(2_000, 8_000);
 }

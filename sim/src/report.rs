@@ -67,11 +67,15 @@ pub struct Stats {
     pub(crate) liveness_start_us: Option<u64>,
     pub(crate) converged_at_us: Option<u64>,
     pub(crate) liveness_note: Option<String>,
+    /// Path coverage counters (see `RunReport::coverage`).
+    pub(crate) coverage: BTreeMap<&'static str, u64>,
+    /// Each server's initial vote in its latest election.
+    pub(crate) latest_initial: Vec<Option<zabsim_protocol::Vote>>,
 }
 
 impl Stats {
-    pub(crate) fn new(_n: usize) -> Stats {
-        Stats::default()
+    pub(crate) fn new(n: usize) -> Stats {
+        Stats { latest_initial: vec![None; n + 1], ..Stats::default() }
     }
 
     /// Records the answer to write `value` (the first answer counts).
@@ -97,6 +101,11 @@ impl Stats {
             .filter(|v| matches!(self.write_state[*v as usize - 1], WriteState::Pending(_)))
             .collect();
         self.writes_tracked_pending = self.writes_tracked.len();
+    }
+
+    /// Counts one occurrence of a covered path.
+    pub(crate) fn cover(&mut self, what: &'static str) {
+        *self.coverage.entry(what).or_default() += 1;
     }
 
     pub(crate) fn note_fault(&mut self, kind: &'static str) {
@@ -161,6 +170,10 @@ pub struct RunReport {
     pub acked_values: Vec<u64>,
     /// Faults injected, by kind.
     pub faults: BTreeMap<&'static str, u64>,
+    /// Which interesting paths the run took, and how often: fault kinds, sync modes, leader
+    /// changes, elections between votes with equal zxids across epochs, crashes that dropped
+    /// un-fsynced appends, step-downs... so a green campaign can be trusted.
+    pub coverage: BTreeMap<&'static str, u64>,
     /// When the liveness phase began, µs.
     pub liveness_start_us: Option<u64>,
     /// When the connected quorum converged, µs.
@@ -215,7 +228,32 @@ impl RunReport {
                 },
             })
             .collect();
-        let sync_modes = ["DIFF", "TRUNC", "SNAP"].iter().zip(stats.sync_modes).map(|(k, v)| (*k, v)).collect();
+        let sync_modes: BTreeMap<&'static str, u64> =
+            ["DIFF", "TRUNC", "SNAP"].iter().zip(stats.sync_modes).map(|(k, v)| (*k, v)).collect();
+        let mut coverage = std::mem::take(&mut stats.coverage);
+        for (kind, n) in &stats.faults {
+            coverage.insert(kind, *n);
+        }
+        for (mode, n) in &sync_modes {
+            if *n > 0 {
+                coverage.insert(
+                    ["sync_diff", "sync_trunc", "sync_snap"]
+                        [["DIFF", "TRUNC", "SNAP"].iter().position(|m| m == mode).unwrap_or(0)],
+                    *n,
+                );
+            }
+        }
+        if stats.leaders.len() > 1 {
+            coverage.insert("leader_change", stats.leaders.len() as u64 - 1);
+        }
+        for (key, n) in [("write_acked", stats.writes_acked), ("write_rejected", stats.writes_rejected)] {
+            if n > 0 {
+                coverage.insert(key, n);
+            }
+        }
+        if stats.converged_at_us.is_some() {
+            coverage.insert("converged_after_heal", 1);
+        }
         RunReport {
             seed: scenario.seed,
             nodes: scenario.nodes,
@@ -239,6 +277,7 @@ impl RunReport {
             syncs: stats.syncs,
             acked_values: stats.acked_values,
             faults: stats.faults,
+            coverage,
             liveness_start_us: stats.liveness_start_us,
             converged_at_us: stats.converged_at_us,
             liveness_note: stats.liveness_note,

@@ -427,8 +427,8 @@ pub enum Fault {
         /// Server.
         node: u8,
     },
-    /// Split the servers into groups that cannot reach each other (unlisted servers form a
-    /// group of their own).
+    /// Split the servers into groups that cannot reach each other; the servers no group
+    /// lists together form one more group.
     Partition {
         /// The groups.
         groups: Vec<Vec<u8>>,

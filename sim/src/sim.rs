@@ -572,7 +572,7 @@ impl Sim {
             return;
         }
         if self.checker.watch_liveness(self.now_us, &self.nodes, Some(id), self.stats.writes_tracked_pending) {
-            self.stats.converged_at_us = Some(self.now_us);
+            self.note_convergence();
         }
         if self.steps_at_instant > MAX_STEPS_AT_ONE_INSTANT {
             let detail = format!(
@@ -801,6 +801,12 @@ impl Sim {
         if self.nodes[id.index()].take().is_none() {
             return;
         }
+        if self.disks[id.index()].pending.iter().any(|(_, w)| matches!(w, DiskWrite::Append(_))) {
+            self.stats.cover("crash_between_append_and_fsync");
+        }
+        if self.disks[id.index()].pending.iter().any(|(_, w)| matches!(w, DiskWrite::CurrentEpoch(_))) {
+            self.stats.cover("crash_before_current_epoch_durable");
+        }
         self.disks[id.index()].crash();
         self.node_durable[id.index()] = None;
         self.held[id.index()].clear();
@@ -880,7 +886,25 @@ impl Sim {
         self.queue.push(deadline, Event::LivenessDeadline);
         self.stats.track_pending_writes();
         if self.checker.watch_liveness(self.now_us, &self.nodes, None, self.stats.writes_tracked_pending) {
-            self.stats.converged_at_us = Some(self.now_us);
+            self.note_convergence();
+        }
+    }
+
+    fn note_convergence(&mut self) {
+        self.stats.converged_at_us = Some(self.now_us);
+        let refused = self.checker.liveness.as_ref().map_or(NodeSet::EMPTY, |w| w.refused);
+        if !refused.is_empty() {
+            self.stats.cover("join_refused_epoch_ahead");
+            let who: Vec<String> = refused
+                .iter()
+                .filter_map(|id| self.node(id))
+                .map(|n| format!("{} (acceptedEpoch {})", n.id(), n.accepted_epoch()))
+                .collect();
+            self.stats.liveness_note = Some(format!(
+                "converged without {}: it promised an epoch that was never established, and ZooKeeper's \
+                 Learner.registerWithLeader refuses the older established leader until leadership changes",
+                who.join(", ")
+            ));
         }
     }
 
@@ -1034,12 +1058,40 @@ impl Stats {
     fn observe(&mut self, now_us: u64, id: NodeId, observations: &[Observation], submit_times: &[u64]) {
         for o in observations {
             match o {
-                Observation::ElectionStarted { round, .. } => {
+                Observation::Left { reason } => self.cover(match reason {
+                    zabsim_protocol::LeaveReason::QuorumLost => "leader_lost_quorum",
+                    zabsim_protocol::LeaveReason::WaitTimedOut => "leader_wait_timed_out",
+                    zabsim_protocol::LeaveReason::LeaderReadTimeout => "follower_read_timeout",
+                    zabsim_protocol::LeaveReason::LeaderConnectionLost => "follower_lost_leader",
+                    zabsim_protocol::LeaveReason::LeaderUnreachable => "follower_cannot_connect",
+                    zabsim_protocol::LeaveReason::StaleLeaderEpoch => "stale_leader_epoch",
+                    zabsim_protocol::LeaveReason::ProtocolError => "protocol_error",
+                }),
+                Observation::ElectionStarted { round, initial } => {
+                    self.latest_initial[id.index()] = Some(*initial);
                     self.max_round = self.max_round.max(round.0);
                     self.elections_started += 1;
                 }
-                Observation::Decided { vote, .. } => {
+                Observation::Decided { vote, agreeing, .. } => {
                     self.decisions += 1;
+                    if agreeing.is_none() {
+                        self.cover("joined_established_ensemble");
+                    } else {
+                        let votes: Vec<zabsim_protocol::Vote> = self.latest_initial.iter().flatten().copied().collect();
+                        let tie = |same_epoch: bool| {
+                            votes.iter().enumerate().any(|(i, a)| {
+                                votes[i + 1..]
+                                    .iter()
+                                    .any(|b| a.zxid == b.zxid && (a.peer_epoch == b.peer_epoch) == same_epoch)
+                            })
+                        };
+                        if tie(true) {
+                            self.cover("election_with_equal_zxids");
+                        }
+                        if tie(false) {
+                            self.cover("election_with_equal_zxids_across_epochs");
+                        }
+                    }
                     if self.first_decided_us.is_none() {
                         self.first_decided_us = Some(now_us);
                         self.first_leader = Some(vote.leader.0);

@@ -1,7 +1,7 @@
 //! Checks a scenario before it runs: every mistake is reported with the JSON path of the field
 //! and what was expected, never as a panic later.
 
-use crate::scenario::{Delay, Fault, Scenario, WriteTarget};
+use crate::scenario::{Chaos, Delay, Fault, Scenario, WriteTarget};
 use std::fmt;
 
 /// A scenario field that makes no sense.
@@ -49,6 +49,7 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         err(format!("protocol.{field}"), rest)
     })?;
     check_delay("network.delay", &s.network.delay)?;
+    check_chaos("network.chaos", &s.network.chaos)?;
     for (i, o) in s.network.overrides.iter().enumerate() {
         server(format!("network.overrides[{i}].from"), o.from)?;
         server(format!("network.overrides[{i}].to"), o.to)?;
@@ -129,6 +130,12 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
             }
             Fault::Pause { node, duration_ms } => {
                 server(path("node"), *node)?;
+                if down[*node as usize] {
+                    return Err(err(
+                        path("node"),
+                        format!("expected a running server, but s{node} is crashed at {} ms", f.at_ms),
+                    ));
+                }
                 if *duration_ms == 0 || *duration_ms > MAX_DURATION_MS {
                     return Err(err(
                         path("duration_ms"),
@@ -169,6 +176,20 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+fn check_chaos(path: &str, chaos: &Chaos) -> Result<(), ScenarioError> {
+    for (name, ppm) in
+        [("duplicate_ppm", chaos.duplicate_ppm), ("reorder_ppm", chaos.reorder_ppm), ("drop_ppm", chaos.drop_ppm)]
+    {
+        if ppm > 1_000_000 {
+            return Err(err(format!("{path}.{name}"), format!("expected parts per million in 0..=1000000, got {ppm}")));
+        }
+    }
+    if chaos.reorder_max_us > 60_000_000 {
+        return Err(err(format!("{path}.reorder_max_us"), "expected at most 60 s (60000000 µs)"));
+    }
+    Ok(())
+}
+
 fn check_delay(path: &str, d: &Delay) -> Result<(), ScenarioError> {
     if d.min_us > d.max_us {
         return Err(err(
@@ -176,8 +197,14 @@ fn check_delay(path: &str, d: &Delay) -> Result<(), ScenarioError> {
             format!("expected at least min_us ({}), got {}", d.min_us, d.max_us),
         ));
     }
-    if d.max_us > 60_000_000 || d.tail_max_us > 600_000_000 {
-        return Err(err(format!("{path}.max_us"), "expected a delay under 60 s"));
+    if d.max_us > 60_000_000 {
+        return Err(err(format!("{path}.max_us"), format!("expected at most 60 s (60000000 µs), got {}", d.max_us)));
+    }
+    if d.tail_max_us > 600_000_000 {
+        return Err(err(
+            format!("{path}.tail_max_us"),
+            format!("expected at most 600 s (600000000 µs), got {}", d.tail_max_us),
+        ));
     }
     if d.tail_ppm > 1_000_000 {
         return Err(err(
