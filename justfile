@@ -4,17 +4,17 @@
 test:
     cargo test --workspace --release
 
-# The default campaign: random faults over 3- and 5-server clusters.
+# The default campaign (no arguments), or any zabsim command: `just run run --nodes 5 --seed 1`.
 run *ARGS:
     cargo run --release -- {{ARGS}}
 
-# A larger campaign; pass e.g. `just campaign --seeds 100000 --variant zk-1419`.
-campaign *ARGS:
-    cargo run --release -- campaign {{ARGS}}
+# A fuzz campaign; e.g. `just fuzz --time 60s --nodes 3..7 --variant zk-1419`.
+fuzz *ARGS:
+    cargo run --release -- fuzz {{ARGS}}
 
-# Replay one seed as a readable server log.
-replay NODES SEED:
-    cargo run --release -- run --nodes {{NODES}} --seed {{SEED}} --faults random --describe
+# Replay a scenario or a saved failure as a readable server log.
+replay FILE:
+    cargo run --release -- replay {{FILE}}
 
 # Engine speed figures for the README.
 bench:

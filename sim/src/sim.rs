@@ -11,7 +11,7 @@ use crate::rng::{Purpose, Stream};
 use crate::scenario::{Fault, Scenario, WriteTarget};
 use crate::trace::{Header, Record, Sink, Tracer};
 use zabsim_protocol::{
-    Channel, DiskWrite, DurableState, Ensemble, Input, Message, NetCmd, Node, NodeId, NodeSet, Observation, Output,
+    Channel, DiskWrite, DurableState, Ensemble, Input, QuorumPacket, Message, NetCmd, Node, NodeId, NodeSet, Observation, Output,
     Send, ServerState, TimerCmd, TimerKind, WriteId,
 };
 
@@ -530,7 +530,11 @@ impl Sim {
                 if s.msg.channel() == Channel::Quorum && self.app_conn(node, s.to) != conn {
                     continue;
                 }
+                self.check_newleader_ack(node, &s.msg);
                 self.transmit(node, s.to, s.msg);
+            }
+            if self.stop {
+                return;
             }
         }
         self.step(node, input);
@@ -623,6 +627,30 @@ impl Sim {
                 }
                 NetCmd::Close(peer) => self.close_quorum(id, peer),
             }
+        }
+    }
+
+    /// ZAB_FLE_REFERENCE.md section 4.3, item 6: a learner acknowledges NEWLEADER only once
+    /// the history it was synced is durable (the leader counts that ACK towards committing
+    /// the new epoch's initial history). ZOOKEEPER-4646 broke exactly this.
+    fn check_newleader_ack(&mut self, node: NodeId, msg: &Message) {
+        let Message::Quorum(QuorumPacket::Ack { zxid }) = msg else { return };
+        if !zxid.is_epoch_marker() {
+            return;
+        }
+        let pending: Vec<String> = self.disks[node.index()]
+            .pending
+            .iter()
+            .filter(|(_, w)| matches!(w, DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot(_)))
+            .map(|(id, w)| format!("w{id} {w}"))
+            .collect();
+        if let Some(first) = pending.first() {
+            let detail = format!(
+                "{node} acknowledged NEWLEADER {} before its synced history was durable ({} log writes pending, first {first})",
+                zxid.epoch,
+                pending.len()
+            );
+            self.fail(Invariant::CommittedDurability, vec![node.0], detail);
         }
     }
 
