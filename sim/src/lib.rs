@@ -17,6 +17,7 @@ pub mod rng;
 pub mod scenario;
 pub mod shrink;
 pub mod sim;
+pub mod strategies;
 pub mod trace;
 pub mod validate;
 pub mod wallclock;

@@ -115,7 +115,7 @@ pub fn shrink(scenario: &Scenario, invariant: Invariant, budget_secs: f64) -> Sh
 
 /// Makes a reduced schedule valid again: a restart needs a crashed server, a crash a running
 /// one, and a fault may only name servers that exist.
-fn repair(s: &mut Scenario) {
+pub(crate) fn repair(s: &mut Scenario) {
     let n = s.nodes;
     let mut down = vec![false; n as usize + 1];
     s.faults.sort_by_key(|f| f.at_ms);

@@ -11,8 +11,8 @@ use crate::rng::{Purpose, Stream};
 use crate::scenario::{Fault, Scenario, WriteTarget};
 use crate::trace::{Header, Record, Sink, Tracer};
 use zabsim_protocol::{
-    Channel, DiskWrite, DurableState, Ensemble, Input, QuorumPacket, Message, NetCmd, Node, NodeId, NodeSet, Observation, Output,
-    Send, ServerState, TimerCmd, TimerKind, WriteId,
+    Channel, DiskWrite, DurableState, Ensemble, Input, Message, NetCmd, Node, NodeId, NodeSet, Observation, Output,
+    QuorumPacket, Send, ServerState, TimerCmd, TimerKind, WriteId,
 };
 
 /// Server steps at one virtual instant before the run is declared livelocked: only a protocol

@@ -1,0 +1,106 @@
+//! proptest strategies for scenarios and fault schedules, public so that users can write their
+//! own property tests over zabsim runs (and get proptest's shrinking for free):
+//!
+//! ```no_run
+//! use proptest::prelude::*;
+//! use zabsim_sim::strategies;
+//!
+//! proptest! {
+//!     #[test]
+//!     fn my_ensemble_never_loses_a_committed_write(s in strategies::scenario(3..=5)) {
+//!         prop_assert!(zabsim_sim::run(s).violation.is_none());
+//!     }
+//! }
+//! ```
+
+use crate::scenario::{Delay, DiskModel, Fault, Scenario, TimedFault, WriteTarget};
+use crate::shrink::repair;
+use proptest::prelude::*;
+use std::ops::RangeInclusive;
+
+/// One fault for a cluster of `nodes` servers at a time within `phase_ms` (not yet checked
+/// against the rest of the schedule; `schedule` repairs the whole).
+pub fn fault(nodes: u8, phase_ms: u64) -> impl Strategy<Value = TimedFault> {
+    let node = 1..=nodes;
+    let kind = prop_oneof![
+        node.clone().prop_map(|node| Fault::Crash { node }),
+        node.clone().prop_map(|node| Fault::Restart { node }),
+        proptest::collection::vec(any::<bool>(), nodes as usize).prop_map(|sides| {
+            let mut groups = vec![Vec::new(), Vec::new()];
+            for (i, side) in sides.iter().enumerate() {
+                groups[*side as usize].push(i as u8 + 1);
+            }
+            groups.retain(|g| !g.is_empty());
+            Fault::Partition { groups }
+        }),
+        (node.clone(), 1..nodes.max(2)).prop_map(move |(from, offset)| {
+            let to = (from - 1 + offset) % nodes + 1;
+            // A single server has no link to cut.
+            if to == from {
+                Fault::Heal
+            } else {
+                Fault::Cut { from, to }
+            }
+        }),
+        Just(Fault::Heal),
+        (node.clone(), 50..4_000u64).prop_map(|(node, duration_ms)| Fault::Pause { node, duration_ms }),
+        (node, 2..200u32, 100..3_000u64).prop_map(|(node, factor, duration_ms)| Fault::SlowFsync {
+            node,
+            factor,
+            duration_ms
+        }),
+    ];
+    (1..phase_ms, kind).prop_map(|(at_ms, fault)| TimedFault { at_ms, fault })
+}
+
+/// A valid fault schedule: up to `max_faults` faults in `phase_ms`, repaired so that restarts
+/// follow crashes, then everything healed at `phase_ms`.
+pub fn schedule(nodes: u8, phase_ms: u64, max_faults: usize) -> impl Strategy<Value = Vec<TimedFault>> {
+    proptest::collection::vec(fault(nodes, phase_ms), 0..=max_faults).prop_map(move |faults| {
+        let mut s = Scenario::new(nodes, 0);
+        s.duration_ms = phase_ms + 1;
+        s.faults = faults;
+        repair(&mut s);
+        // A pause of a crashed server is refused by validation: drop those too.
+        let mut down = vec![false; nodes as usize + 1];
+        s.faults.retain(|f| match &f.fault {
+            Fault::Crash { node } => {
+                down[*node as usize] = true;
+                true
+            }
+            Fault::Restart { node } => {
+                down[*node as usize] = false;
+                true
+            }
+            Fault::Pause { node, .. } => !down[*node as usize],
+            _ => true,
+        });
+        s.faults.push(TimedFault { at_ms: phase_ms, fault: Fault::HealAll });
+        s.faults
+    })
+}
+
+/// A whole scenario: cluster size in `nodes`, seed, LAN delays, fsync latency, a workload,
+/// 6 s of faults, then healing and a liveness bound that covers ZooKeeper's own timers.
+pub fn scenario(nodes: RangeInclusive<u8>) -> impl Strategy<Value = Scenario> {
+    nodes.prop_flat_map(|n| {
+        (
+            any::<u64>(),
+            schedule(n, 6_000, 10),
+            prop_oneof![Just(0u32), Just(10), Just(100)],
+            (50..500u64, 0..2_000u64),
+            (200..2_000u64, 0..20_000u64),
+        )
+            .prop_map(move |(seed, faults, writes, (delay_min, jitter), (fsync_min, fsync_jitter))| {
+                let mut s = Scenario::new(n, seed);
+                s.faults = faults;
+                s.workload.writes_per_sec = writes;
+                s.workload.target = WriteTarget::Any;
+                s.network.delay = Delay { min_us: delay_min, max_us: delay_min + jitter, ..Delay::default() };
+                s.disk = DiskModel { fsync_min_us: fsync_min, fsync_max_us: fsync_min + fsync_jitter };
+                s.liveness.within_ms = crate::random::liveness_bound_ms(10_000, &s.protocol);
+                s.duration_ms = 16_000;
+                s
+            })
+    })
+}
