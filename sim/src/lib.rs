@@ -43,9 +43,12 @@ pub fn format_time(us: u64) -> String {
     format!("{}.{:06}s", us / 1_000_000, us % 1_000_000)
 }
 
-/// A stable hash of a scenario's canonical JSON, for trace headers and replay files.
+/// A stable hash of a scenario's canonical JSON, for trace headers and replay files. What a
+/// saved failure recorded about its original run is not part of the scenario.
 pub fn scenario_hash(scenario: &Scenario) -> u64 {
-    let json = serde_json::to_string(scenario).expect("scenarios serialize");
+    let mut canonical = scenario.clone();
+    canonical.recorded = None;
+    let json = serde_json::to_string(&canonical).expect("scenarios serialize");
     let mut h = fnv::FnvHasher::default();
     h.write(json.as_bytes());
     h.finish()

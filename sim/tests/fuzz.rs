@@ -1,0 +1,165 @@
+//! The fuzzer as users drive it: shards merge into the one-machine summary, thread counts do
+//! not change results, the known-bug variants are found within a fixed budget and shrink to
+//! replay files that still fail, Ctrl-C keeps what was found, bad options are usage errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn zabsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zabsim")).args(args).env("RUST_BACKTRACE", "0").output().expect("zabsim runs")
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zabsim-fuzz-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary written");
+    serde_json::from_str(&text).expect("summary is json")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn shard_summaries_merge_into_the_single_machine_summary() {
+    let (whole, a, b, merged) = (temp("whole"), temp("shard0"), temp("shard1"), temp("merged"));
+    let common = ["fuzz", "--seeds", "2500", "--nodes", "3..5", "--no-shrink"];
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args: Vec<&str> = common.to_vec();
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--out", s(out)]);
+        let o = zabsim(&args);
+        assert!(o.status.code() == Some(0) || o.status.code() == Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(&whole, &[]);
+    run(&a, &["--shard", "0/2"]);
+    run(&b, &["--shard", "1/2"]);
+    std::fs::create_dir_all(&merged).expect("dir");
+    let out = merged.join("summary.json");
+    let o = zabsim(&["merge", s(&a.join("summary.json")), s(&b.join("summary.json")), "--out", s(&out)]);
+    assert!(o.status.code() == Some(0) || o.status.code() == Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let one = std::fs::read(whole.join("summary.json")).expect("whole summary");
+    let two = std::fs::read(&out).expect("merged summary");
+    assert!(one == two, "merged shard summaries differ from the one-machine summary");
+    let shard0 = summary(&a);
+    assert_eq!(shard0["seed_ranges"], serde_json::json!([[0, 1024], [2048, 2500]]));
+    for d in [whole, a, b, merged] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_the_number_of_threads() {
+    let (one, two) = (temp("jobs1"), temp("jobs2"));
+    for (dir, jobs) in [(&one, "1"), (&two, "2")] {
+        zabsim(&["fuzz", "--seeds", "600", "--jobs", jobs, "--no-shrink", "--out", s(dir)]);
+    }
+    assert_eq!(summary(&one), summary(&two));
+    let _ = std::fs::remove_dir_all(one);
+    let _ = std::fs::remove_dir_all(two);
+}
+
+#[test]
+fn kubernetes_indexed_job_variables_select_the_shard() {
+    let dir = temp("k8s");
+    let o = Command::new(env!("CARGO_BIN_EXE_zabsim"))
+        .args(["fuzz", "--seeds", "2048", "--no-shrink", "--out", s(&dir)])
+        .env("JOB_COMPLETION_INDEX", "1")
+        .env("JOB_COMPLETIONS", "2")
+        .output()
+        .expect("runs");
+    assert!(o.status.code() == Some(0) || o.status.code() == Some(1));
+    assert_eq!(summary(&dir)["seed_ranges"], serde_json::json!([[1024, 2048]]));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The variant is found within the budget, and its saved replay file still fails the same way.
+fn variant_is_found_and_shrinks(variant: &str, invariant: &str) {
+    let dir = temp(variant);
+    let o = zabsim(&[
+        "fuzz",
+        "--seeds",
+        "2000",
+        "--variant",
+        variant,
+        "--stop-on-failure",
+        "--shrink-secs",
+        "10",
+        "--out",
+        s(&dir),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{variant} not found: {}", String::from_utf8_lossy(&o.stdout));
+    let sum = summary(&dir);
+    let first = &sum["unique_failures"][0];
+    assert_eq!(first["invariant"], invariant, "{variant}: {first}");
+    let files: Vec<PathBuf> = std::fs::read_dir(dir.join("failures"))
+        .expect("failures folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    assert!(!files.is_empty(), "a replay file was written");
+    for file in files {
+        let replay: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).expect("readable")).expect("json");
+        assert!(replay["faults"].as_array().is_some_and(|f| f.len() <= 15), "{}: at most 15 faults", file.display());
+        let o = zabsim(&["replay", s(&file), "--json"]);
+        assert_eq!(o.status.code(), Some(0), "{}: the replay shows its violation again", file.display());
+        let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json report");
+        assert_eq!(report["same_as_recorded"], true, "{}: same trace hash as recorded", file.display());
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn zk_1419_is_found_and_shrunk_to_a_failing_replay() {
+    variant_is_found_and_shrinks("zk-1419", "Liveness");
+}
+
+#[test]
+fn zk_4646_is_found_and_shrunk_to_a_failing_replay() {
+    variant_is_found_and_shrinks("zk-4646", "CommittedDurability");
+}
+
+#[test]
+fn ctrl_c_keeps_the_summary_and_failures_found_so_far() {
+    let dir = temp("interrupt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zabsim"))
+        .args(["fuzz", "--time", "120s", "--variant", "zk-4646", "--out", s(&dir)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawns");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    assert!(status.success());
+    let code = child.wait().expect("exits").code();
+    assert_eq!(code, Some(1), "failures were found before the interrupt");
+    let sum = summary(&dir);
+    assert_eq!(sum["interrupted"], true);
+    assert!(sum["seeds"].as_u64().is_some_and(|n| n > 0));
+    assert!(std::fs::read_dir(dir.join("failures")).expect("failures").count() > 0);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn bad_fuzz_options_are_usage_errors() {
+    for args in [
+        &["fuzz", "--nodes", "0..3"][..],
+        &["fuzz", "--nodes", "5..3"],
+        &["fuzz", "--shard", "2/2"],
+        &["fuzz", "--shard", "x"],
+        &["fuzz", "--time", "abc"],
+        &["fuzz", "--jobs", "0"],
+        &["fuzz", "--variant", "zk-1"],
+        &["merge", "/no/such/summary.json"],
+    ] {
+        let o = zabsim(args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
