@@ -68,11 +68,37 @@ fn elections_per_sec(nodes: u8, seconds: f64) -> f64 {
     done as f64 / started.elapsed_secs()
 }
 
+/// Fuzz throughput on every core: the default profile of the issues (5 servers, 10 simulated
+/// seconds, 10 writes per second, random faults, then heal and liveness).
+fn seeds_per_sec(seconds: f64) -> f64 {
+    use rayon::prelude::*;
+    let profile = crate::random::Profile {
+        nodes_min: 5,
+        nodes_max: 5,
+        fault_phase_ms: 5_000,
+        liveness_ms: 5_000,
+        writes_per_sec: 10,
+        ..crate::random::Profile::default()
+    };
+    let started = Stopwatch::start();
+    let mut done = 0u64;
+    let chunk = 256u64;
+    while started.elapsed_secs() < seconds {
+        (done..done + chunk).into_par_iter().for_each(|seed| {
+            crate::run(crate::random::scenario(seed, &profile));
+        });
+        done += chunk;
+    }
+    done as f64 / started.elapsed_secs()
+}
+
 /// Every figure, as JSON.
 pub fn figures(seconds: f64) -> serde_json::Value {
     let (events_100, sim_100) = under_writes(100, seconds);
     let (events_1000, sim_1000) = under_writes(1000, seconds);
     serde_json::json!({
+        "seeds_per_sec": seeds_per_sec(seconds).round(),
+        "threads": rayon::current_num_threads(),
         "writes_100_events_per_sec": events_100.round(),
         "writes_100_sim_seconds_per_wall_second": sim_100.round(),
         "writes_1000_events_per_sec": events_1000.round(),
