@@ -18,6 +18,7 @@ pub mod scenario;
 pub mod shrink;
 pub mod sim;
 pub mod strategies;
+pub mod sweep;
 pub mod trace;
 pub mod validate;
 pub mod wallclock;

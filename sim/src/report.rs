@@ -69,6 +69,10 @@ pub struct Stats {
     pub(crate) liveness_note: Option<String>,
     /// Path coverage counters (see `RunReport::coverage`).
     pub(crate) coverage: BTreeMap<&'static str, u64>,
+    /// When leaders committed, µs (for unavailability windows).
+    pub(crate) commit_times: Vec<u64>,
+    /// (acknowledgement time, latency) of each acknowledged write, µs.
+    pub(crate) ack_timeline: Vec<(u64, u64)>,
     /// Each server's initial vote in its latest election.
     pub(crate) latest_initial: Vec<Option<zabsim_protocol::Vote>>,
 }
@@ -165,6 +169,12 @@ pub struct RunReport {
     pub sync_modes: BTreeMap<&'static str, u64>,
     /// Every sync decision, in order.
     pub syncs: Vec<SyncRecord>,
+    /// When leaders committed, µs.
+    #[serde(skip)]
+    pub commit_times: Vec<u64>,
+    /// (acknowledgement time, latency) of each acknowledged write, µs.
+    #[serde(skip)]
+    pub ack_timeline: Vec<(u64, u64)>,
     /// Values of the client writes acknowledged as committed, in acknowledgement order.
     #[serde(skip)]
     pub acked_values: Vec<u64>,
@@ -276,6 +286,8 @@ impl RunReport {
             sync_modes,
             syncs: stats.syncs,
             acked_values: stats.acked_values,
+            commit_times: stats.commit_times,
+            ack_timeline: stats.ack_timeline,
             faults: stats.faults,
             coverage,
             liveness_start_us: stats.liveness_start_us,

@@ -255,6 +255,36 @@ impl Sim {
         &self.disks[id.index()]
     }
 
+    /// Every server slot (index = id; 0 unused; None = crashed), for convergence checks.
+    pub fn nodes(&self) -> &[Option<Node>] {
+        &self.nodes
+    }
+
+    /// Messages sent so far.
+    pub fn messages_sent(&self) -> u64 {
+        self.stats.messages
+    }
+
+    /// lookForLeader calls so far, all servers.
+    pub fn elections_started(&self) -> u64 {
+        self.stats.elections_started
+    }
+
+    /// Epochs established so far.
+    pub fn leaders(&self) -> &[crate::report::LeaderRecord] {
+        &self.stats.leaders
+    }
+
+    /// Whether messages flow both ways between two servers.
+    pub fn reachable_both(&self, a: NodeId, b: NodeId) -> bool {
+        self.network.reachable_both(a, b)
+    }
+
+    /// Whether a server is paused.
+    pub fn is_paused(&self, id: NodeId) -> bool {
+        self.paused[id.index()]
+    }
+
     /// The checker (for tests).
     pub fn checker(&self) -> &Checker {
         &self.checker
@@ -1128,12 +1158,16 @@ impl Stats {
                 Observation::Established { epoch, .. } => {
                     self.leaders.push(crate::report::LeaderRecord { epoch: epoch.0, leader: id.0, at_us: now_us });
                 }
-                Observation::Committed { .. } => self.commits += 1,
+                Observation::Committed { .. } => {
+                    self.commits += 1;
+                    self.commit_times.push(now_us);
+                }
                 Observation::ClientAcked { value, .. } => {
                     self.resolve(*value, WriteState::Acked);
                     self.acked_values.push(*value);
                     if let Some(t) = submit_times.get(*value as usize - 1) {
                         self.commit_latencies_us.push(now_us - t);
+                        self.ack_timeline.push((now_us, now_us - t));
                     }
                 }
                 Observation::ClientRejected { value } => self.resolve(*value, WriteState::Rejected),

@@ -1,0 +1,72 @@
+//! What the simulator hands the reports: a sweep's per-run measurements. The simulator writes
+//! it (`zabsim sweep`), the reports read it (`zabsim report`); neither needs the other's code.
+
+use serde::{Deserialize, Serialize};
+
+/// Schema version of `SweepResults`.
+pub const SWEEP_SCHEMA: u32 = 1;
+
+/// The output of `zabsim sweep GRID.json`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepResults {
+    /// `SWEEP_SCHEMA`.
+    pub schema: u32,
+    /// The command that produced these results (shown under every chart).
+    pub command: String,
+    /// The grid file's name.
+    pub grid_name: String,
+    /// Seeds per grid point.
+    pub seeds: u64,
+    /// One entry per (grid point, seed), in a fixed order.
+    pub runs: Vec<RunMetrics>,
+}
+
+/// One run's parameters and measurements. Times are virtual microseconds; a measurement is
+/// None when the run never reached that point (no new leader, never converged...).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunMetrics {
+    /// Cluster size.
+    pub nodes: u8,
+    /// Fault kind injected: "none", "leader_crash", "follower_crash", "leader_partition",
+    /// "minority_partition", "leader_pause", "slow_fsync_leader", ...
+    pub fault: String,
+    /// Mean one-way message delay, µs.
+    pub delay_us: u64,
+    /// finalizeWait, ms.
+    pub finalize_wait_ms: u32,
+    /// Mean fsync latency, µs.
+    pub fsync_us: u64,
+    /// tickTime, ms.
+    pub tick_time_ms: u32,
+    /// Seed.
+    pub seed: u64,
+    /// When the fault was injected.
+    pub fault_at_us: u64,
+    /// When it ended (healed, restarted, resumed), if it did.
+    pub fault_end_us: Option<u64>,
+    /// From the fault to a new established leader (cold start: from 0 to the first).
+    pub election_time_us: Option<u64>,
+    /// lookForLeader calls during that election, all servers.
+    pub election_rounds: u64,
+    /// Messages sent during that election (from the fault to establishment).
+    pub election_messages: u64,
+    /// From the fault until every healthy follower is synced with the new leader.
+    pub sync_time_us: Option<u64>,
+    /// Longest stretch after the fault during which no write committed.
+    pub unavailability_us: Option<u64>,
+    /// Commit latency percentiles over the run, µs.
+    pub commit_latency_p50_us: Option<u64>,
+    /// 99th percentile.
+    pub commit_latency_p99_us: Option<u64>,
+    /// From the heal to convergence.
+    pub converge_after_heal_us: Option<u64>,
+    /// (commit time, latency) of every acknowledged write, µs; kept for the first seed of each
+    /// grid point only, for the latency-over-time chart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commit_timeline: Vec<(u64, u64)>,
+    /// Fault windows (start, end) in µs, for shading.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fault_windows: Vec<(u64, u64)>,
+}
