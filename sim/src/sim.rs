@@ -17,7 +17,7 @@ use zabsim_protocol::{
 
 /// Server steps at one virtual instant before the run is declared livelocked: only a protocol
 /// that answers its own messages forever (a vote cycle over loopback) gets there.
-const MAX_STEPS_AT_ONE_INSTANT: u64 = 200_000;
+const MAX_STEPS_AT_ONE_INSTANT: u64 = 20_000;
 
 /// `zookeeper.cnxTimeout`: how long QuorumCnxManager waits for an election connection.
 const ELECTION_CONNECT_TIMEOUT_US: u64 = 5_000_000;
