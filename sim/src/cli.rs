@@ -233,9 +233,9 @@ fn run(args: RunArgs) -> i32 {
         };
     }
     let trace = match (&args.trace, args.describe) {
-        (Some(path), _) => match std::fs::File::create(path) {
-            Ok(f) => TraceMode::To(Sink::Json(Box::new(std::io::BufWriter::new(f)))),
-            Err(e) => return usage_error(format!("{}: cannot create trace file: {e}", path.display())),
+        (Some(path), _) => match trace_file(path) {
+            Ok(mode) => mode,
+            Err(code) => return code,
         },
         (None, true) => TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout())))),
         (None, false) => TraceMode::Hash,
@@ -248,20 +248,11 @@ fn run(args: RunArgs) -> i32 {
     if args.json {
         let mut value = serde_json::to_value(&report).expect("reports serialize");
         value["replay"] = serde_json::Value::String(replay);
-        if let Some(e) = &expectation {
-            value["expectation"] = match e {
-                Ok(()) => serde_json::json!({"met": true}),
-                Err(why) => serde_json::json!({"met": false, "why": why}),
-            };
-        }
+        add_expectation(&mut value, &expectation);
         crate::say!("{}", serde_json::to_string_pretty(&value).expect("json"));
     } else {
         print_report(&report, &replay);
-        match &expectation {
-            Some(Ok(())) => crate::say!("expectation: met"),
-            Some(Err(why)) => crate::say!("expectation: NOT MET: {why}"),
-            None => {}
-        }
+        print_expectation(&expectation);
     }
     if let Some(e) = &report.trace_error {
         eprintln!("zabsim: writing the trace failed: {e}");
@@ -286,9 +277,9 @@ fn replay(args: ReplayArgs) -> i32 {
         Err(e) => return usage_error(e),
     };
     let trace = match (&args.trace, args.json) {
-        (Some(path), _) => match std::fs::File::create(path) {
-            Ok(f) => TraceMode::To(Sink::Json(Box::new(std::io::BufWriter::new(f)))),
-            Err(e) => return usage_error(format!("{}: cannot create trace file: {e}", path.display())),
+        (Some(path), _) => match trace_file(path) {
+            Ok(mode) => mode,
+            Err(code) => return code,
         },
         (None, true) => TraceMode::Hash,
         (None, false) => TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout())))),
@@ -303,14 +294,11 @@ fn replay(args: ReplayArgs) -> i32 {
         let mut value = serde_json::to_value(&report).expect("reports serialize");
         value["replay"] = serde_json::Value::String(command);
         value["same_as_recorded"] = serde_json::json!(same);
+        add_expectation(&mut value, &expectation);
         crate::say!("{}", serde_json::to_string_pretty(&value).expect("json"));
     } else {
         print_report(&report, &command);
-        match &expectation {
-            Some(Ok(())) => crate::say!("expectation: met"),
-            Some(Err(why)) => crate::say!("expectation: NOT MET: {why}"),
-            None => {}
-        }
+        print_expectation(&expectation);
         match (&recorded, same) {
             (Some(r), Some(true)) => crate::say!("same run as recorded: trace hash {}", r.trace_hash),
             (Some(r), _) => crate::say!(
@@ -329,6 +317,31 @@ fn replay(args: ReplayArgs) -> i32 {
         0
     } else {
         1
+    }
+}
+
+fn print_expectation(expectation: &Option<Result<(), String>>) {
+    match expectation {
+        Some(Ok(())) => crate::say!("expectation: met"),
+        Some(Err(why)) => crate::say!("expectation: NOT MET: {why}"),
+        None => {}
+    }
+}
+
+fn add_expectation(value: &mut serde_json::Value, expectation: &Option<Result<(), String>>) {
+    if let Some(e) = expectation {
+        value["expectation"] = match e {
+            Ok(()) => serde_json::json!({"met": true}),
+            Err(why) => serde_json::json!({"met": false, "why": why}),
+        };
+    }
+}
+
+/// A JSON-lines trace file, or the usage error (exit 2) if it cannot be created.
+fn trace_file(path: &std::path::Path) -> Result<TraceMode, i32> {
+    match std::fs::File::create(path) {
+        Ok(f) => Ok(TraceMode::To(Sink::Json(Box::new(std::io::BufWriter::new(f))))),
+        Err(e) => Err(usage_error(format!("{}: cannot create trace file: {e}", path.display()))),
     }
 }
 
@@ -401,7 +414,8 @@ fn print_report(r: &RunReport, replay: &str) {
         let _ = writeln!(out, "faults: {}", faults.join(", "));
     }
     if let Some(t) = r.time_to_converge_us {
-        let _ = writeln!(out, "converged {} after the last fault", ms(t));
+        let after = if r.liveness_start_us == Some(0) { "the start" } else { "the last fault" };
+        let _ = writeln!(out, "converged {} after {after}", ms(t));
     }
     if let Some(note) = &r.liveness_note {
         let _ = writeln!(out, "liveness: {note}");
