@@ -23,3 +23,13 @@ bench:
 # Formatting, lints, tests and the bounded campaign, exactly as CI runs them.
 ci:
     bash .ci/run
+
+# Sweep, report, and look at the report in a real headless browser (Debian's chromium:
+# `apt-get install chromium`); the screenshot lands in target/report/screenshot.png.
+report-check:
+    cargo run --release -- sweep scenarios/sweeps/default.json --out target/results.json
+    cargo run --release -- report target/results.json --out target/report
+    chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$(mktemp -d)" --window-size=1280,3000 \
+        --screenshot="$(pwd)/target/report/screenshot.png" "file://$(pwd)/target/report/index.html"

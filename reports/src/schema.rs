@@ -70,3 +70,20 @@ pub struct RunMetrics {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fault_windows: Vec<(u64, u64)>,
 }
+
+impl RunMetrics {
+    /// Whether a fault was injected (any kind but "none").
+    pub fn has_fault(&self) -> bool {
+        self.fault != "none"
+    }
+
+    /// Whether the ensemble came back: a fault run converged after the heal, a cold start
+    /// (no fault) got every server synced with a leader.
+    pub fn recovered(&self) -> bool {
+        if self.has_fault() {
+            self.converge_after_heal_us.is_some()
+        } else {
+            self.sync_time_us.is_some()
+        }
+    }
+}

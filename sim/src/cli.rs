@@ -44,6 +44,9 @@ enum Command {
     /// Run a grid (cluster size, delay, fault kind, fsync, tickTime, finalizeWait) x seeds and
     /// record election time, sync time, unavailability and commit latency per run.
     Sweep(SweepArgs),
+    /// Charts and an HTML page from sweep results, or a timeline and space-time diagram of one
+    /// run's trace.
+    Report(crate::report_cmd::ReportArgs),
     /// Combine shard summaries (fuzz --shard K/N) into the summary of the whole campaign.
     Merge(crate::fuzz_cmd::MergeArgs),
     /// Engine speed figures for the README.
@@ -145,6 +148,7 @@ pub fn main() -> i32 {
         Some(Command::Merge(args)) => crate::fuzz_cmd::merge(args),
         Some(Command::Bench(args)) => bench(args),
         Some(Command::Sweep(args)) => sweep(args),
+        Some(Command::Report(args)) => crate::report_cmd::report(args),
     }
 }
 

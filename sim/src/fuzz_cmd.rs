@@ -66,9 +66,10 @@ pub struct MergeArgs {
     out: Option<PathBuf>,
 }
 
-/// `cargo run --release` with no arguments: a short fuzz over 3- and 5-server clusters.
+/// `cargo run --release` with no arguments: a short fuzz over 3- and 5-server clusters, then
+/// a small sweep of the default grid drawn as a report.
 pub fn default_campaign() -> i32 {
-    fuzz(FuzzArgs {
+    let code = fuzz(FuzzArgs {
         nodes: "3,5".into(),
         seeds: Some(2_000),
         time: None,
@@ -81,7 +82,31 @@ pub fn default_campaign() -> i32 {
         no_shrink: false,
         stop_on_failure: false,
         json: false,
-    })
+    });
+    match campaign_report(Path::new("zabsim-out")) {
+        Ok(index) => {
+            crate::say!("report: {} (zabsim report zabsim-out/results.json --out DIR redraws it)", index.display())
+        }
+        Err(e) => eprintln!("zabsim: the campaign report could not be written: {e}"),
+    }
+    code
+}
+
+/// The default grid (scenarios/sweeps/default.json) with 25 seeds per point, measured and
+/// drawn under `out/report/`.
+fn campaign_report(out: &Path) -> Result<PathBuf, String> {
+    let mut grid: crate::sweep::Grid =
+        serde_json::from_str(include_str!("../../scenarios/sweeps/default.json")).map_err(|e| e.to_string())?;
+    grid.seeds = 25;
+    let results_path = out.join("results.json");
+    let command = "zabsim (default campaign: scenarios/sweeps/default.json with 25 seeds per point)";
+    let results = crate::sweep::sweep(&grid, "default", command);
+    let text = serde_json::to_string(&results).map_err(|e| e.to_string())? + "\n";
+    std::fs::write(&results_path, text).map_err(|e| format!("{}: {e}", results_path.display()))?;
+    let dir = out.join("report");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    zabsim_reports::render_sweep(&results, &dir).map_err(|e| e.to_string())?;
+    Ok(dir.join("index.html"))
 }
 
 /// Parses `3..7` (inclusive) or `3,5,7`.

@@ -13,6 +13,7 @@ pub mod network;
 pub mod queue;
 pub mod random;
 pub mod report;
+pub mod report_cmd;
 pub mod rng;
 pub mod scenario;
 pub mod shrink;

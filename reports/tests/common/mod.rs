@@ -1,0 +1,239 @@
+//! Fixtures shared by the reports tests: a realistic sweep built in code, a real trace written
+//! by `zabsim run`, a synthetic trace with thousands of events, and helpers to compare output
+//! directories.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use zabsim_reports::schema::{RunMetrics, SweepResults, SWEEP_SCHEMA};
+
+/// A real trace: `zabsim run --nodes 3 --seed 2 --faults random --writes 2 --duration-ms 8000
+/// --trace FILE` (crashes, restarts, partitions and heals, a pause, slow fsyncs, two epochs).
+pub const REAL_TRACE: &str = include_str!("../data/trace-3-servers-seed2.jsonl");
+
+/// A small deterministic generator (xorshift64*), so the fixture needs no rand crate.
+pub struct Gen(u64);
+
+impl Gen {
+    pub fn new(seed: u64) -> Gen {
+        Gen(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in [0, n).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// One run's metrics, shaped like `zabsim sweep` output.
+fn run(nodes: u8, fault: &str, delay_us: u64, finalize_wait_ms: u32, seed: u64) -> RunMetrics {
+    let mut g = Gen::new(seed ^ (u64::from(nodes) << 32) ^ delay_us ^ (u64::from(finalize_wait_ms) << 16));
+    for c in fault.bytes() {
+        g.0 = g.0.rotate_left(5) ^ u64::from(c);
+    }
+    let fw_us = u64::from(finalize_wait_ms) * 1000;
+    let fault_at_us = if fault == "none" { 0 } else { 2_000_000 + g.below(10_000) };
+    let fault_end_us = (fault != "none").then_some(fault_at_us + 4_000_000);
+    let election_time_us = match fault {
+        "none" => Some(fw_us + 8 * delay_us + g.below(15_000)),
+        "leader_crash" => Some(fw_us + 12 * delay_us + 6_000 + g.below(25_000) + u64::from(nodes) * 150),
+        "leader_partition" if seed == 3 && nodes == 7 => None,
+        "leader_partition" => Some(4_000_000 + fw_us + g.below(300_000)),
+        _ => None,
+    };
+    let n2 = u64::from(nodes) * u64::from(nodes);
+    let election_messages = if election_time_us.is_some() { n2 * 28 + g.below(n2 * 6) } else { 0 };
+    let unavailability_us = match fault {
+        "none" => None,
+        "follower_crash" => Some(95_000 + g.below(10_000)),
+        _ => Some(election_time_us.unwrap_or(4_000_000) + 20_000 + g.below(40_000)),
+    };
+    let never = fault == "leader_partition" && seed == 3 && nodes == 7;
+    let mut m = RunMetrics {
+        nodes,
+        fault: fault.to_string(),
+        delay_us,
+        finalize_wait_ms,
+        fsync_us: 5_000,
+        tick_time_ms: 2_000,
+        seed,
+        fault_at_us,
+        fault_end_us,
+        election_time_us,
+        election_rounds: if election_time_us.is_some() { u64::from(nodes) + g.below(3) } else { 0 },
+        election_messages,
+        sync_time_us: election_time_us.map(|e| e + 500 + g.below(2_000)),
+        unavailability_us,
+        commit_latency_p50_us: Some(5_500 + g.below(1_500)),
+        commit_latency_p99_us: Some(9_000 + g.below(3_000)),
+        converge_after_heal_us: if never || fault == "none" { None } else { Some(10_000 + g.below(30_000)) },
+        commit_timeline: Vec::new(),
+        fault_windows: Vec::new(),
+    };
+    if seed == 0 {
+        // A write every 50 ms; none commits while there is no leader, the first ones after
+        // the election carry the wait.
+        let gap_end = fault_at_us + unavailability_us.unwrap_or(0);
+        let mut t = 50_000;
+        while t < 14_000_000 {
+            let in_gap = fault != "none" && t >= fault_at_us && t < gap_end;
+            if !in_gap {
+                let waited = if fault != "none" && t >= gap_end && t < gap_end + 50_000 { t - fault_at_us } else { 0 };
+                m.commit_timeline.push((t, 4_000 + g.below(4_000) + waited / 4));
+            }
+            t += 50_000;
+        }
+        if let Some(end) = fault_end_us {
+            m.fault_windows = vec![(fault_at_us, end)];
+        }
+    }
+    m
+}
+
+/// A sweep over 3, 5 and 7 servers, four fault kinds, three delays and three finalizeWaits,
+/// `seeds` seeds each (4 seeds: 432 runs). One 7-server partition run never recovers.
+pub fn sweep(seeds: u64) -> SweepResults {
+    let mut runs = Vec::new();
+    for nodes in [3u8, 5, 7] {
+        for fault in ["none", "leader_crash", "follower_crash", "leader_partition"] {
+            for delay_us in [100u64, 1_000, 10_000] {
+                for fw in [50u32, 200, 800] {
+                    for seed in 0..seeds {
+                        runs.push(run(nodes, fault, delay_us, fw, seed));
+                    }
+                }
+            }
+        }
+    }
+    SweepResults {
+        schema: SWEEP_SCHEMA,
+        command: "zabsim sweep scenarios/sweeps/fixture.json --out results.json".into(),
+        grid_name: "fixture".into(),
+        seeds,
+        runs,
+    }
+}
+
+/// A synthetic trace in the simulator's format: `nodes` servers, an election, then `rounds`
+/// broadcast rounds (PROPOSAL, ACK, COMMIT), a leader crash in the middle and a restart.
+/// Its closing line has no valid hash (the page reports that; the charts do not care).
+pub fn synthetic_trace(nodes: u8, rounds: u64) -> String {
+    let mut lines = vec![format!(
+        r#"{{"kind":"zabsim-trace","schema":1,"version":"0.1.0","seed":9,"scenario_hash":"synthetic","nodes":{nodes},"variants":[]}}"#
+    )];
+    let mut i = 0u64;
+    let mut push = |t: u64, node: Option<u8>, input: String, outputs: Vec<String>, role: &str, zxid: u64| {
+        i += 1;
+        let node = node.map_or(String::new(), |n| format!(r#","node":{n}"#));
+        let outs = if outputs.is_empty() {
+            String::new()
+        } else {
+            let quoted: Vec<String> = outputs.iter().map(|o| format!("\"{o}\"")).collect();
+            format!(r#","outputs":[{}]"#, quoted.join(","))
+        };
+        let role = if role.is_empty() {
+            String::new()
+        } else {
+            format!(r#","role":"{role}","epoch":1,"last_zxid":"1:{zxid}""#)
+        };
+        lines.push(format!(r#"{{"i":{i},"t_us":{t}{node},"input":"{input}"{outs}{role}}}"#));
+    };
+    let leader = nodes;
+    for s in 1..=nodes {
+        let outs = (1..=nodes).map(|p| format!("send s{p} NOTIFICATION LOOKING vote=(s{s} z=0:0 e0) r1")).collect();
+        push(0, Some(s), "start".into(), outs, "LOOKING r1", 0);
+    }
+    for s in 1..=nodes {
+        for p in 1..=nodes {
+            push(
+                300,
+                Some(s),
+                format!("recv s{p} NOTIFICATION LOOKING vote=(s{p} z=0:0 e0) r1"),
+                vec![],
+                "LOOKING r1",
+                0,
+            );
+        }
+    }
+    let mut t = 200_000;
+    for s in 1..=nodes {
+        let role = if s == leader { "LEADING BROADCAST".to_string() } else { format!("FOLLOWING s{leader} BROADCAST") };
+        push(t, Some(s), "timer FinalizeWait".into(), vec![], &role, 0);
+    }
+    let follower_role = format!("FOLLOWING s{leader} BROADCAST");
+    for z in 1..=rounds {
+        t += 10_000;
+        if z == rounds / 2 {
+            push(t, None, "fault: crash s1".into(), vec![], "", 0);
+        }
+        if z == rounds / 2 + 20 {
+            push(t, Some(1), "start".into(), vec![], "LOOKING r1", z);
+        }
+        let alive = |s: u8| s != 1 || z < rounds / 2 || z >= rounds / 2 + 20;
+        let proposals = (1..nodes).filter(|s| alive(*s)).map(|s| format!("send s{s} PROPOSAL 1:{z}={z}")).collect();
+        push(t, Some(leader), format!("client write {z}"), proposals, "LEADING BROADCAST", z);
+        for s in (1..nodes).filter(|s| alive(*s)) {
+            push(
+                t + 300,
+                Some(s),
+                format!("recv s{leader} PROPOSAL 1:{z}={z}"),
+                vec![format!("send s{leader} ACK 1:{z} after w{z}")],
+                &follower_role,
+                z,
+            );
+        }
+        for s in (1..nodes).filter(|s| alive(*s)) {
+            push(t + 5_000, Some(s), format!("fsync done through w{z}"), vec![], &follower_role, z);
+        }
+        for s in (1..nodes).filter(|s| alive(*s)) {
+            push(t + 5_300, Some(leader), format!("recv s{s} ACK 1:{z}"), vec![], "LEADING BROADCAST", z);
+        }
+        let commits = (1..nodes).filter(|s| alive(*s)).map(|s| format!("send s{s} COMMIT 1:{z}")).collect();
+        push(t + 5_400, Some(leader), "fsync done through w0".into(), commits, "LEADING BROADCAST", z);
+        for s in (1..nodes).filter(|s| alive(*s)) {
+            push(t + 5_700, Some(s), format!("recv s{leader} COMMIT 1:{z}"), vec![], &follower_role, z);
+        }
+    }
+    let count = lines.len();
+    lines.push(format!(r#"{{"kind":"end","lines":{count},"hash":"0000000000000000"}}"#));
+    lines.join("\n") + "\n"
+}
+
+/// Every file of a directory: name → bytes.
+pub fn read_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).expect("output directory") {
+        let entry = entry.expect("directory entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        out.insert(name, std::fs::read(entry.path()).expect("output file"));
+    }
+    out
+}
+
+/// Asserts two output directories hold the same files with the same bytes, naming the first
+/// file that differs.
+pub fn assert_same_dirs(a: &Path, b: &Path) {
+    let (da, db) = (read_dir(a), read_dir(b));
+    assert_eq!(da.keys().collect::<Vec<_>>(), db.keys().collect::<Vec<_>>(), "same file names");
+    for (name, bytes) in &da {
+        assert!(bytes == &db[name], "{name} differs between two renders of the same input");
+    }
+}
+
+/// The PNG's width and height from its IHDR chunk.
+pub fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    let w = u32::from_be_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
+    let h = u32::from_be_bytes([bytes[20], bytes[21], bytes[22], bytes[23]]);
+    (w, h)
+}
