@@ -194,6 +194,8 @@ pub enum LeaveReason {
     QuorumLost,
     /// A protocol error in the leader's stream (ZooKeeper exits or drops the connection).
     ProtocolError,
+    /// The zxid counter of the epoch would roll over (ZOOKEEPER-1277).
+    ZxidRollover,
 }
 
 impl LeaveReason {
@@ -207,6 +209,7 @@ impl LeaveReason {
             LeaveReason::WaitTimedOut => "initLimit wait timed out",
             LeaveReason::QuorumLost => "lost quorum of synced followers",
             LeaveReason::ProtocolError => "protocol error",
+            LeaveReason::ZxidRollover => "zxid counter exhausted",
         }
     }
 }

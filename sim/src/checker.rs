@@ -552,9 +552,12 @@ pub fn converged(nodes: &[Option<Node>], members: &NodeSet) -> bool {
 /// the leadership changes: it loops between LOOKING and a refused DISCOVERY. zabsim found
 /// this (see README); it counts as converged, and the report names the refused servers.
 pub fn refused_members(nodes: &[Option<Node>], members: &NodeSet) -> Option<NodeSet> {
-    let leader =
-        members.iter().find(|id| nodes[id.index()].as_ref().is_some_and(|n| n.established_epoch().is_some()))?;
-    let epoch = nodes[leader.index()].as_ref()?.established_epoch()?;
+    // The leader of the newest established epoch among the members.
+    let leader = members
+        .iter()
+        .filter_map(|id| nodes[id.index()].as_ref().and_then(|n| n.established_epoch().map(|e| (e, id))))
+        .max()?;
+    let (epoch, leader) = leader;
     let mut refused = NodeSet::EMPTY;
     let mut synced = NodeSet::EMPTY;
     for id in members.iter() {
@@ -562,13 +565,19 @@ pub fn refused_members(nodes: &[Option<Node>], members: &NodeSet) -> Option<Node
         let view = node.role_view();
         if view.phase == ZabPhase::Broadcast && view.leader == Some(leader) {
             synced.insert(id);
-        } else if node.accepted_epoch() > epoch {
+        } else if node.accepted_epoch() > epoch
+            && view.phase <= ZabPhase::Discovery
+            && view.state != ServerState::Leading
+        {
             refused.insert(id);
         } else {
             return None;
         }
     }
-    Some(refused)
+    // Sparing the refused ones is only fair while the synced servers are a quorum of the
+    // whole ensemble (the node count is the highest possible id in the slots).
+    let ensemble = nodes.len() - 1;
+    (synced.len() > ensemble / 2).then_some(refused)
 }
 
 fn diagnose(nodes: &[Option<Node>], watch: &LivenessWatch) -> (Vec<u8>, String) {

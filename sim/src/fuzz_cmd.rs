@@ -20,7 +20,7 @@ pub struct FuzzArgs {
     /// Cluster sizes: a range `3..7` or a list `3,5`.
     #[arg(long, default_value = "3..7")]
     nodes: String,
-    /// How many seeds (the whole campaign, before sharding).
+    /// How many seeds (the whole campaign, before sharding); 10,000 without --seeds or --time.
     #[arg(long, conflicts_with = "time")]
     seeds: Option<u64>,
     /// Run until this much wall time has passed: `60s`, `5m`, `1h`.
@@ -224,7 +224,9 @@ pub fn fuzz(args: FuzzArgs) -> i32 {
     );
     let clock = Stopwatch::start();
     let failures_seen = std::sync::atomic::AtomicU64::new(0);
-    let chunk = 64 * pool.current_num_threads().max(1);
+    // A fixed chunk, so that where a --stop-on-failure or Ctrl-C stop lands does not depend
+    // on --jobs.
+    let chunk = 256;
     let stop_on_failure = args.stop_on_failure;
     let outcomes: Vec<SeedOutcome> = pool.install(|| {
         fuzz::run_seeds(

@@ -8,6 +8,9 @@ use crate::validate::validate;
 use crate::wallclock::Stopwatch;
 use zabsim_protocol::ProtocolConfig;
 
+/// Candidate runs one shrink may try.
+pub const MAX_ATTEMPTS: u64 = 2_000;
+
 /// The outcome of shrinking.
 #[derive(Clone, Debug)]
 pub struct Shrunk {
@@ -29,8 +32,10 @@ pub fn shrink(scenario: &Scenario, invariant: Invariant, budget_secs: f64) -> Sh
     let clock = Stopwatch::start();
     let mut best = scenario.clone();
     let mut attempts = 0u64;
+    // The budget is counted in candidate runs, so the shrunk scenario is the same on every
+    // machine; wall time is only a backstop for pathological runs.
     let mut try_candidate = |candidate: Scenario, best: &mut Scenario| -> bool {
-        if clock.elapsed_secs() > budget_secs || candidate == *best {
+        if attempts >= MAX_ATTEMPTS || clock.elapsed_secs() > budget_secs || candidate == *best {
             return false;
         }
         attempts += 1;

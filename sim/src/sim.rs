@@ -1124,6 +1124,7 @@ impl Stats {
                     zabsim_protocol::LeaveReason::LeaderUnreachable => "follower_cannot_connect",
                     zabsim_protocol::LeaveReason::StaleLeaderEpoch => "stale_leader_epoch",
                     zabsim_protocol::LeaveReason::ProtocolError => "protocol_error",
+                    zabsim_protocol::LeaveReason::ZxidRollover => "zxid_rollover",
                 }),
                 Observation::ElectionStarted { round, initial } => {
                     self.latest_initial[id.index()] = Some(*initial);

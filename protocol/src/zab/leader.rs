@@ -267,7 +267,6 @@ impl Node {
             crate::io::SyncMode::Snap => QuorumPacket::Snap { history: Arc::from(&self.disk.log[..history_len]) },
         };
         self.send(cx, sid, Message::Quorum(first));
-        let now = cx.now_us;
         // The last zxid the learner will hold once the queued packets are applied; outstanding
         // proposals above it follow (startForwarding's lastZxidQueued).
         let mut queued_up_to = match plan.mode {
@@ -290,8 +289,9 @@ impl Node {
         let leader = self.leader();
         let epoch = leader.epoch.expect("sync happens after the epoch is negotiated");
         if let Some(h) = leader.handler(sid) {
+            // SyncLimitCheck only starts once the NEWLEADER ACK is in (LearnerHandler.run):
+            // a syncing learner is bounded by initLimit alone.
             h.stage = HandlerStage::AwaitNewLeaderAck;
-            h.unacked.extend(pending.iter().map(|t| (t.zxid, now)));
         }
         self.send(cx, sid, Message::Quorum(QuorumPacket::NewLeader { epoch }));
     }
@@ -397,7 +397,8 @@ impl Node {
         };
         handler.last_heard_us = now;
         let stage = handler.stage;
-        if stage >= HandlerStage::AwaitNewLeaderAck {
+        // LearnerHandler refreshes the ack deadline in its post-UPTODATE read loop only.
+        if stage == HandlerStage::Serving {
             handler.deadline_tick = tick + sync_limit;
         }
         match (stage, packet) {
@@ -533,7 +534,7 @@ impl Node {
         let last = leader.last_proposed;
         if last.counter == u32::MAX - 1 {
             // ZOOKEEPER-1277: the counter would roll over; shut down to force a new epoch.
-            self.leave(cx, LeaveReason::QuorumLost);
+            self.leave(cx, LeaveReason::ZxidRollover);
             return;
         }
         let txn = Txn { zxid: Zxid::new(last.epoch, last.counter + 1), value };
@@ -545,7 +546,9 @@ impl Node {
         let mut targets = Vec::new();
         for h in leader.handlers.iter_mut().flatten() {
             if h.stage >= HandlerStage::AwaitNewLeaderAck {
-                h.unacked.push_back((txn.zxid, now));
+                if h.stage >= HandlerStage::AwaitStartup {
+                    h.unacked.push_back((txn.zxid, now));
+                }
                 targets.push(h.sid);
             }
         }
