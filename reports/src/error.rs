@@ -10,7 +10,7 @@ pub enum ReportError {
     /// The input is not what the reports expect. `what` names the place (a trace line, a
     /// field of a run), `message` says what was wrong and what was expected.
     BadInput {
-        /// Where: "trace line 12", "runs[3].fault_windows[0]", "sweep results".
+        /// Where: `trace line 12`, `runs[3].fault_windows[0]`, `sweep results: runs`.
         what: String,
         /// What was wrong.
         message: String,

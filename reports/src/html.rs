@@ -144,13 +144,14 @@ pub(crate) fn trace_page(m: &TraceModel, charts: &[ChartDoc]) -> String {
         b.push_str(&format!("<tr><th>{k}</th><td>{v}</td></tr>\n"));
     }
     b.push_str("</table>\n");
-    b.push_str(&format!(
-        "<p class=\"meta\">Replay: <code>zabsim run --seed {} --nodes {} --trace FILE</code> for a seed-drawn run, or \
-         <code>zabsim replay FILE</code> for a saved scenario.</p>\n",
-        h.seed, h.nodes
-    ));
+    let source = format!(
+        "Rendered from the trace of seed {} (scenario hash <code>{}</code>); the run that wrote it prints its \
+         replay command",
+        h.seed,
+        esc(&h.scenario_hash)
+    );
     for doc in charts {
-        b.push_str(&figure(doc, "Rendered from this trace"));
+        b.push_str(&figure(doc, &source));
     }
     b.push_str("<h2>Faults</h2>\n");
     if m.markers.is_empty() {

@@ -1,7 +1,7 @@
 //! Charts and HTML reports from zabsim metrics. This crate never runs the simulator: it reads
 //! what the simulator wrote and draws it.
 //!
-//! - [`render_sweep`]: a sweep's [`SweepResults`](schema::SweepResults) (`zabsim sweep`) to
+//! - [`render_sweep`]: a sweep's [`schema::SweepResults`] (`zabsim sweep`) to
 //!   charts of election time, message cost, unavailability and commit latency, and an
 //!   `index.html` with a summary table.
 //! - [`render_trace`]: one run's JSON-lines trace (`zabsim run --trace FILE`) to a timeline of

@@ -192,7 +192,8 @@ impl Figure for ElectionCdf<'_> {
 
     fn size(&self) -> (u32, u32) {
         let (rows, _) = chart::panel_grid(self.panels.len());
-        (1200, chart::header_height(self.subtitle.len()) + 380 * rows as u32)
+        let plot = if self.panels.is_empty() { 180 } else { 380 * rows as u32 };
+        (1200, chart::header_height(self.subtitle.len()) + plot)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {
@@ -425,7 +426,8 @@ impl Figure for ElectionByParam<'_> {
     }
 
     fn size(&self) -> (u32, u32) {
-        (1100, 620 + chart::header_height(self.subtitle.len()))
+        let plot = if self.lines.is_empty() || self.single.is_some() { 180 } else { 620 };
+        (1100, plot + chart::header_height(self.subtitle.len()))
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {
@@ -553,7 +555,8 @@ impl Figure for MessagesBySize<'_> {
     }
 
     fn size(&self) -> (u32, u32) {
-        (1100, 620 + chart::header_height(self.subtitle.len()))
+        let plot = if self.series.is_empty() { 180 } else { 620 };
+        (1100, plot + chart::header_height(self.subtitle.len()))
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {
@@ -665,7 +668,8 @@ impl Figure for Unavailability<'_> {
 
     fn size(&self) -> (u32, u32) {
         let (rows, _) = chart::panel_grid(self.panels.len());
-        (1200, chart::header_height(self.subtitle.len()) + 380 * rows as u32)
+        let plot = if self.panels.is_empty() { 180 } else { 380 * rows as u32 };
+        (1200, chart::header_height(self.subtitle.len()) + plot)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {
@@ -793,7 +797,8 @@ impl Figure for CommitTimeline {
     }
 
     fn size(&self) -> (u32, u32) {
-        (1200, 560 + chart::header_height(self.subtitle.len()))
+        let plot = if self.run.is_some() { 560 } else { 180 };
+        (1200, plot + chart::header_height(self.subtitle.len()))
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {
@@ -810,7 +815,7 @@ impl Figure for CommitTimeline {
             .max()
             .unwrap_or(1000);
         let ymax = pts.iter().map(|p| p.1).fold(1.0f64, f64::max) * 1.1;
-        let xhi = ms(tmax) * 1.02;
+        let xhi = (ms(tmax) * 1.02).max(1.0);
         let mut c = ChartBuilder::on(&body)
             .margin_left(8)
             .margin_right(28)
@@ -834,9 +839,9 @@ impl Figure for CommitTimeline {
             .label(format!("fault window ({})", run.fault))
             .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], FAULT.mix(0.25).filled()));
             let style = style::text(SMALL_PX, FAULT).pos(Pos::new(HPos::Left, VPos::Top));
-            c.draw_series(
-                windows.iter().map(|(s, _)| Text::new(format!("{} starts", run.fault), (*s, ymax), style.clone())),
-            )?;
+            c.draw_series(windows.iter().map(|(s, _)| {
+                EmptyElement::at((*s, ymax)) + Text::new(format!("{} starts", run.fault), (5, 5), style.clone())
+            }))?;
         }
         let color = style::series(0);
         c.draw_series(LineSeries::new(pts.clone(), color.mix(0.35).stroke_width(1)))?;

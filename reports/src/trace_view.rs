@@ -29,6 +29,12 @@ fn ordinal(k: usize) -> String {
     format!("{k}{suffix}")
 }
 
+/// Pixels per server row: `max` for small clusters, shrinking so that the rows take about
+/// `total` pixels for large ones, never below 18 (a label's height).
+fn row_px(n: u32, max: u32, total: u32) -> u32 {
+    (total / n.max(1)).clamp(18, max)
+}
+
 /// The y value of server `s` (s1 at the top).
 fn row(n: u8, s: u8) -> f64 {
     f64::from(n) + 1.0 - f64::from(s)
@@ -241,7 +247,7 @@ impl Figure for RolesFigure<'_> {
 
     fn size(&self) -> (u32, u32) {
         let n = u32::from(self.m.header.nodes);
-        (1400, chart::header_height(self.subtitle.len()) + 30 + MARKER_LABELS_PX + 50 * n + 62)
+        (1400, chart::header_height(self.subtitle.len()) + 30 + MARKER_LABELS_PX + row_px(n, 50, 600) * n + 62)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {
@@ -260,7 +266,8 @@ impl Figure for RolesFigure<'_> {
                 (Swatch::Marker, "fault".into()),
             ],
         )?;
-        let x1 = ms(m.end_us.max(1000)) * 1.01;
+        // The same time axis as the message diagram when that shows the whole trace.
+        let x1 = ms(m.end_us.max(1000));
         let c = rows_chart(&rest, n, 0.0, x1)?;
         if let Some((a, b)) = self.window {
             let p0 = c.backend_coord(&(ms(a), f64::from(n) + 0.5));
@@ -434,7 +441,7 @@ impl Figure for MessagesFigure<'_> {
 
     fn size(&self) -> (u32, u32) {
         let n = u32::from(self.m.header.nodes);
-        (1400, chart::header_height(self.subtitle.len()) + 30 + MARKER_LABELS_PX + 96 * n + 62)
+        (1400, chart::header_height(self.subtitle.len()) + 30 + MARKER_LABELS_PX + row_px(n, 96, 1000) * n + 62)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {

@@ -14,6 +14,11 @@ fn svg(dir: &std::path::Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap()
 }
 
+/// The message diagram's first subtitle line, for assertion messages.
+fn showing(svg: &str) -> &str {
+    svg.find("Showing").map_or("(no subtitle)", |i| &svg[i..svg[i..].find('<').map_or(svg.len(), |j| i + j)])
+}
+
 #[test]
 fn renders_a_real_trace() {
     let dir = tempfile::tempdir().unwrap();
@@ -48,13 +53,29 @@ fn same_trace_gives_byte_identical_files() {
 
 #[test]
 fn caps_arrows_and_says_so() {
+    // The cap thins routine traffic over the whole trace, keeping election and sync messages.
     let dir = tempfile::tempdir().unwrap();
-    let opts = TraceOptions { max_arrows: 40, window_us: None };
+    let opts = TraceOptions { max_arrows: 120, window_us: None };
     render_trace_with(REAL_TRACE, dir.path(), &opts).unwrap();
     let messages = svg(dir.path(), "trace-messages.svg");
-    assert!(messages.contains("Showing the first 40 of 253 delivered messages"), "the cap is on the chart");
-    assert!(page(dir.path()).contains("the arrow cap is 40"), "and on the page");
-    // The role chart shades the window the diagram shows.
+    assert!(
+        messages.contains("of 253 delivered messages (arrow cap 120): all "),
+        "the cap is on the chart: {}",
+        showing(&messages)
+    );
+    assert!(messages.contains("election, sync and delayed"));
+    assert!(messages.contains("of the broadcast and PING ones"));
+    assert!(messages.contains("sent in 0–15,752.5 ms"), "over the whole trace");
+    assert!(page(dir.path()).contains("arrow cap 120"), "and on the page");
+    assert!(!svg(dir.path(), "trace-roles.svg").contains("the window of the message diagram"));
+
+    // A cap below the key messages: the window ends where the cap cuts, and the role chart
+    // shades it.
+    let dir = tempfile::tempdir().unwrap();
+    let opts = TraceOptions { max_arrows: 5, window_us: None };
+    render_trace_with(REAL_TRACE, dir.path(), &opts).unwrap();
+    let messages = svg(dir.path(), "trace-messages.svg");
+    assert!(messages.contains("Showing the first 5 election, sync and delayed messages of 253 delivered"));
     assert!(svg(dir.path(), "trace-roles.svg").contains("the window of the message diagram"));
 }
 
@@ -76,7 +97,8 @@ fn thousands_of_events_stay_readable() {
     render_trace(&trace, b.path()).unwrap();
     assert_same_dirs(a.path(), b.path());
     let messages = svg(a.path(), "trace-messages.svg");
-    assert!(messages.contains("Showing the first 600 of"), "capped at the default 600 arrows");
+    assert!(messages.contains("(arrow cap 600)"), "capped at the default 600 arrows");
+    assert!(messages.contains("and every "), "routine traffic thinned");
     assert!(messages.len() < 1_500_000, "the SVG stays small: {} bytes", messages.len());
     // The synthetic trace's closing line has no valid hash: the page says so.
     assert!(page(a.path()).contains("does not match its closing line"));
@@ -97,4 +119,31 @@ fn an_edited_trace_is_flagged() {
     let dir = tempfile::tempdir().unwrap();
     render_trace(&edited, dir.path()).unwrap();
     assert!(page(dir.path()).contains("the content hashes to"));
+}
+
+#[test]
+fn odd_clusters_render() {
+    // One server, no messages.
+    let one = concat!(
+        r#"{"kind":"zabsim-trace","schema":1,"version":"0.1.0","seed":5,"scenario_hash":"h","nodes":1,"variants":[]}"#,
+        "\n",
+        r#"{"i":1,"t_us":0,"node":1,"input":"start","role":"LOOKING r1","epoch":0,"last_zxid":"0:0"}"#,
+        "\n",
+        r#"{"i":2,"t_us":200000,"node":1,"input":"timer FinalizeWait","role":"LEADING BROADCAST","epoch":1,"last_zxid":"1:0"}"#,
+        "\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    render_trace(one, dir.path()).unwrap();
+    assert!(svg(dir.path(), "trace-messages.svg").contains("Showing all 0 delivered messages"));
+
+    // A header only.
+    let dir = tempfile::tempdir().unwrap();
+    render_trace(one.lines().next().unwrap(), dir.path()).unwrap();
+
+    // Many servers: rows shrink, the picture stays a sensible size.
+    let many = synthetic_trace(60, 30);
+    let dir = tempfile::tempdir().unwrap();
+    render_trace(&many, dir.path()).unwrap();
+    let (_, h) = png_size(&std::fs::read(dir.path().join("trace-messages.png")).unwrap());
+    assert!(h < 1_500, "60 servers in {h} px");
 }

@@ -10,7 +10,8 @@ use zabsim_reports::schema::{RunMetrics, SweepResults, SWEEP_SCHEMA};
 
 /// A real trace: `zabsim run --nodes 3 --seed 2 --faults random --writes 2 --duration-ms 8000
 /// --trace FILE` (crashes, restarts, partitions and heals, a pause, slow fsyncs, two epochs).
-pub const REAL_TRACE: &str = include_str!("../data/trace-3-servers-seed2.jsonl");
+/// Stored as `.ndjson` because the repository ignores `*.jsonl` files.
+pub const REAL_TRACE: &str = include_str!("../data/trace-3-servers-seed2.ndjson");
 
 /// A small deterministic generator (xorshift64*), so the fixture needs no rand crate.
 pub struct Gen(u64);
