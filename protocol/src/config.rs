@@ -36,7 +36,9 @@ pub struct ProtocolConfig {
     #[serde(rename = "leaderConnectDelayDuringRetryMs")]
     pub leader_connect_delay_ms: u32,
     /// `zookeeper.commitLogCount`: how many committed txns a leader keeps in memory for DIFF
-    /// sync; a follower further behind gets a SNAP.
+    /// sync; a follower further behind gets a SNAP. ZooKeeper raises values below 500 to 500
+    /// (`ZKDatabase`); zabsim accepts smaller ones on purpose, as a modelling knob that makes
+    /// SNAP reachable in short runs.
     #[serde(rename = "commitLogCount")]
     pub commit_log_count: u32,
     /// Known-bug switches.
