@@ -191,9 +191,7 @@ impl Figure for ElectionCdf<'_> {
     }
 
     fn size(&self) -> (u32, u32) {
-        let (rows, _) = chart::panel_grid(self.panels.len());
-        let plot = if self.panels.is_empty() { 180 } else { 380 * rows as u32 };
-        (1200, chart::header_height(self.subtitle.len()) + plot)
+        panelled_size(self.panels.len(), self.subtitle.len())
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {
@@ -667,9 +665,7 @@ impl Figure for Unavailability<'_> {
     }
 
     fn size(&self) -> (u32, u32) {
-        let (rows, _) = chart::panel_grid(self.panels.len());
-        let plot = if self.panels.is_empty() { 180 } else { 380 * rows as u32 };
-        (1200, chart::header_height(self.subtitle.len()) + plot)
+        panelled_size(self.panels.len(), self.subtitle.len())
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {
@@ -906,4 +902,11 @@ pub(crate) fn summary(view: &View<'_>) -> Vec<SummaryRow> {
         }
     }
     rows
+}
+
+/// Size of a figure drawn as a grid of panels under a header of `subtitle_lines` lines.
+fn panelled_size(panels: usize, subtitle_lines: usize) -> (u32, u32) {
+    let (rows, _) = chart::panel_grid(panels);
+    let plot = if panels == 0 { 180 } else { 380 * rows as u32 };
+    (1200, chart::header_height(subtitle_lines) + plot)
 }
