@@ -246,8 +246,7 @@ impl Figure for RolesFigure<'_> {
     }
 
     fn size(&self) -> (u32, u32) {
-        let n = u32::from(self.m.header.nodes);
-        (1400, chart::header_height(self.subtitle.len()) + 30 + MARKER_LABELS_PX + row_px(n, 50, 600) * n + 62)
+        per_server_size(self.m.header.nodes, self.subtitle.len(), 50, 600)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {
@@ -440,8 +439,7 @@ impl Figure for MessagesFigure<'_> {
     }
 
     fn size(&self) -> (u32, u32) {
-        let n = u32::from(self.m.header.nodes);
-        (1400, chart::header_height(self.subtitle.len()) + 30 + MARKER_LABELS_PX + row_px(n, 96, 1000) * n + 62)
+        per_server_size(self.m.header.nodes, self.subtitle.len(), 96, 1000)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {
@@ -508,4 +506,11 @@ impl Figure for MessagesFigure<'_> {
         }
         Ok(())
     }
+}
+
+/// Size of a figure with one row per server (rows of `row_max` px, all rows within
+/// `rows_total` px) under a header, a legend strip and the fault-marker labels.
+fn per_server_size(nodes: u8, subtitle_lines: usize, row_max: u32, rows_total: u32) -> (u32, u32) {
+    let n = u32::from(nodes);
+    (1400, chart::header_height(subtitle_lines) + 30 + MARKER_LABELS_PX + row_px(n, row_max, rows_total) * n + 62)
 }

@@ -479,6 +479,39 @@ impl Checker {
         Ok(())
     }
 
+    /// A learner's ACK leaves: ZAB_FLE_REFERENCE.md section 4.3, item 6 wants a NEWLEADER ACK
+    /// only once the synced history is durable, since the leader counts it towards committing
+    /// the new epoch's initial history (ZOOKEEPER-4646 broke exactly this). `pending` is the
+    /// sender's disk queue of writes not yet synced.
+    pub fn on_ack_sent(
+        &self,
+        id: NodeId,
+        msg: &zabsim_protocol::Message,
+        pending: &std::collections::VecDeque<(zabsim_protocol::WriteId, DiskWrite)>,
+    ) -> Result<(), (Invariant, Vec<u8>, String)> {
+        let zabsim_protocol::Message::Quorum(zabsim_protocol::QuorumPacket::Ack { zxid }) = msg else { return Ok(()) };
+        if !zxid.is_epoch_marker() {
+            return Ok(());
+        }
+        let log_writes: Vec<String> = pending
+            .iter()
+            .filter(|(_, w)| matches!(w, DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot(_)))
+            .map(|(w_id, w)| format!("w{w_id} {w}"))
+            .collect();
+        match log_writes.first() {
+            None => Ok(()),
+            Some(first) => Err((
+                Invariant::CommittedDurability,
+                vec![id.0],
+                format!(
+                    "{id} acknowledged NEWLEADER {} before its synced history was durable ({} log writes pending, first {first})",
+                    zxid.epoch,
+                    log_writes.len()
+                ),
+            )),
+        }
+    }
+
     /// Starts the liveness phase.
     pub fn start_liveness(&mut self, start_us: u64, deadline_us: u64, members: NodeSet) {
         self.liveness = Some(LivenessWatch {

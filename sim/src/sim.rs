@@ -12,7 +12,7 @@ use crate::scenario::{Fault, Scenario, WriteTarget};
 use crate::trace::{Header, Record, Sink, Tracer};
 use zabsim_protocol::{
     Channel, DiskWrite, DurableState, Ensemble, Input, Message, NetCmd, Node, NodeId, NodeSet, Observation, Output,
-    QuorumPacket, Send, ServerState, TimerCmd, TimerKind, WriteId,
+    Send, ServerState, TimerCmd, TimerKind, WriteId,
 };
 
 /// Server steps at one virtual instant before the run is declared livelocked: only a protocol
@@ -660,27 +660,10 @@ impl Sim {
         }
     }
 
-    /// ZAB_FLE_REFERENCE.md section 4.3, item 6: a learner acknowledges NEWLEADER only once
-    /// the history it was synced is durable (the leader counts that ACK towards committing
-    /// the new epoch's initial history). ZOOKEEPER-4646 broke exactly this.
     fn check_newleader_ack(&mut self, node: NodeId, msg: &Message) {
-        let Message::Quorum(QuorumPacket::Ack { zxid }) = msg else { return };
-        if !zxid.is_epoch_marker() {
-            return;
-        }
-        let pending: Vec<String> = self.disks[node.index()]
-            .pending
-            .iter()
-            .filter(|(_, w)| matches!(w, DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot(_)))
-            .map(|(id, w)| format!("w{id} {w}"))
-            .collect();
-        if let Some(first) = pending.first() {
-            let detail = format!(
-                "{node} acknowledged NEWLEADER {} before its synced history was durable ({} log writes pending, first {first})",
-                zxid.epoch,
-                pending.len()
-            );
-            self.fail(Invariant::CommittedDurability, vec![node.0], detail);
+        let pending = &self.disks[node.index()].pending;
+        if let Err((inv, servers, detail)) = self.checker.on_ack_sent(node, msg, pending) {
+            self.fail(inv, servers, detail);
         }
     }
 
