@@ -2,32 +2,19 @@
 //! pure protocol of `zabsim-protocol`, with network, disk and fault models, a checker that
 //! runs after every event, traces, and the `zabsim` command line.
 
-pub mod bench;
-pub mod checker;
+pub mod campaign;
+pub mod check;
 pub mod cli;
-pub mod determinism;
-pub mod disk;
-pub mod fuzz;
-pub mod fuzz_cmd;
-pub mod network;
-pub mod queue;
-pub mod random;
+pub mod engine;
 pub mod report;
-pub mod report_cmd;
-pub mod rng;
 pub mod scenario;
-pub mod shrink;
-pub mod sim;
-pub mod strategies;
-pub mod sweep;
 pub mod trace;
-pub mod validate;
 pub mod wallclock;
 
-pub use checker::{Invariant, Violation};
+pub use check::{Invariant, Violation};
+pub use engine::{Sim, TraceMode};
 pub use report::RunReport;
 pub use scenario::{Expect, Fault, Scenario, TimedFault};
-pub use sim::{Sim, TraceMode};
 
 use std::hash::Hasher;
 

@@ -1,6 +1,6 @@
 //! What a run measured and concluded, for the command line (text and JSON) and for sweeps.
 
-use crate::checker::{Checker, Invariant, Violation};
+use crate::check::{Checker, Invariant, Violation};
 use crate::scenario::Scenario;
 use serde::Serialize;
 use std::collections::BTreeMap;

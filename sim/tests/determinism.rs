@@ -3,8 +3,8 @@
 
 use rayon::prelude::*;
 use std::process::Command;
-use zabsim_sim::determinism::{check, trace_of};
-use zabsim_sim::random::{self, Profile};
+use zabsim_sim::campaign::determinism::{check, trace_of};
+use zabsim_sim::scenario::random::{self, Profile};
 
 #[test]
 fn two_hundred_random_seeds_replay_identically() {

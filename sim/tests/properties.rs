@@ -1,9 +1,9 @@
 //! Property tests over whole runs, built from the public strategies in
-//! `zabsim_sim::strategies`; a failure is shrunk by proptest to a small schedule.
+//! `zabsim_sim::scenario::strategies`; a failure is shrunk by proptest to a small schedule.
 
 use proptest::prelude::*;
-use zabsim_sim::strategies;
-use zabsim_sim::validate::validate;
+use zabsim_sim::scenario::strategies;
+use zabsim_sim::scenario::validate::validate;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
@@ -22,7 +22,7 @@ proptest! {
 
     #[test]
     fn the_same_scenario_gives_the_same_trace(s in strategies::scenario(3..=4)) {
-        prop_assert!(zabsim_sim::determinism::check(&s).is_ok());
+        prop_assert!(zabsim_sim::campaign::determinism::check(&s).is_ok());
     }
 }
 

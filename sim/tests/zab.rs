@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 use zabsim_protocol::{DurableState, Epoch, Txn, Zxid};
-use zabsim_sim::random::{self, Profile};
+use zabsim_sim::scenario::random::{self, Profile};
 use zabsim_sim::scenario::WriteTarget;
 use zabsim_sim::{Fault, RunReport, Scenario, Sim, TimedFault, TraceMode};
 

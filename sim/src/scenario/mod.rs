@@ -2,6 +2,10 @@
 //! workload, fault schedule, duration and seed. The same structure is the JSON scenario
 //! format (unknown fields are rejected) and what the fuzzer generates.
 
+pub mod random;
+pub mod strategies;
+pub mod validate;
+
 use serde::{Deserialize, Serialize};
 use zabsim_protocol::ProtocolConfig;
 
@@ -67,7 +71,7 @@ pub struct Recorded {
 pub struct Expect {
     /// The invariant the run must violate; absent: the run must violate nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub violation: Option<crate::checker::Invariant>,
+    pub violation: Option<crate::check::Invariant>,
     /// A leader must be established within this many ms of the start.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leader_within_ms: Option<u64>,

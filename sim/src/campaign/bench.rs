@@ -1,9 +1,9 @@
 //! Engine speed figures (`zabsim bench`). Wall-clock time is read only here, to measure the
 //! tool itself; nothing measured feeds back into a simulation.
 
-use crate::checker::converged;
+use crate::check::converged;
+use crate::engine::{Sim, TraceMode};
 use crate::scenario::Scenario;
-use crate::sim::{Sim, TraceMode};
 use crate::wallclock::Stopwatch;
 use zabsim_protocol::NodeSet;
 
@@ -72,20 +72,20 @@ fn elections_per_sec(nodes: u8, seconds: f64) -> f64 {
 /// seconds, 10 writes per second, random faults, then heal and liveness).
 fn seeds_per_sec(seconds: f64) -> f64 {
     use rayon::prelude::*;
-    let profile = crate::random::Profile {
+    let profile = crate::scenario::random::Profile {
         nodes_min: 5,
         nodes_max: 5,
         fault_phase_ms: 5_000,
         liveness_ms: 5_000,
         writes_per_sec: 10,
-        ..crate::random::Profile::default()
+        ..crate::scenario::random::Profile::default()
     };
     let started = Stopwatch::start();
     let mut done = 0u64;
     let chunk = 256u64;
     while started.elapsed_secs() < seconds {
         (done..done + chunk).into_par_iter().for_each(|seed| {
-            crate::run(crate::random::scenario(seed, &profile));
+            crate::run(crate::scenario::random::scenario(seed, &profile));
         });
         done += chunk;
     }

@@ -4,9 +4,9 @@
 //! and how long it takes to converge after the heal. The output is the reports crate's
 //! `SweepResults`; `zabsim report` draws it.
 
-use crate::checker::converged;
+use crate::check::converged;
+use crate::engine::{Sim, TraceMode};
 use crate::scenario::{Delay, DiskModel, Fault, Scenario, WriteTarget};
-use crate::sim::{Sim, TraceMode};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use zabsim_protocol::{NodeId, NodeSet};

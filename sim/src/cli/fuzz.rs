@@ -1,12 +1,12 @@
 //! `zabsim fuzz`, `zabsim merge` and the default campaign: the command-line side of
 //! `fuzz.rs` (threads, progress bar, Ctrl-C, time budget, shrinking, output files).
 
+use crate::campaign::determinism::SharedBuffer;
+use crate::campaign::fuzz::{self, CampaignSpec, Failure, SeedOutcome, Shard, Summary, COVERAGE_KEYS};
+use crate::campaign::shrink::shrink;
 use crate::cli::usage_error;
-use crate::determinism::SharedBuffer;
-use crate::fuzz::{self, CampaignSpec, Failure, SeedOutcome, Shard, Summary, COVERAGE_KEYS};
+use crate::engine::{Sim, TraceMode};
 use crate::scenario::{Expect, Recorded, Scenario};
-use crate::shrink::shrink;
-use crate::sim::{Sim, TraceMode};
 use crate::trace::Sink;
 use crate::wallclock::Stopwatch;
 use clap::Args;
@@ -95,12 +95,12 @@ pub fn default_campaign() -> i32 {
 /// The default grid (scenarios/sweeps/default.json) with 25 seeds per point, measured and
 /// drawn under `out/report/`.
 fn campaign_report(out: &Path) -> Result<PathBuf, String> {
-    let mut grid: crate::sweep::Grid =
-        serde_json::from_str(include_str!("../../scenarios/sweeps/default.json")).map_err(|e| e.to_string())?;
+    let mut grid: crate::campaign::sweep::Grid =
+        serde_json::from_str(include_str!("../../../scenarios/sweeps/default.json")).map_err(|e| e.to_string())?;
     grid.seeds = 25;
     let results_path = out.join("results.json");
     let command = "zabsim (default campaign: scenarios/sweeps/default.json with 25 seeds per point)";
-    let results = crate::sweep::sweep(&grid, "default", command);
+    let results = crate::campaign::sweep::sweep(&grid, "default", command);
     let text = serde_json::to_string(&results).map_err(|e| e.to_string())? + "\n";
     std::fs::write(&results_path, text).map_err(|e| format!("{}: {e}", results_path.display()))?;
     let dir = out.join("report");
@@ -293,7 +293,7 @@ struct Saved {
 
 fn save_failure(
     out: &Path,
-    profile: &crate::random::Profile,
+    profile: &crate::scenario::random::Profile,
     failure: &Failure,
     shrink_secs: f64,
     spec: &CampaignSpec,
@@ -302,7 +302,7 @@ fn save_failure(
     let shrunk = if shrink_secs > 0.0 {
         shrink(&original, failure.invariant, shrink_secs)
     } else {
-        crate::shrink::Shrunk { scenario: original.clone(), attempts: 0, wall_seconds: 0.0 }
+        crate::campaign::shrink::Shrunk { scenario: original.clone(), attempts: 0, wall_seconds: 0.0 }
     };
     let mut scenario: Scenario = shrunk.scenario;
     let variants = if spec.variants.is_empty() {

@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! use proptest::prelude::*;
-//! use zabsim_sim::strategies;
+//! use zabsim_sim::scenario::strategies;
 //!
 //! proptest! {
 //!     #[test]
@@ -13,8 +13,8 @@
 //! }
 //! ```
 
+use crate::campaign::shrink::repair;
 use crate::scenario::{Delay, DiskModel, Fault, Scenario, TimedFault, WriteTarget};
-use crate::shrink::repair;
 use proptest::prelude::*;
 use std::ops::RangeInclusive;
 
@@ -98,7 +98,7 @@ pub fn scenario(nodes: RangeInclusive<u8>) -> impl Strategy<Value = Scenario> {
                 s.workload.target = WriteTarget::Any;
                 s.network.delay = Delay { min_us: delay_min, max_us: delay_min + jitter, ..Delay::default() };
                 s.disk = DiskModel { fsync_min_us: fsync_min, fsync_max_us: fsync_min + fsync_jitter };
-                s.liveness.within_ms = crate::random::liveness_bound_ms(10_000, &s.protocol);
+                s.liveness.within_ms = crate::scenario::random::liveness_bound_ms(10_000, &s.protocol);
                 s.duration_ms = 16_000;
                 s
             })

@@ -12,7 +12,7 @@
 //!   the last notification it sent (`QuorumCnxManager`'s 1-slot queue and `lastMessageSent`).
 //! - Chaos mode breaks these guarantees on purpose (duplicates, reordering, loss).
 
-use crate::rng::{Purpose, Stream};
+use crate::engine::rng::{Purpose, Stream};
 use crate::scenario::{Chaos, Delay, NetworkModel};
 use std::collections::VecDeque;
 use zabsim_protocol::{Channel, Message, NodeId};

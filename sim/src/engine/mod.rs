@@ -2,12 +2,17 @@
 //! driven by one event queue in virtual time, with faults from the scenario and the checker
 //! run after every event.
 
-use crate::checker::{Checker, Invariant, Violation};
-use crate::disk::Disk;
-use crate::network::{Conn, InFlight, Network, Payload};
-use crate::queue::EventQueue;
+pub mod disk;
+pub mod network;
+pub mod queue;
+pub mod rng;
+
+use crate::check::{Checker, Invariant, Violation};
+use crate::engine::disk::Disk;
+use crate::engine::network::{Conn, InFlight, Network, Payload};
+use crate::engine::queue::EventQueue;
+use crate::engine::rng::{Purpose, Stream};
 use crate::report::{RunReport, Stats, WriteState};
-use crate::rng::{Purpose, Stream};
 use crate::scenario::{Fault, Scenario, WriteTarget};
 use crate::trace::{Header, Record, Sink, Tracer};
 use zabsim_protocol::{

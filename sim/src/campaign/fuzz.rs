@@ -6,9 +6,9 @@
 //! settings, outcomes are combined in seed order, and a summary records exactly which seed
 //! ranges it covers, so shard summaries merge into the summary one machine would have written.
 
-use crate::checker::Invariant;
-use crate::random::{self, Profile};
+use crate::check::Invariant;
 use crate::report::RunReport;
+use crate::scenario::random::{self, Profile};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

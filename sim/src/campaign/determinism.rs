@@ -1,8 +1,8 @@
 //! The determinism self-check: run a scenario twice and compare the traces line by line, so a
 //! difference names the first event where the two runs parted (madsim's habit).
 
+use crate::engine::{Sim, TraceMode};
 use crate::scenario::Scenario;
-use crate::sim::{Sim, TraceMode};
 use crate::trace::Sink;
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -2,9 +2,9 @@
 //! fewer writes, a plainer environment) for as long as the same invariant still fails. Every
 //! candidate is a full, deterministic run, so the result replays exactly.
 
-use crate::checker::Invariant;
+use crate::check::Invariant;
+use crate::scenario::validate::validate;
 use crate::scenario::{Delay, DiskModel, Fault, Scenario, WriteTarget};
-use crate::validate::validate;
 use crate::wallclock::Stopwatch;
 use zabsim_protocol::ProtocolConfig;
 

@@ -1,12 +1,15 @@
 //! The `zabsim` command line: argument parsing, the default campaign, `run` and `bench`.
 //! Exit codes: 0 all good, 1 a property was violated, 2 bad input or usage.
 
-use crate::random::{self, Profile};
+pub mod fuzz;
+pub mod report;
+
+use crate::engine::{Sim, TraceMode};
 use crate::report::RunReport;
+use crate::scenario::random::{self, Profile};
+use crate::scenario::validate::validate;
 use crate::scenario::Scenario;
-use crate::sim::{Sim, TraceMode};
 use crate::trace::Sink;
-use crate::validate::validate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -40,15 +43,15 @@ enum Command {
     /// run when the file recorded a trace hash.
     Replay(ReplayArgs),
     /// Fuzz: many seeds of random faults in parallel; failures are shrunk and saved.
-    Fuzz(crate::fuzz_cmd::FuzzArgs),
+    Fuzz(crate::cli::fuzz::FuzzArgs),
     /// Run a grid (cluster size, delay, fault kind, fsync, tickTime, finalizeWait) x seeds and
     /// record election time, sync time, unavailability and commit latency per run.
     Sweep(SweepArgs),
     /// Charts and an HTML page from sweep results, or a timeline and space-time diagram of one
     /// run's trace.
-    Report(crate::report_cmd::ReportArgs),
+    Report(crate::cli::report::ReportArgs),
     /// Combine shard summaries (fuzz --shard K/N) into the summary of the whole campaign.
-    Merge(crate::fuzz_cmd::MergeArgs),
+    Merge(crate::cli::fuzz::MergeArgs),
     /// Engine speed figures for the README.
     Bench(BenchArgs),
 }
@@ -141,14 +144,14 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        None => crate::fuzz_cmd::default_campaign(),
+        None => crate::cli::fuzz::default_campaign(),
         Some(Command::Run(args)) => run(args),
         Some(Command::Replay(args)) => replay(args),
-        Some(Command::Fuzz(args)) => crate::fuzz_cmd::fuzz(args),
-        Some(Command::Merge(args)) => crate::fuzz_cmd::merge(args),
+        Some(Command::Fuzz(args)) => crate::cli::fuzz::fuzz(args),
+        Some(Command::Merge(args)) => crate::cli::fuzz::merge(args),
         Some(Command::Bench(args)) => bench(args),
         Some(Command::Sweep(args)) => sweep(args),
-        Some(Command::Report(args)) => crate::report_cmd::report(args),
+        Some(Command::Report(args)) => crate::cli::report::report(args),
     }
 }
 
@@ -237,7 +240,7 @@ fn run(args: RunArgs) -> i32 {
         return usage_error(e);
     }
     if args.check_determinism {
-        return match crate::determinism::check(&scenario) {
+        return match crate::campaign::determinism::check(&scenario) {
             Ok(lines) => {
                 crate::say!("deterministic: two runs gave the same {lines}-line trace");
                 0
@@ -475,7 +478,7 @@ fn sweep(args: SweepArgs) -> i32 {
         Err(e) => return usage_error(format!("{}: cannot read: {e}", args.grid.display())),
     };
     let mut de = serde_json::Deserializer::from_str(&text);
-    let grid: crate::sweep::Grid = match serde_path_to_error::deserialize(&mut de) {
+    let grid: crate::campaign::sweep::Grid = match serde_path_to_error::deserialize(&mut de) {
         Ok(g) => g,
         Err(e) => return usage_error(format!("{}: {}: {}", args.grid.display(), e.path(), e.inner())),
     };
@@ -485,7 +488,7 @@ fn sweep(args: SweepArgs) -> i32 {
     let command = format!("zabsim sweep {} --out {}", args.grid.display(), args.out.display());
     let name = args.grid.file_stem().map_or("grid".into(), |s| s.to_string_lossy().into_owned());
     let clock = crate::wallclock::Stopwatch::start();
-    let results = crate::sweep::sweep(&grid, &name, &command);
+    let results = crate::campaign::sweep::sweep(&grid, &name, &command);
     let text = serde_json::to_string(&results).expect("results serialize") + "\n";
     if let Err(e) = std::fs::write(&args.out, text) {
         return usage_error(format!("{}: cannot write: {e}", args.out.display()));
@@ -505,7 +508,7 @@ fn sweep(args: SweepArgs) -> i32 {
 }
 
 fn bench(args: BenchArgs) -> i32 {
-    let figures = crate::bench::figures(args.seconds);
+    let figures = crate::campaign::bench::figures(args.seconds);
     if args.json {
         crate::say!("{}", serde_json::to_string_pretty(&figures).expect("json"));
     } else {

@@ -5,7 +5,7 @@
 //! follows. Switching whole fault kinds off per seed leaves room for rare combinations of the
 //! rest (a crash storm without partitions, a write-free run where zxids tie across epochs).
 
-use crate::rng::{Purpose, Stream};
+use crate::engine::rng::{Purpose, Stream};
 use crate::scenario::{Delay, DiskModel, Fault, Scenario, TimedFault, WriteTarget};
 use zabsim_protocol::Variants;
 
