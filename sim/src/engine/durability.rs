@@ -1,0 +1,32 @@
+//! The disk as the engine drives it: fsyncs as their own events (group commit), and the
+//! completion that releases sends held behind a write.
+
+use super::*;
+
+impl Sim {
+    pub(super) fn on_fsync(&mut self, node: NodeId, incarnation: u32, through: WriteId) {
+        let disk = &mut self.disks[node.index()];
+        if disk.incarnation != incarnation {
+            return;
+        }
+        let last_before = disk.durable.last_zxid();
+        let done = disk.complete_fsync(through);
+        let after = &self.disks[node.index()].durable;
+        if let Err((inv, servers, detail)) = self.checker.on_durable(node, last_before, &done, after) {
+            self.fail(inv, servers, detail);
+            return;
+        }
+        self.start_fsync(node);
+        self.deliver_local(node, Input::WritesDurable { through });
+    }
+
+    pub(super) fn start_fsync(&mut self, node: NodeId) {
+        let disk = &mut self.disks[node.index()];
+        if let Some(through) = disk.start_fsync() {
+            let model = self.scenario.disk;
+            let latency = self.disk_rng.between(model.fsync_min_us, model.fsync_max_us) * disk.slow_factor as u64;
+            let incarnation = disk.incarnation;
+            self.queue.push(self.now_us + latency, Event::Fsync { node, incarnation, through });
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Faults as the scenario schedules them: crash, restart from the durable state, partitions
+//! and one-way cuts, heal, pause (the kernel still accepts data; the process reads it on
+//! resume), slow fsync, chaos and heal-all.
+
+use super::*;
+
+impl Sim {
+    pub(super) fn apply_fault(&mut self, i: usize) {
+        let fault = self.scenario.faults[i].fault.clone();
+        self.stats.note_fault(fault.kind());
+        self.trace_note(&format!("fault: {}", fault.describe()));
+        match fault {
+            Fault::Crash { node } => self.crash(NodeId(node)),
+            Fault::Restart { node } => self.restart(NodeId(node)),
+            Fault::Partition { groups } => {
+                let mut group_of = vec![usize::MAX; self.n + 1];
+                for (g, members) in groups.iter().enumerate() {
+                    for m in members {
+                        group_of[*m as usize] = g;
+                    }
+                }
+                for a in self.ensemble.members() {
+                    for b in self.ensemble.members() {
+                        if a != b && group_of[a.index()] != group_of[b.index()] {
+                            self.network.set_cut(a, b, true);
+                        }
+                    }
+                }
+            }
+            Fault::Cut { from, to } => self.network.set_cut(NodeId(from), NodeId(to), true),
+            Fault::Heal => self.heal(),
+            Fault::Pause { node, duration_ms } => {
+                let id = NodeId(node);
+                if self.nodes[id.index()].is_some() {
+                    self.paused[id.index()] = true;
+                    self.queue.push(self.now_us + duration_ms * 1000, Event::FaultEnd(i));
+                }
+            }
+            Fault::SlowFsync { node, factor, duration_ms } => {
+                self.disks[node as usize].slow_factor = factor.max(1);
+                self.queue.push(self.now_us + duration_ms * 1000, Event::FaultEnd(i));
+            }
+            Fault::Chaos { chaos } => self.network.chaos = chaos,
+            Fault::HealAll => {
+                self.heal();
+                let members: Vec<NodeId> = self.ensemble.members().collect();
+                for id in &members {
+                    self.resume(*id);
+                    self.disks[id.index()].slow_factor = 1;
+                }
+                self.network.chaos = Default::default();
+                for id in members {
+                    if self.nodes[id.index()].is_none() {
+                        self.restart(id);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn end_fault(&mut self, i: usize) {
+        match self.scenario.faults[i].fault {
+            Fault::Pause { node, .. } => {
+                self.trace_note(&format!("resume s{node}"));
+                self.resume(NodeId(node));
+            }
+            Fault::SlowFsync { node, .. } => self.disks[node as usize].slow_factor = 1,
+            _ => {}
+        }
+    }
+
+    pub(super) fn heal(&mut self) {
+        for (from, to) in self.network.cuts() {
+            self.network.set_cut(from, to, false);
+            let slot = self.network.slot(from, to);
+            if !self.network.stalled[slot].is_empty() {
+                // TCP retransmits what waited at the cut: it flows one delay after the heal.
+                let at = self.now_us + self.network.sample_delay(from, to);
+                self.queue.push(at, Event::Drain { from, to });
+            }
+        }
+    }
+
+    pub(super) fn resume(&mut self, id: NodeId) {
+        if !self.paused[id.index()] {
+            return;
+        }
+        self.paused[id.index()] = false;
+        // What queued up while frozen is handled now, in arrival order: late timers included.
+        for work in std::mem::take(&mut self.deferred[id.index()]) {
+            if self.stop {
+                break;
+            }
+            match work {
+                Deferred::Input(input, tag) => self.deliver_tagged(id, input, tag),
+                Deferred::Timer(kind, gen) => self.on_timer(id, kind, gen),
+            }
+        }
+    }
+
+    pub(super) fn crash(&mut self, id: NodeId) {
+        if self.nodes[id.index()].take().is_none() {
+            return;
+        }
+        if self.disks[id.index()].pending.iter().any(|(_, w)| matches!(w, DiskWrite::Append(_))) {
+            self.stats.cover("crash_between_append_and_fsync");
+        }
+        if self.disks[id.index()].pending.iter().any(|(_, w)| matches!(w, DiskWrite::CurrentEpoch(_))) {
+            self.stats.cover("crash_before_current_epoch_durable");
+        }
+        self.disks[id.index()].crash();
+        self.node_durable[id.index()] = None;
+        self.held[id.index()].clear();
+        self.timers[id.index()] = [TimerSlot::default(); TimerKind::COUNT];
+        self.paused[id.index()] = false;
+        self.deferred[id.index()].clear();
+        for peer in self.ensemble.members() {
+            if peer == id {
+                continue;
+            }
+            self.network.set_election(id, peer, Conn::Down);
+            let slot = self.network.slot(id, peer);
+            self.network.unsent[slot] = None;
+            self.network.last_sent[slot] = None;
+            // The kernel closes every socket of the dead process, even ones the process had
+            // not accepted yet: peers see the connection end.
+            self.app_conn[id.index() * (self.n + 1) + peer.index()] = 0;
+            if let Conn::Up(inc) = self.network.quorum(id, peer) {
+                self.network.set_quorum(id, peer, Conn::Down);
+                self.send_on_link(id, peer, inc, Payload::Fin);
+            }
+        }
+        if let Some(watch) = self.checker.liveness.as_mut() {
+            watch.members.remove(id);
+        }
+        // Its clients lose their connection: their writes are answered with an error.
+        let lost: Vec<u64> = (1..=self.stats.write_state.len() as u64)
+            .filter(|v| self.stats.write_state[*v as usize - 1] == WriteState::Pending(id.0))
+            .collect();
+        for value in lost {
+            self.stats.resolve(value, WriteState::Rejected);
+        }
+    }
+
+    pub(super) fn restart(&mut self, id: NodeId) {
+        if self.nodes[id.index()].is_some() {
+            return;
+        }
+        let durable = self.disks[id.index()].durable.clone();
+        self.nodes[id.index()] = Some(Node::new(id, self.ensemble, self.scenario.protocol.clone(), durable));
+        self.step(id, Input::Start);
+    }
+}

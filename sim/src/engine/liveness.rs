@@ -1,0 +1,84 @@
+//! The liveness phase as the engine runs it: when it starts, which connected quorum must
+//! converge (the largest set of running servers that reach each other both ways), and what a
+//! converged run notes about servers ZooKeeper refuses.
+
+use super::*;
+
+impl Sim {
+    /// Whether the liveness phase is still waiting for convergence (the run goes on for it).
+    pub(super) fn liveness_pending(&self) -> bool {
+        let start_us = self.scenario.last_fault_ms() * 1000;
+        match &self.checker.liveness {
+            Some(watch) => watch.converged_at_us.is_none(),
+            None => self.scenario.liveness.check && self.stats.liveness_start_us.is_none() && start_us > self.end_us,
+        }
+    }
+
+    pub(super) fn on_liveness_start(&mut self) {
+        let members = self.connected_quorum();
+        self.stats.liveness_start_us = Some(self.now_us);
+        if !self.ensemble.is_quorum(&members) {
+            self.stats.liveness_note = Some("no connected quorum after the last fault: liveness not required".into());
+            return;
+        }
+        let deadline = self.now_us + self.scenario.liveness.within_ms * 1000;
+        self.checker.start_liveness(self.now_us, deadline, members);
+        self.queue.push(deadline, Event::LivenessDeadline);
+        self.stats.track_pending_writes();
+        if self.checker.watch_liveness(self.now_us, &self.nodes, None, self.stats.writes_tracked_pending) {
+            self.note_convergence();
+        }
+    }
+
+    pub(super) fn note_convergence(&mut self) {
+        self.stats.converged_at_us = Some(self.now_us);
+        let refused = self.checker.liveness.as_ref().map_or(NodeSet::EMPTY, |w| w.refused);
+        if !refused.is_empty() {
+            self.stats.cover("join_refused_epoch_ahead");
+            let who: Vec<String> = refused
+                .iter()
+                .filter_map(|id| self.node(id))
+                .map(|n| format!("{} (acceptedEpoch {})", n.id(), n.accepted_epoch()))
+                .collect();
+            self.stats.liveness_note = Some(format!(
+                "converged without {}: it promised an epoch that was never established, and ZooKeeper's \
+                 Learner.registerWithLeader refuses the older established leader until leadership changes",
+                who.join(", ")
+            ));
+        }
+    }
+
+    /// The largest set of running, unpaused servers that all reach each other both ways.
+    pub(super) fn connected_quorum(&self) -> NodeSet {
+        let up: Vec<NodeId> =
+            self.ensemble.members().filter(|id| self.nodes[id.index()].is_some() && !self.paused[id.index()]).collect();
+        let connected =
+            |set: &[NodeId]| set.iter().all(|a| set.iter().all(|b| a == b || self.network.reachable_both(*a, *b)));
+        if connected(&up) {
+            return up.into_iter().collect();
+        }
+        if up.len() <= 16 {
+            let mut best: Vec<NodeId> = Vec::new();
+            for mask in 1u32..(1 << up.len()) {
+                if mask.count_ones() as usize <= best.len() {
+                    continue;
+                }
+                let set: Vec<NodeId> = (0..up.len()).filter(|i| mask & (1 << i) != 0).map(|i| up[i]).collect();
+                if connected(&set) {
+                    best = set;
+                }
+            }
+            return best.into_iter().collect();
+        }
+        // Large clusters: drop the server with the most broken links until the rest is whole.
+        let mut set = up;
+        while !connected(&set) {
+            let worst = *set
+                .iter()
+                .max_by_key(|a| (set.iter().filter(|b| !self.network.reachable_both(**a, **b)).count(), a.0))
+                .expect("non-empty while disconnected");
+            set.retain(|x| *x != worst);
+        }
+        set.into_iter().collect()
+    }
+}

@@ -1,0 +1,78 @@
+//! Turning each step's observations into the run's measurements and coverage.
+
+use super::*;
+
+impl Stats {
+    pub(super) fn observe(&mut self, now_us: u64, id: NodeId, observations: &[Observation], submit_times: &[u64]) {
+        for o in observations {
+            match o {
+                Observation::Left { reason } => self.cover(match reason {
+                    zabsim_protocol::LeaveReason::QuorumLost => "leader_lost_quorum",
+                    zabsim_protocol::LeaveReason::WaitTimedOut => "leader_wait_timed_out",
+                    zabsim_protocol::LeaveReason::LeaderReadTimeout => "follower_read_timeout",
+                    zabsim_protocol::LeaveReason::LeaderConnectionLost => "follower_lost_leader",
+                    zabsim_protocol::LeaveReason::LeaderUnreachable => "follower_cannot_connect",
+                    zabsim_protocol::LeaveReason::StaleLeaderEpoch => "stale_leader_epoch",
+                    zabsim_protocol::LeaveReason::ProtocolError => "protocol_error",
+                    zabsim_protocol::LeaveReason::ZxidRollover => "zxid_rollover",
+                }),
+                Observation::ElectionStarted { round, initial } => {
+                    self.latest_initial[id.index()] = Some(*initial);
+                    self.max_round = self.max_round.max(round.0);
+                    self.elections_started += 1;
+                }
+                Observation::Decided { vote, agreeing, .. } => {
+                    self.decisions += 1;
+                    if agreeing.is_none() {
+                        self.cover("joined_established_ensemble");
+                    } else {
+                        let votes: Vec<zabsim_protocol::Vote> = self.latest_initial.iter().flatten().copied().collect();
+                        let tie = |same_epoch: bool| {
+                            votes.iter().enumerate().any(|(i, a)| {
+                                votes[i + 1..]
+                                    .iter()
+                                    .any(|b| a.zxid == b.zxid && (a.peer_epoch == b.peer_epoch) == same_epoch)
+                            })
+                        };
+                        if tie(true) {
+                            self.cover("election_with_equal_zxids");
+                        }
+                        if tie(false) {
+                            self.cover("election_with_equal_zxids_across_epochs");
+                        }
+                    }
+                    if self.first_decided_us.is_none() {
+                        self.first_decided_us = Some(now_us);
+                        self.first_leader = Some(vote.leader.0);
+                    }
+                }
+                Observation::Established { epoch, .. } => {
+                    self.leaders.push(crate::report::LeaderRecord { epoch: epoch.0, leader: id.0, at_us: now_us });
+                }
+                Observation::Committed { .. } => {
+                    self.commits += 1;
+                    self.commit_times.push(now_us);
+                }
+                Observation::ClientAcked { value, .. } => {
+                    self.resolve(*value, WriteState::Acked);
+                    self.acked_values.push(*value);
+                    if let Some(t) = submit_times.get(*value as usize - 1) {
+                        self.commit_latencies_us.push(now_us - t);
+                        self.ack_timeline.push((now_us, now_us - t));
+                    }
+                }
+                Observation::ClientRejected { value } => self.resolve(*value, WriteState::Rejected),
+                Observation::SyncChosen { mode, learner } => {
+                    self.sync_modes[*mode as usize] += 1;
+                    self.syncs.push(crate::report::SyncRecord {
+                        at_us: now_us,
+                        leader: id.0,
+                        learner: learner.0,
+                        mode: mode.name(),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+}

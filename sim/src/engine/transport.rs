@@ -1,0 +1,194 @@
+//! Moving bytes between processes: messages handed to the network, arrivals, stalls at cut
+//! links and their drain after a heal, election connections (`QuorumCnxManager`: connect on
+//! demand, SYN retries across a cut, the 1-slot queue re-sent on every new connection) and
+//! learner connections (`Learner.connectToLeader`), each bound to the incarnation its process
+//! knows.
+
+use super::*;
+
+impl Sim {
+    pub(super) fn on_arrive(&mut self, f: InFlight) {
+        let (from, to) = (f.from, f.to);
+        if from != to {
+            let live = match &f.payload {
+                Payload::Message(m) => self.network.is_live(from, to, m.channel(), f.incarnation),
+                // A FIN always arrives; the receiver ignores it if it belongs to a socket the
+                // process already replaced (deliver_tagged).
+                Payload::Fin => true,
+            };
+            if !live {
+                return;
+            }
+            let slot = self.network.slot(from, to);
+            if !self.network.reachable(from, to) || !self.network.stalled[slot].is_empty() {
+                self.network.stalled[slot].push_back(f);
+                return;
+            }
+        }
+        let tag = if f.channel() == Channel::Quorum { f.incarnation } else { 0 };
+        let input = match f.payload {
+            Payload::Message(msg) => Input::Message { from, msg },
+            Payload::Fin => Input::QuorumDisconnected { peer: from },
+        };
+        self.deliver_tagged(to, input, tag);
+    }
+
+    pub(super) fn on_drain(&mut self, from: NodeId, to: NodeId) {
+        if !self.network.reachable(from, to) {
+            return;
+        }
+        let slot = self.network.slot(from, to);
+        let stalled = std::mem::take(&mut self.network.stalled[slot]);
+        for f in stalled {
+            if self.stop {
+                break;
+            }
+            self.on_arrive(f);
+        }
+    }
+
+    /// When the next SYN of a connection attempt started at `started_us` goes out, or None if
+    /// the socket's connect timeout comes first. Linux retransmits SYNs 1, 3, 7, 15, 31 s after
+    /// the first, so an attempt blocked by a partition completes soon after the heal.
+    pub(super) fn next_syn_us(started_us: u64, syn: u32, timeout_us: u64) -> Option<u64> {
+        let at = started_us + ((1u64 << (syn + 1).min(20)) - 1) * 1_000_000;
+        (at < started_us + timeout_us).then_some(at)
+    }
+
+    pub(super) fn on_election_connect(&mut self, a: NodeId, b: NodeId, started_us: u64, syn: u32) {
+        if self.network.election(a, b) != Conn::Connecting {
+            return;
+        }
+        if self.nodes[a.index()].is_none() || self.nodes[b.index()].is_none() {
+            // Refused (no process listening) or the dialer died: the attempt ends.
+            self.network.set_election(a, b, Conn::Down);
+            return;
+        }
+        // A frozen process cannot run QuorumCnxManager's handshake: like an unanswered SYN.
+        let frozen = self.paused[a.index()] || self.paused[b.index()];
+        if frozen || !self.network.reachable_both(a, b) {
+            // QuorumCnxManager connects with cnxTimeout (5 s).
+            match Self::next_syn_us(started_us, syn, ELECTION_CONNECT_TIMEOUT_US) {
+                Some(at) => self.queue.push(at, Event::ElectionConnect { a, b, started_us, syn: syn + 1 }),
+                None => self.network.set_election(a, b, Conn::Down),
+            }
+            return;
+        }
+        let inc = self.network.new_incarnation();
+        self.network.set_election(a, b, Conn::Up(inc));
+        // Both sides start a SendWorker, which sends the queued notification or re-sends the
+        // last one (QuorumCnxManager.SendWorker.run).
+        for (x, y) in [(a, b), (b, a)] {
+            let slot = self.network.slot(x, y);
+            let msg = self.network.unsent[slot].take().or_else(|| self.network.last_sent[slot].clone());
+            if let Some(msg) = msg {
+                self.network.last_sent[slot] = Some(msg.clone());
+                self.send_on_link(x, y, inc, Payload::Message(msg));
+            }
+        }
+    }
+
+    pub(super) fn on_quorum_connect(&mut self, learner: NodeId, leader: NodeId, started_us: u64, syn: u32) {
+        if self.nodes[learner.index()].is_none() {
+            return;
+        }
+        if !self.network.reachable_both(learner, leader) {
+            // The SYN goes unanswered; Learner.sockConnect waits up to initLimit.
+            let timeout = self.scenario.protocol.init_limit_us();
+            match Self::next_syn_us(started_us, syn, timeout) {
+                Some(at) => self.queue.push(at, Event::QuorumConnect { learner, leader, started_us, syn: syn + 1 }),
+                None => self.queue.push(
+                    started_us + timeout,
+                    Event::Local { node: learner, input: Input::QuorumConnectFailed { peer: leader } },
+                ),
+            }
+            return;
+        }
+        let accepting = self.nodes[leader.index()].as_ref().is_some_and(|n| n.accepts_learners());
+        if accepting {
+            let inc = self.network.new_incarnation();
+            self.network.set_quorum(learner, leader, Conn::Up(inc));
+            self.deliver_tagged(leader, Input::QuorumConnected { peer: learner }, inc);
+            self.deliver_tagged(learner, Input::QuorumConnected { peer: leader }, inc);
+        } else {
+            // Nothing listens on the quorum port: connection refused.
+            self.deliver_local(learner, Input::QuorumConnectFailed { peer: leader });
+        }
+    }
+
+    pub(super) fn transmit(&mut self, from: NodeId, to: NodeId, msg: Message) {
+        self.stats.messages += 1;
+        if from == to {
+            // Loopback: QuorumCnxManager puts messages to itself straight on its own queue.
+            self.queue.push(
+                self.now_us,
+                Event::Arrive(InFlight { from, to, incarnation: 0, payload: Payload::Message(msg) }),
+            );
+            return;
+        }
+        match msg.channel() {
+            Channel::Election => {
+                let slot = self.network.slot(from, to);
+                match self.network.election(from, to) {
+                    Conn::Up(inc) => {
+                        self.network.last_sent[slot] = Some(msg.clone());
+                        self.send_on_link(from, to, inc, Payload::Message(msg));
+                    }
+                    Conn::Connecting => self.network.unsent[slot] = Some(msg),
+                    Conn::Down => {
+                        self.network.unsent[slot] = Some(msg);
+                        self.network.set_election(from, to, Conn::Connecting);
+                        let rtt = self.network.sample_delay(from, to) + self.network.sample_delay(to, from);
+                        let started_us = self.now_us;
+                        self.queue
+                            .push(started_us + rtt, Event::ElectionConnect { a: from, b: to, started_us, syn: 0 });
+                    }
+                }
+            }
+            Channel::Quorum => {
+                // Only on the connection this process knows; a socket it has not yet seen
+                // close is gone, and a newer one it has not yet accepted is not its to use.
+                if let Conn::Up(inc) = self.app_conn(from, to) {
+                    if self.network.quorum(from, to) == Conn::Up(inc) {
+                        self.send_on_link(from, to, inc, Payload::Message(msg));
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn send_on_link(&mut self, from: NodeId, to: NodeId, incarnation: u32, payload: Payload) {
+        let is_data = matches!(payload, Payload::Message(_));
+        if is_data && self.network.chaos_drop() {
+            return;
+        }
+        let f = InFlight { from, to, incarnation, payload };
+        let channel = f.channel();
+        if is_data && self.network.chaos_duplicate() {
+            let at = self.network.arrival_us(self.now_us, from, to, channel);
+            self.queue.push(at, Event::Arrive(f.clone()));
+        }
+        let at = self.network.arrival_us(self.now_us, from, to, channel);
+        self.queue.push(at, Event::Arrive(f));
+    }
+
+    /// The quorum connection `node`'s process believes it has with `peer`.
+    pub(super) fn app_conn(&self, node: NodeId, peer: NodeId) -> Conn {
+        match self.app_conn[node.index() * (self.n + 1) + peer.index()] {
+            0 => Conn::Down,
+            inc => Conn::Up(inc),
+        }
+    }
+
+    pub(super) fn close_quorum(&mut self, from: NodeId, peer: NodeId) {
+        let known = self.app_conn(from, peer);
+        self.app_conn[from.index() * (self.n + 1) + peer.index()] = 0;
+        if self.network.quorum(from, peer) != known {
+            return;
+        }
+        if let Conn::Up(inc) = known {
+            self.network.set_quorum(from, peer, Conn::Down);
+            self.send_on_link(from, peer, inc, Payload::Fin);
+        }
+    }
+}
