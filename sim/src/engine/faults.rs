@@ -40,7 +40,7 @@ impl Sim {
                 self.disks[node as usize].slow_factor = factor.max(1);
                 self.queue.push(self.now_us + duration_ms * 1000, Event::FaultEnd(i));
             }
-            Fault::Chaos { chaos } => self.network.chaos = chaos,
+            Fault::Chaos { chaos } => self.network.set_chaos(chaos),
             Fault::HealAll => {
                 self.heal();
                 let members: Vec<NodeId> = self.ensemble.members().collect();
@@ -48,7 +48,7 @@ impl Sim {
                     self.resume(*id);
                     self.disks[id.index()].slow_factor = 1;
                 }
-                self.network.chaos = Default::default();
+                self.network.set_chaos(Default::default());
                 for id in members {
                     if self.nodes[id.index()].is_none() {
                         self.restart(id);
@@ -70,14 +70,8 @@ impl Sim {
     }
 
     pub(super) fn heal(&mut self) {
-        for (from, to) in self.network.cuts() {
-            self.network.set_cut(from, to, false);
-            let slot = self.network.slot(from, to);
-            if !self.network.stalled[slot].is_empty() {
-                // TCP retransmits what waited at the cut: it flows one delay after the heal.
-                let at = self.now_us + self.network.sample_delay(from, to);
-                self.queue.push(at, Event::Drain { from, to });
-            }
+        for (at, from, to) in self.network.heal(self.now_us) {
+            self.queue.push(at, Event::Drain { from, to });
         }
     }
 
@@ -114,21 +108,13 @@ impl Sim {
         self.timers[id.index()] = [TimerSlot::default(); TimerKind::COUNT];
         self.paused[id.index()] = false;
         self.deferred[id.index()].clear();
+        // The kernel closes every socket of the dead process, even ones the process had not
+        // accepted yet: peers see the connection end.
         for peer in self.ensemble.members() {
-            if peer == id {
-                continue;
-            }
-            self.network.set_election(id, peer, Conn::Down);
-            let slot = self.network.slot(id, peer);
-            self.network.unsent[slot] = None;
-            self.network.last_sent[slot] = None;
-            // The kernel closes every socket of the dead process, even ones the process had
-            // not accepted yet: peers see the connection end.
             self.app_conn[id.index() * (self.n + 1) + peer.index()] = 0;
-            if let Conn::Up(inc) = self.network.quorum(id, peer) {
-                self.network.set_quorum(id, peer, Conn::Down);
-                self.send_on_link(id, peer, inc, Payload::Fin);
-            }
+        }
+        for (peer, inc) in self.network.forget_process(id) {
+            self.send_on_link(id, peer, inc, Payload::Fin);
         }
         if let Some(watch) = self.checker.liveness.as_mut() {
             watch.members.remove(id);

@@ -17,7 +17,7 @@ mod workload;
 
 use crate::check::{Checker, Invariant, Violation};
 use crate::engine::disk::Disk;
-use crate::engine::network::{Conn, InFlight, Network, Payload};
+use crate::engine::network::{Conn, InFlight, Network, Offer, Payload};
 use crate::engine::queue::EventQueue;
 use crate::engine::rng::{Purpose, Stream};
 use crate::report::{RunReport, Stats, WriteState};

@@ -68,18 +68,18 @@ pub struct Network {
     /// Earliest time the next message on (from, to, channel) may arrive (FIFO).
     next_free_us: Vec<u64>,
     /// Messages held at a cut link, in order, per (from, to).
-    pub stalled: Vec<VecDeque<InFlight>>,
+    stalled: Vec<VecDeque<InFlight>>,
     /// Election and quorum connection per unordered pair.
     election: Vec<Conn>,
     quorum: Vec<Conn>,
     next_incarnation: u32,
     /// Latest unsent notification per (from, to).
-    pub unsent: Vec<Option<Message>>,
+    unsent: Vec<Option<Message>>,
     /// Last notification sent per (from, to).
-    pub last_sent: Vec<Option<Message>>,
+    last_sent: Vec<Option<Message>>,
     delays: Vec<Delay>,
     /// Active chaos settings.
-    pub chaos: Chaos,
+    chaos: Chaos,
     rng: Stream,
     chaos_rng: Stream,
 }
@@ -217,9 +217,126 @@ impl Network {
         conn == Conn::Up(incarnation)
     }
 
-    /// Slot index of (from, to) for `unsent`, `last_sent` and `stalled`.
-    #[inline]
-    pub fn slot(&self, from: NodeId, to: NodeId) -> usize {
-        self.link(from, to)
+    /// What reaches the receiving end of its link now: `Some` to hand to the process, `None`
+    /// if it belonged to a connection that has since closed (gone) or if it must wait behind a
+    /// cut link or earlier stalled data (TCP keeps retransmitting; order is kept).
+    pub fn arrive(&mut self, f: InFlight) -> Option<InFlight> {
+        let (from, to) = (f.from, f.to);
+        if from == to {
+            return Some(f);
+        }
+        if let Payload::Message(m) = &f.payload {
+            if !self.is_live(from, to, m.channel(), f.incarnation) {
+                return None;
+            }
+        }
+        // A FIN always arrives; the receiver ignores it if it belongs to a socket the process
+        // already replaced.
+        let link = self.link(from, to);
+        if self.cut[link] || !self.stalled[link].is_empty() {
+            self.stalled[link].push_back(f);
+            return None;
+        }
+        Some(f)
     }
+
+    /// The data stalled at (from, to), in order, once the link carries data again.
+    pub fn take_stalled(&mut self, from: NodeId, to: NodeId) -> VecDeque<InFlight> {
+        if !self.reachable(from, to) {
+            return VecDeque::new();
+        }
+        let link = self.link(from, to);
+        std::mem::take(&mut self.stalled[link])
+    }
+
+    /// Heals every cut link; returns when the data stalled at each one flows again (one delay
+    /// after the heal, as TCP's retransmission gets through), as (time, from, to).
+    pub fn heal(&mut self, now_us: u64) -> Vec<(u64, NodeId, NodeId)> {
+        let mut drains = Vec::new();
+        for (from, to) in self.cuts() {
+            self.set_cut(from, to, false);
+            if !self.stalled[self.link(from, to)].is_empty() {
+                drains.push((now_us + self.sample_delay(from, to), from, to));
+            }
+        }
+        drains
+    }
+
+    /// Replaces the chaos settings (`Chaos::default()` turns chaos off).
+    pub fn set_chaos(&mut self, chaos: Chaos) {
+        self.chaos = chaos;
+    }
+
+    /// The election transport takes a notification from `from` to `to`
+    /// (`QuorumCnxManager.toSend`): on an open connection it leaves now and becomes the last
+    /// one sent; otherwise it replaces the queued one (the 1-slot queue) and, with no connection
+    /// attempt under way, the caller must dial.
+    pub fn offer_notification(&mut self, from: NodeId, to: NodeId, msg: Message) -> Offer {
+        let link = self.link(from, to);
+        match self.election(from, to) {
+            Conn::Up(inc) => {
+                self.last_sent[link] = Some(msg.clone());
+                Offer::Send(inc, msg)
+            }
+            Conn::Connecting => {
+                self.unsent[link] = Some(msg);
+                Offer::Wait
+            }
+            Conn::Down => {
+                self.unsent[link] = Some(msg);
+                self.set_election(from, to, Conn::Connecting);
+                Offer::Dial
+            }
+        }
+    }
+
+    /// An election connection between `a` and `b` is up: its incarnation, and what each side's
+    /// SendWorker sends first, for (a to b) and (b to a): the queued notification or else a
+    /// re-send of the last one (`QuorumCnxManager.SendWorker.run`).
+    pub fn election_connected(&mut self, a: NodeId, b: NodeId) -> (u32, [Option<Message>; 2]) {
+        let inc = self.new_incarnation();
+        self.set_election(a, b, Conn::Up(inc));
+        let mut first = [None, None];
+        for (k, (x, y)) in [(a, b), (b, a)].into_iter().enumerate() {
+            let link = self.link(x, y);
+            let msg = self.unsent[link].take().or_else(|| self.last_sent[link].clone());
+            if let Some(msg) = &msg {
+                self.last_sent[link] = Some(msg.clone());
+            }
+            first[k] = msg;
+        }
+        (inc, first)
+    }
+
+    /// A process died: the kernel closes every socket it had. Election connections go down
+    /// with their queued and last notifications; returns the open quorum connections, as
+    /// (peer, incarnation), whose FIN the peers will see.
+    pub fn forget_process(&mut self, id: NodeId) -> Vec<(NodeId, u32)> {
+        let mut closed = Vec::new();
+        for peer in (1..=self.n as u8).map(NodeId) {
+            if peer == id {
+                continue;
+            }
+            self.set_election(id, peer, Conn::Down);
+            let link = self.link(id, peer);
+            self.unsent[link] = None;
+            self.last_sent[link] = None;
+            if let Conn::Up(inc) = self.quorum(id, peer) {
+                self.set_quorum(id, peer, Conn::Down);
+                closed.push((peer, inc));
+            }
+        }
+        closed
+    }
+}
+
+/// What the election transport does with a notification handed to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Offer {
+    /// It leaves now on connection incarnation `.0`.
+    Send(u32, Message),
+    /// It waits in the 1-slot queue for the connection under way.
+    Wait,
+    /// It waits in the 1-slot queue, and a connection attempt must start.
+    Dial,
 }

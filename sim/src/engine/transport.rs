@@ -8,23 +8,8 @@ use super::*;
 
 impl Sim {
     pub(super) fn on_arrive(&mut self, f: InFlight) {
+        let Some(f) = self.network.arrive(f) else { return };
         let (from, to) = (f.from, f.to);
-        if from != to {
-            let live = match &f.payload {
-                Payload::Message(m) => self.network.is_live(from, to, m.channel(), f.incarnation),
-                // A FIN always arrives; the receiver ignores it if it belongs to a socket the
-                // process already replaced (deliver_tagged).
-                Payload::Fin => true,
-            };
-            if !live {
-                return;
-            }
-            let slot = self.network.slot(from, to);
-            if !self.network.reachable(from, to) || !self.network.stalled[slot].is_empty() {
-                self.network.stalled[slot].push_back(f);
-                return;
-            }
-        }
         let tag = if f.channel() == Channel::Quorum { f.incarnation } else { 0 };
         let input = match f.payload {
             Payload::Message(msg) => Input::Message { from, msg },
@@ -34,12 +19,7 @@ impl Sim {
     }
 
     pub(super) fn on_drain(&mut self, from: NodeId, to: NodeId) {
-        if !self.network.reachable(from, to) {
-            return;
-        }
-        let slot = self.network.slot(from, to);
-        let stalled = std::mem::take(&mut self.network.stalled[slot]);
-        for f in stalled {
+        for f in self.network.take_stalled(from, to) {
             if self.stop {
                 break;
             }
@@ -74,15 +54,9 @@ impl Sim {
             }
             return;
         }
-        let inc = self.network.new_incarnation();
-        self.network.set_election(a, b, Conn::Up(inc));
-        // Both sides start a SendWorker, which sends the queued notification or re-sends the
-        // last one (QuorumCnxManager.SendWorker.run).
-        for (x, y) in [(a, b), (b, a)] {
-            let slot = self.network.slot(x, y);
-            let msg = self.network.unsent[slot].take().or_else(|| self.network.last_sent[slot].clone());
+        let (inc, first) = self.network.election_connected(a, b);
+        for ((x, y), msg) in [(a, b), (b, a)].into_iter().zip(first) {
             if let Some(msg) = msg {
-                self.network.last_sent[slot] = Some(msg.clone());
                 self.send_on_link(x, y, inc, Payload::Message(msg));
             }
         }
@@ -127,24 +101,15 @@ impl Sim {
             return;
         }
         match msg.channel() {
-            Channel::Election => {
-                let slot = self.network.slot(from, to);
-                match self.network.election(from, to) {
-                    Conn::Up(inc) => {
-                        self.network.last_sent[slot] = Some(msg.clone());
-                        self.send_on_link(from, to, inc, Payload::Message(msg));
-                    }
-                    Conn::Connecting => self.network.unsent[slot] = Some(msg),
-                    Conn::Down => {
-                        self.network.unsent[slot] = Some(msg);
-                        self.network.set_election(from, to, Conn::Connecting);
-                        let rtt = self.network.sample_delay(from, to) + self.network.sample_delay(to, from);
-                        let started_us = self.now_us;
-                        self.queue
-                            .push(started_us + rtt, Event::ElectionConnect { a: from, b: to, started_us, syn: 0 });
-                    }
+            Channel::Election => match self.network.offer_notification(from, to, msg) {
+                Offer::Send(inc, msg) => self.send_on_link(from, to, inc, Payload::Message(msg)),
+                Offer::Wait => {}
+                Offer::Dial => {
+                    let rtt = self.network.sample_delay(from, to) + self.network.sample_delay(to, from);
+                    let started_us = self.now_us;
+                    self.queue.push(started_us + rtt, Event::ElectionConnect { a: from, b: to, started_us, syn: 0 });
                 }
-            }
+            },
             Channel::Quorum => {
                 // Only on the connection this process knows; a socket it has not yet seen
                 // close is gone, and a newer one it has not yet accepted is not its to use.
