@@ -6,7 +6,7 @@
 //! settings, outcomes are combined in seed order, and a summary records exactly which seed
 //! ranges it covers, so shard summaries merge into the summary one machine would have written.
 
-use crate::check::Invariant;
+use crate::check::{Invariant, Violation};
 use crate::report::RunReport;
 use crate::scenario::random::{self, Profile};
 use crate::scenario::Scenario;
@@ -123,25 +123,17 @@ fn outcome(seed: u64, report: &RunReport) -> SeedOutcome {
             seed,
             nodes: report.nodes,
             invariant: v.invariant,
-            fingerprint: fingerprint(v.invariant, &v.detail),
+            fingerprint: fingerprint(v),
             detail: v.to_string(),
         }),
     }
 }
 
 /// The invariant plus a coarse cause: failures with one fingerprint are one bug, most likely.
-pub fn fingerprint(invariant: Invariant, detail: &str) -> String {
-    let cause = if invariant == Invariant::Liveness {
-        ["livelock", "vote cycle", "no leader", "never established", "stuck", "never answered", "different leaders"]
-            .iter()
-            .find(|c| detail.contains(*c))
-            .map(|c| c.replace(' ', "-"))
-    } else {
-        None
-    };
-    match cause {
-        Some(c) => format!("{}/{c}", invariant.name()),
-        None => invariant.name().to_string(),
+pub fn fingerprint(violation: &Violation) -> String {
+    match violation.reason {
+        Some(reason) => format!("{}/{}", violation.invariant.name(), reason.name()),
+        None => violation.invariant.name().to_string(),
     }
 }
 

@@ -11,9 +11,9 @@ impl Sim {
         }
         let last_before = disk.durable.last_zxid();
         let done = disk.complete_fsync(through);
-        let after = &self.disks[node.index()].durable;
-        if let Err((inv, servers, detail)) = self.checker.on_durable(node, last_before, &done, after) {
-            self.fail(inv, servers, detail);
+        let durable = &self.disks[node.index()].durable;
+        if let Err(breach) = self.checker.check(&Seen::Fsync { id: node, last_before, writes: &done, durable }) {
+            self.fail(breach);
             return;
         }
         self.start_fsync(node);

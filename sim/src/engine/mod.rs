@@ -15,7 +15,7 @@ mod tracing;
 mod transport;
 mod workload;
 
-use crate::check::{Checker, Invariant, Violation};
+use crate::check::{Breach, Checker, Invariant, LivenessReason, Seen, Violation};
 use crate::engine::disk::Disk;
 use crate::engine::network::{Conn, InFlight, Network, Offer, Payload};
 use crate::engine::queue::EventQueue;
@@ -324,8 +324,8 @@ impl Sim {
             Event::Workload => self.on_workload(),
             Event::LivenessStart => self.on_liveness_start(),
             Event::LivenessDeadline => {
-                if let Some((servers, detail)) = self.checker.liveness_verdict(&self.nodes) {
-                    self.fail(Invariant::Liveness, servers, detail);
+                if let Some((servers, reason, detail)) = self.checker.liveness_verdict(&self.nodes) {
+                    self.fail_liveness(reason, servers, detail);
                 }
             }
         }
@@ -380,7 +380,6 @@ impl Sim {
                 if s.msg.channel() == Channel::Quorum && self.app_conn(node, s.to) != conn {
                     continue;
                 }
-                self.check_newleader_ack(node, &s.msg);
                 self.transmit(node, s.to, s.msg);
             }
             if self.stop {
@@ -404,25 +403,17 @@ impl Sim {
             self.steps_at_instant = 0;
         }
         self.steps_at_instant += 1;
-        let initial = node.initial_vote();
-        let looking = node.state() == ServerState::Looking;
-        self.apply_output(id, &out, looking.then_some(initial));
+        self.apply_output(id, &out);
         if let Some(text) = input_text {
             self.trace_step(id, &text, &out);
         }
-        let node = self.nodes[id.index()].as_ref().expect("stepped node is up");
-        let replaces = out.writes.iter().any(|w| matches!(w, DiskWrite::Truncate(_) | DiskWrite::Snapshot(_)));
-        let mut checked = Ok(());
-        if replaces {
-            checked = self.checker.on_replace(id, &self.disks[id.index()].durable.log, &node.disk_view().log);
-        }
-        if checked.is_ok() {
-            checked = self.checker.after_step(id, node, &out.observations, delivered_before);
-        }
+        let server = self.nodes[id.index()].as_ref().expect("stepped node is up");
+        let durable_log = &self.disks[id.index()].durable.log;
+        let checked = self.checker.check(&Seen::Step { id, server, output: &out, delivered_before, durable_log });
         self.stats.observe(self.now_us, id, &out.observations, &self.submit_times);
         self.out = out;
-        if let Err((inv, servers, detail)) = checked {
-            self.fail(inv, servers, detail);
+        if let Err(breach) = checked {
+            self.fail(breach);
             return;
         }
         if self.checker.watch_liveness(self.now_us, &self.nodes, Some(id), self.stats.writes_tracked_pending) {
@@ -435,11 +426,11 @@ impl Sim {
                 crate::format_time(self.now_us),
                 self.nodes[id.index()].as_ref().map_or(String::new(), |n| n.describe())
             );
-            self.fail(Invariant::Liveness, vec![id.0], detail);
+            self.fail_liveness(LivenessReason::Livelock, vec![id.0], detail);
         }
     }
 
-    fn apply_output(&mut self, id: NodeId, out: &Output, looking_initial: Option<zabsim_protocol::Vote>) {
+    fn apply_output(&mut self, id: NodeId, out: &Output) {
         for (k, write) in out.writes.iter().enumerate() {
             self.disks[id.index()].issue(out.first_write_id + k as u64, write.clone());
             // An idle disk starts syncing at once; writes issued meanwhile wait for the next
@@ -449,11 +440,6 @@ impl Sim {
         }
         let durable = self.node_durable[id.index()];
         for send in &out.sends {
-            if let (Some(initial), Message::Notification(n)) = (looking_initial, &send.msg) {
-                if n.state == ServerState::Looking {
-                    self.checker.note_looking_vote(id, n.round, initial);
-                }
-            }
             let gated = send.after_write.is_some_and(|w| durable.is_none_or(|d| d < w));
             if gated {
                 let conn = self.app_conn(id, send.to);
@@ -480,22 +466,25 @@ impl Sim {
         }
     }
 
-    fn check_newleader_ack(&mut self, node: NodeId, msg: &Message) {
-        let pending = &self.disks[node.index()].pending;
-        if let Err((inv, servers, detail)) = self.checker.on_ack_sent(node, msg, pending) {
-            self.fail(inv, servers, detail);
-        }
-    }
-
     // ----- faults -------------------------------------------------------------------------------
 
     // ----- workload and liveness ------------------------------------------------------------------
 
     // ----- reporting --------------------------------------------------------------------------------
 
-    fn fail(&mut self, invariant: Invariant, servers: Vec<u8>, detail: String) {
+    fn fail(&mut self, breach: Breach) {
+        self.record_violation(breach, None);
+    }
+
+    fn fail_liveness(&mut self, reason: LivenessReason, servers: Vec<u8>, detail: String) {
+        self.record_violation(Breach::new(Invariant::Liveness, servers, detail), Some(reason));
+    }
+
+    fn record_violation(&mut self, breach: Breach, reason: Option<LivenessReason>) {
         if self.violation.is_none() {
-            self.violation = Some(Violation { invariant, event: self.events, time_us: self.now_us, servers, detail });
+            let Breach { invariant, servers, detail } = breach;
+            self.violation =
+                Some(Violation { invariant, event: self.events, time_us: self.now_us, servers, detail, reason });
         }
         self.stop = true;
     }

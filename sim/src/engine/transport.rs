@@ -90,8 +90,23 @@ impl Sim {
         }
     }
 
+    /// `msg` leaves `from` now: the checker sees it, then the network takes it.
     pub(super) fn transmit(&mut self, from: NodeId, to: NodeId, msg: Message) {
         self.stats.messages += 1;
+        let looking_initial = match &msg {
+            Message::Notification(_) => self.nodes[from.index()]
+                .as_ref()
+                .filter(|n| n.state() == ServerState::Looking)
+                .map(|n| n.initial_vote()),
+            Message::Quorum(_) => None,
+        };
+        let pending = &self.disks[from.index()].pending;
+        let departure = Seen::Departure { from, to, msg: &msg, pending, looking_initial };
+        if let Err(breach) = self.checker.check(&departure) {
+            // The message still leaves, as it did in the run being judged; the run stops after
+            // this event.
+            self.fail(breach);
+        }
         if from == to {
             // Loopback: QuorumCnxManager puts messages to itself straight on its own queue.
             self.queue.push(

@@ -1,0 +1,211 @@
+//! The liveness phase: after the last fault, the largest connected set of running servers,
+//! if a quorum, must converge on one established leader with every member synced, within the
+//! bound; when it does not, the verdict says why.
+
+use super::*;
+use zabsim_protocol::{NodeSet, ServerState, ZabPhase};
+
+/// Why a liveness phase failed: the closed list of verdicts, named in failure fingerprints
+/// (`Liveness/vote-cycle`) so that distinct causes are kept apart when a campaign dedups.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize, strum::IntoStaticStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum LivenessReason {
+    /// Servers stepped without virtual time advancing (messages answered forever over loopback).
+    Livelock,
+    /// A server kept changing its vote (FLE never settles).
+    VoteCycle,
+    /// No member is LEADING.
+    NoLeader,
+    /// A leader exists but never got its NEWLEADER quorum.
+    NeverEstablished,
+    /// Some members are not in BROADCAST.
+    Stuck,
+    /// Everyone is synced, but client writes from before the heal were never answered.
+    NeverAnswered,
+    /// Everyone is in BROADCAST, but not with one leader.
+    DifferentLeaders,
+}
+
+impl LivenessReason {
+    /// The kebab-case name used in fingerprints and JSON.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// The liveness phase being watched.
+#[derive(Clone, Debug)]
+pub struct LivenessWatch {
+    /// Start of the phase (last fault healed).
+    pub start_us: u64,
+    /// Convergence is due by then.
+    pub deadline_us: u64,
+    /// The connected quorum that must converge.
+    pub members: NodeSet,
+    /// When it converged, if it did.
+    pub converged_at_us: Option<u64>,
+    /// Proposal changes per server during the phase (a vote cycle shows up here).
+    pub proposal_changes: Vec<u32>,
+    /// Client writes from before the phase still unanswered at the last check.
+    pub writes_pending: usize,
+    /// Members left out at convergence because ZooKeeper refuses them (see `refused_members`).
+    pub refused: NodeSet,
+    last_proposal: Vec<Option<Vote>>,
+}
+
+impl Checker {
+    /// Starts the liveness phase.
+    pub fn start_liveness(&mut self, start_us: u64, deadline_us: u64, members: NodeSet) {
+        self.liveness = Some(LivenessWatch {
+            start_us,
+            deadline_us,
+            members,
+            converged_at_us: None,
+            proposal_changes: vec![0; self.n + 1],
+            writes_pending: 0,
+            refused: NodeSet::EMPTY,
+            last_proposal: vec![None; self.n + 1],
+        });
+    }
+
+    /// Tracks convergence after an event; returns whether it just converged.
+    /// `writes_pending` counts client writes submitted before the phase began that are still
+    /// unanswered; convergence also needs them answered (committed, or refused to a client
+    /// whose server left its role).
+    pub fn watch_liveness(
+        &mut self,
+        now_us: u64,
+        nodes: &[Option<Node>],
+        stepped: Option<NodeId>,
+        writes_pending: usize,
+    ) -> bool {
+        let Some(watch) = self.liveness.as_mut() else { return false };
+        if watch.converged_at_us.is_some() {
+            return false;
+        }
+        if let Some(id) = stepped {
+            if let Some(node) = &nodes[id.index()] {
+                let p = node.proposal();
+                if p.is_some() && p != watch.last_proposal[id.index()] {
+                    watch.proposal_changes[id.index()] += 1;
+                }
+                watch.last_proposal[id.index()] = p;
+            }
+        }
+        watch.writes_pending = writes_pending;
+        if writes_pending == 0 {
+            if let Some(refused) = refused_members(nodes, &watch.members) {
+                watch.converged_at_us = Some(now_us);
+                watch.refused = refused;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The liveness deadline passed: explain why the ensemble did not converge, if it did not.
+    pub fn liveness_verdict(&self, nodes: &[Option<Node>]) -> Option<(Vec<u8>, LivenessReason, String)> {
+        let watch = self.liveness.as_ref()?;
+        if watch.converged_at_us.is_some() {
+            return None;
+        }
+        Some(diagnose(nodes, watch))
+    }
+}
+
+/// One established leader in BROADCAST with every member following it in BROADCAST.
+pub fn converged(nodes: &[Option<Node>], members: &NodeSet) -> bool {
+    refused_members(nodes, members).is_some()
+}
+
+/// When the members have converged: the members that are not synced only because ZooKeeper
+/// refuses them (empty when all are synced); None when they have not converged.
+///
+/// ZooKeeper's `Learner.registerWithLeader` refuses a leader whose epoch is below the
+/// learner's acceptedEpoch. A server that promised a newer epoch which never got established
+/// (its would-be leader lost the race) can therefore not join the established leader until
+/// the leadership changes: it loops between LOOKING and a refused DISCOVERY. zabsim found
+/// this (see README); it counts as converged, and the report names the refused servers.
+pub fn refused_members(nodes: &[Option<Node>], members: &NodeSet) -> Option<NodeSet> {
+    // The leader of the newest established epoch among the members.
+    let leader = members
+        .iter()
+        .filter_map(|id| nodes[id.index()].as_ref().and_then(|n| n.established_epoch().map(|e| (e, id))))
+        .max()?;
+    let (epoch, leader) = leader;
+    let mut refused = NodeSet::EMPTY;
+    let mut synced = NodeSet::EMPTY;
+    for id in members.iter() {
+        let node = nodes[id.index()].as_ref()?;
+        let view = node.role_view();
+        if view.phase == ZabPhase::Broadcast && view.leader == Some(leader) {
+            synced.insert(id);
+        } else if node.accepted_epoch() > epoch
+            && view.phase <= ZabPhase::Discovery
+            && view.state != ServerState::Leading
+        {
+            refused.insert(id);
+        } else {
+            return None;
+        }
+    }
+    // Sparing the refused ones is only fair while the synced servers are a quorum of the
+    // whole ensemble (the node count is the highest possible id in the slots).
+    let ensemble = nodes.len() - 1;
+    (synced.len() > ensemble / 2).then_some(refused)
+}
+
+fn diagnose(nodes: &[Option<Node>], watch: &LivenessWatch) -> (Vec<u8>, LivenessReason, String) {
+    let members: Vec<NodeId> = watch.members.iter().collect();
+    let within = crate::format_time(watch.deadline_us - watch.start_us);
+    let states: Vec<String> = members
+        .iter()
+        .filter_map(|id| nodes[id.index()].as_ref())
+        .map(|n| match n.proposal() {
+            Some(p) => format!("{} LOOKING {} proposing {p}", n.id(), n.logicalclock()),
+            None => n.describe(),
+        })
+        .collect();
+    let leaders: Vec<&Node> = members
+        .iter()
+        .filter_map(|id| nodes[id.index()].as_ref())
+        .filter(|n| n.state() == ServerState::Leading)
+        .collect();
+    let cycling: Vec<String> = members
+        .iter()
+        .filter(|id| watch.proposal_changes[id.index()] as usize > 2 * members.len())
+        .map(|id| format!("{id} changed its vote {} times", watch.proposal_changes[id.index()]))
+        .collect();
+    let (why, reason) = if !cycling.is_empty() {
+        (LivenessReason::VoteCycle, format!("vote cycle: {}", cycling.join(", ")))
+    } else if leaders.is_empty() {
+        (LivenessReason::NoLeader, "no leader elected".to_string())
+    } else if leaders.iter().all(|l| l.established_epoch().is_none()) {
+        (LivenessReason::NeverEstablished, format!("leader {} never established its epoch", leaders[0].id()))
+    } else {
+        let stuck: Vec<String> = members
+            .iter()
+            .filter_map(|id| nodes[id.index()].as_ref())
+            .filter(|n| n.role_view().phase != ZabPhase::Broadcast)
+            .map(|n| format!("{} stuck in {}", n.id(), n.role_view().phase.name()))
+            .collect();
+        if stuck.is_empty() && converged(nodes, &watch.members) {
+            (
+                LivenessReason::NeverAnswered,
+                format!("{} client writes submitted before the heal were never answered", watch.writes_pending),
+            )
+        } else if stuck.is_empty() {
+            (LivenessReason::DifferentLeaders, "servers follow different leaders".to_string())
+        } else {
+            (LivenessReason::Stuck, stuck.join(", "))
+        }
+    };
+    (
+        members.iter().map(|id| id.0).collect(),
+        why,
+        format!("the connected quorum did not converge within {within}: {reason}; states: {}", states.join("; ")),
+    )
+}
