@@ -216,32 +216,37 @@ impl Sim {
 
     /// Runs to the end (or the first violation) and reports.
     pub fn run(mut self) -> RunReport {
-        while !self.stop {
-            let Some((at_us, event)) = self.queue.pop() else { break };
-            if at_us > self.end_us && !self.liveness_pending() {
-                break;
-            }
-            self.now_us = at_us;
-            self.handle(event);
-        }
+        while self.advance() {}
         self.finish()
     }
 
-    /// Runs until `pred` holds after an event, or the run ends; for tests that inspect the
-    /// cluster mid-run.
+    /// Runs until `pred` holds after an event, or the run ends; for tests and sweeps that
+    /// inspect the cluster mid-run. `run_until` followed by `run` is the same run as `run`.
     pub fn run_until(&mut self, mut pred: impl FnMut(&Sim) -> bool) -> bool {
-        while !self.stop {
-            let Some((at_us, event)) = self.queue.pop() else { return false };
-            if at_us > self.end_us {
-                return false;
-            }
-            self.now_us = at_us;
-            self.handle(event);
+        while self.advance() {
             if pred(self) {
                 return true;
             }
         }
         false
+    }
+
+    /// Handles the next event if the run is not over; returns whether it did. The run ends at
+    /// the first violation, when nothing is left to happen, or at `duration_ms`, later only
+    /// while the liveness phase still waits for convergence. An event past the end stays
+    /// queued.
+    fn advance(&mut self) -> bool {
+        if self.stop {
+            return false;
+        }
+        let Some(at_us) = self.queue.peek_time() else { return false };
+        if at_us > self.end_us && !self.liveness_pending() {
+            return false;
+        }
+        let (at_us, event) = self.queue.pop().expect("peeked");
+        self.now_us = at_us;
+        self.handle(event);
+        true
     }
 
     /// Virtual time now.
