@@ -167,6 +167,9 @@ pub enum SyncMode {
 }
 
 impl SyncMode {
+    /// Every mode, in the order of their discriminants.
+    pub const ALL: [SyncMode; 3] = [SyncMode::Diff, SyncMode::Trunc, SyncMode::Snap];
+
     /// The name ZooKeeper logs.
     pub fn name(self) -> &'static str {
         match self {

@@ -26,7 +26,7 @@ mod chart;
 mod error;
 mod html;
 pub mod schema;
-mod stats;
+pub mod stats;
 mod style;
 mod sweep;
 mod trace_model;

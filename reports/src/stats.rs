@@ -1,31 +1,37 @@
 //! Order statistics on integer samples (µs), exact and deterministic: nearest-rank
-//! percentiles on sorted copies, no floating-point accumulation.
+//! percentiles on sorted copies, no floating-point accumulation. The simulator's run reports
+//! use the same definition, so a run's p99 and a chart's p99 agree.
 
 /// A sorted copy of a sample.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Sample {
+pub struct Sample {
     sorted: Vec<u64>,
 }
 
 impl Sample {
     /// Sorts the values.
-    pub(crate) fn new(mut values: Vec<u64>) -> Sample {
+    pub fn new(mut values: Vec<u64>) -> Sample {
         values.sort_unstable();
         Sample { sorted: values }
     }
 
     /// Number of values.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.sorted.len()
     }
 
+    /// Whether the sample is empty.
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
     /// The sorted values.
-    pub(crate) fn values(&self) -> &[u64] {
+    pub fn values(&self) -> &[u64] {
         &self.sorted
     }
 
     /// Nearest-rank percentile, `pct` in 0..=100; None for an empty sample.
-    pub(crate) fn percentile(&self, pct: u32) -> Option<u64> {
+    pub fn percentile(&self, pct: u32) -> Option<u64> {
         let n = self.sorted.len();
         if n == 0 {
             return None;
@@ -36,12 +42,12 @@ impl Sample {
     }
 
     /// The median (50th percentile).
-    pub(crate) fn median(&self) -> Option<u64> {
+    pub fn median(&self) -> Option<u64> {
         self.percentile(50)
     }
 
     /// Smallest and largest.
-    pub(crate) fn min_max(&self) -> Option<(u64, u64)> {
+    pub fn min_max(&self) -> Option<(u64, u64)> {
         Some((*self.sorted.first()?, *self.sorted.last()?))
     }
 }

@@ -7,7 +7,7 @@
 //! ranges it covers, so shard summaries merge into the summary one machine would have written.
 
 use crate::check::{Invariant, Violation};
-use crate::report::RunReport;
+use crate::report::{Coverage, RunReport};
 use crate::scenario::random::{self, Profile};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -277,28 +277,30 @@ fn coalesce(sorted: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     out
 }
 
-/// The coverage names a summary always lists (zero when never seen), so a missing path is
-/// visible.
-pub const COVERAGE_KEYS: [&str; 21] = [
-    "crash",
-    "restart",
-    "partition",
-    "cut",
-    "heal",
-    "pause",
-    "slow_fsync",
-    "heal_all",
-    "sync_diff",
-    "sync_trunc",
-    "sync_snap",
-    "leader_change",
-    "joined_established_ensemble",
-    "election_with_equal_zxids",
-    "election_with_equal_zxids_across_epochs",
-    "crash_between_append_and_fsync",
-    "crash_before_current_epoch_durable",
-    "leader_lost_quorum",
-    "follower_read_timeout",
-    "converged_after_heal",
-    "join_refused_epoch_ahead",
+/// The fault kinds the printed summary always lists (zero when never seen), so a missing
+/// kind is visible.
+pub const LISTED_FAULTS: [&str; 8] =
+    ["crash", "restart", "partition", "cut", "heal", "pause", "slow_fsync", "heal_all"];
+
+/// The protocol paths the printed summary always lists (zero when never seen), so a path the
+/// campaign never reached is visible.
+pub const LISTED_PATHS: [Coverage; 13] = [
+    Coverage::SyncDiff,
+    Coverage::SyncTrunc,
+    Coverage::SyncSnap,
+    Coverage::LeaderChange,
+    Coverage::JoinedEstablishedEnsemble,
+    Coverage::ElectionWithEqualZxids,
+    Coverage::ElectionWithEqualZxidsAcrossEpochs,
+    Coverage::CrashBetweenAppendAndFsync,
+    Coverage::CrashBeforeCurrentEpochDurable,
+    Coverage::LeaderLostQuorum,
+    Coverage::FollowerReadTimeout,
+    Coverage::ConvergedAfterHeal,
+    Coverage::JoinRefusedEpochAhead,
 ];
+
+/// Every name the printed summary lists, faults first.
+pub fn listed_coverage() -> impl Iterator<Item = &'static str> {
+    LISTED_FAULTS.into_iter().chain(LISTED_PATHS.into_iter().map(Coverage::name))
+}

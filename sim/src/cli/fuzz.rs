@@ -2,7 +2,7 @@
 //! `fuzz.rs` (threads, progress bar, Ctrl-C, time budget, shrinking, output files).
 
 use crate::campaign::determinism::SharedBuffer;
-use crate::campaign::fuzz::{self, CampaignSpec, Failure, SeedOutcome, Shard, Summary, COVERAGE_KEYS};
+use crate::campaign::fuzz::{self, CampaignSpec, Failure, SeedOutcome, Shard, Summary};
 use crate::campaign::shrink::shrink;
 use crate::cli::usage_error;
 use crate::engine::{Sim, TraceMode};
@@ -361,7 +361,7 @@ fn print_summary(s: &Summary, shard: Shard, wall: f64, saved: &[Saved], summary_
     );
     crate::say!("coverage (seeds in which it happened):");
     let mut line = String::new();
-    for key in COVERAGE_KEYS {
+    for key in fuzz::listed_coverage() {
         let n = s.coverage_seeds.get(key).copied().unwrap_or(0);
         let cell = format!("  {key} {n}");
         if line.len() + cell.len() > 100 {

@@ -97,10 +97,10 @@ impl Sim {
             return;
         }
         if self.disks[id.index()].pending.iter().any(|(_, w)| matches!(w, DiskWrite::Append(_))) {
-            self.stats.cover("crash_between_append_and_fsync");
+            self.stats.cover(Coverage::CrashBetweenAppendAndFsync);
         }
         if self.disks[id.index()].pending.iter().any(|(_, w)| matches!(w, DiskWrite::CurrentEpoch(_))) {
-            self.stats.cover("crash_before_current_epoch_durable");
+            self.stats.cover(Coverage::CrashBeforeCurrentEpochDurable);
         }
         self.disks[id.index()].crash();
         self.node_durable[id.index()] = None;

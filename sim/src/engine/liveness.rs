@@ -34,7 +34,7 @@ impl Sim {
         self.stats.converged_at_us = Some(self.now_us);
         let refused = self.checker.liveness.as_ref().map_or(NodeSet::EMPTY, |w| w.refused);
         if !refused.is_empty() {
-            self.stats.cover("join_refused_epoch_ahead");
+            self.stats.cover(Coverage::JoinRefusedEpochAhead);
             let who: Vec<String> = refused
                 .iter()
                 .filter_map(|id| self.node(id))

@@ -20,7 +20,7 @@ use crate::engine::disk::Disk;
 use crate::engine::network::{Conn, InFlight, Network, Offer, Payload};
 use crate::engine::queue::EventQueue;
 use crate::engine::rng::{Purpose, Stream};
-use crate::report::{RunReport, Stats, WriteState};
+use crate::report::{Coverage, RunReport, Stats, WriteState};
 use crate::scenario::{Fault, Scenario, WriteTarget};
 use crate::trace::{Header, Record, Sink, Tracer};
 use zabsim_protocol::{

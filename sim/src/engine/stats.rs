@@ -6,16 +6,7 @@ impl Stats {
     pub(super) fn observe(&mut self, now_us: u64, id: NodeId, observations: &[Observation], submit_times: &[u64]) {
         for o in observations {
             match o {
-                Observation::Left { reason } => self.cover(match reason {
-                    zabsim_protocol::LeaveReason::QuorumLost => "leader_lost_quorum",
-                    zabsim_protocol::LeaveReason::WaitTimedOut => "leader_wait_timed_out",
-                    zabsim_protocol::LeaveReason::LeaderReadTimeout => "follower_read_timeout",
-                    zabsim_protocol::LeaveReason::LeaderConnectionLost => "follower_lost_leader",
-                    zabsim_protocol::LeaveReason::LeaderUnreachable => "follower_cannot_connect",
-                    zabsim_protocol::LeaveReason::StaleLeaderEpoch => "stale_leader_epoch",
-                    zabsim_protocol::LeaveReason::ProtocolError => "protocol_error",
-                    zabsim_protocol::LeaveReason::ZxidRollover => "zxid_rollover",
-                }),
+                Observation::Left { reason } => self.cover(Coverage::from(*reason)),
                 Observation::ElectionStarted { round, initial } => {
                     self.latest_initial[id.index()] = Some(*initial);
                     self.max_round = self.max_round.max(round.0);
@@ -24,7 +15,7 @@ impl Stats {
                 Observation::Decided { vote, agreeing, .. } => {
                     self.decisions += 1;
                     if agreeing.is_none() {
-                        self.cover("joined_established_ensemble");
+                        self.cover(Coverage::JoinedEstablishedEnsemble);
                     } else {
                         let votes: Vec<zabsim_protocol::Vote> = self.latest_initial.iter().flatten().copied().collect();
                         let tie = |same_epoch: bool| {
@@ -35,10 +26,10 @@ impl Stats {
                             })
                         };
                         if tie(true) {
-                            self.cover("election_with_equal_zxids");
+                            self.cover(Coverage::ElectionWithEqualZxids);
                         }
                         if tie(false) {
-                            self.cover("election_with_equal_zxids_across_epochs");
+                            self.cover(Coverage::ElectionWithEqualZxidsAcrossEpochs);
                         }
                     }
                     if self.first_decided_us.is_none() {

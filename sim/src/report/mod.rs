@@ -1,9 +1,16 @@
 //! What a run measured and concluded, for the command line (text and JSON) and for sweeps.
 
+mod coverage;
+mod stats;
+
+pub use coverage::Coverage;
+pub use stats::{Stats, WriteState};
+
 use crate::check::{Checker, Invariant, Violation};
 use crate::scenario::Scenario;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use zabsim_protocol::SyncMode;
 
 /// An epoch established by a leader.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -27,94 +34,6 @@ pub struct SyncRecord {
     pub learner: u8,
     /// DIFF, TRUNC or SNAP.
     pub mode: &'static str,
-}
-
-/// What became of one client write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WriteState {
-    /// Not answered yet; submitted to this server.
-    Pending(u8),
-    /// Committed and acknowledged.
-    Acked,
-    /// Refused, or its connection was lost.
-    Rejected,
-}
-
-/// Counters collected while the run goes.
-#[derive(Clone, Debug, Default)]
-pub struct Stats {
-    pub(crate) messages: u64,
-    pub(crate) max_round: u64,
-    pub(crate) elections_started: u64,
-    pub(crate) decisions: u64,
-    pub(crate) first_decided_us: Option<u64>,
-    pub(crate) first_leader: Option<u8>,
-    pub(crate) leaders: Vec<LeaderRecord>,
-    pub(crate) commits: u64,
-    pub(crate) writes_submitted: u64,
-    pub(crate) writes_acked: u64,
-    pub(crate) writes_rejected: u64,
-    pub(crate) commit_latencies_us: Vec<u64>,
-    pub(crate) sync_modes: [u64; 3],
-    pub(crate) syncs: Vec<SyncRecord>,
-    /// Per write value (from 1): its state.
-    pub(crate) write_state: Vec<WriteState>,
-    /// Writes pending when the liveness phase began, and whether each still is.
-    pub(crate) writes_tracked: Vec<u64>,
-    pub(crate) writes_tracked_pending: usize,
-    pub(crate) acked_values: Vec<u64>,
-    pub(crate) faults: BTreeMap<&'static str, u64>,
-    pub(crate) liveness_start_us: Option<u64>,
-    pub(crate) converged_at_us: Option<u64>,
-    pub(crate) liveness_note: Option<String>,
-    /// Path coverage counters (see `RunReport::coverage`).
-    pub(crate) coverage: BTreeMap<&'static str, u64>,
-    /// When leaders committed, µs (for unavailability windows).
-    pub(crate) commit_times: Vec<u64>,
-    /// (acknowledgement time, latency) of each acknowledged write, µs.
-    pub(crate) ack_timeline: Vec<(u64, u64)>,
-    /// Each server's initial vote in its latest election.
-    pub(crate) latest_initial: Vec<Option<zabsim_protocol::Vote>>,
-}
-
-impl Stats {
-    pub(crate) fn new(n: usize) -> Stats {
-        Stats { latest_initial: vec![None; n + 1], ..Stats::default() }
-    }
-
-    /// Records the answer to write `value` (the first answer counts).
-    pub(crate) fn resolve(&mut self, value: u64, state: WriteState) {
-        let Some(slot) = self.write_state.get_mut(value as usize - 1) else { return };
-        if !matches!(slot, WriteState::Pending(_)) {
-            return;
-        }
-        *slot = state;
-        match state {
-            WriteState::Acked => self.writes_acked += 1,
-            _ => self.writes_rejected += 1,
-        }
-        if self.writes_tracked.binary_search(&value).is_ok() {
-            self.writes_tracked_pending -= 1;
-        }
-    }
-
-    /// The liveness phase begins: every write still unanswered must be answered before the
-    /// ensemble counts as converged.
-    pub(crate) fn track_pending_writes(&mut self) {
-        self.writes_tracked = (1..=self.write_state.len() as u64)
-            .filter(|v| matches!(self.write_state[*v as usize - 1], WriteState::Pending(_)))
-            .collect();
-        self.writes_tracked_pending = self.writes_tracked.len();
-    }
-
-    /// Counts one occurrence of a covered path.
-    pub(crate) fn cover(&mut self, what: &'static str) {
-        *self.coverage.entry(what).or_default() += 1;
-    }
-
-    pub(crate) fn note_fault(&mut self, kind: &'static str) {
-        *self.faults.entry(kind).or_default() += 1;
-    }
 }
 
 /// Status of one invariant at the end of a run.
@@ -217,11 +136,9 @@ impl RunReport {
         final_states: Vec<String>,
         trace_error: Option<String>,
     ) -> RunReport {
-        stats.commit_latencies_us.sort_unstable();
-        let pct = |p: usize| {
-            let v = &stats.commit_latencies_us;
-            (!v.is_empty()).then(|| v[((v.len() - 1) * p) / 100])
-        };
+        // One percentile definition for runs, sweeps and charts: nearest rank.
+        let latencies = zabsim_reports::stats::Sample::new(std::mem::take(&mut stats.commit_latencies_us));
+        let pct = |p: u32| latencies.percentile(p);
         let liveness_checked = checker.liveness.is_some();
         let invariants = Invariant::ALL
             .iter()
@@ -239,31 +156,27 @@ impl RunReport {
             })
             .collect();
         let sync_modes: BTreeMap<&'static str, u64> =
-            ["DIFF", "TRUNC", "SNAP"].iter().zip(stats.sync_modes).map(|(k, v)| (*k, v)).collect();
-        let mut coverage = std::mem::take(&mut stats.coverage);
-        for (kind, n) in &stats.faults {
-            coverage.insert(kind, *n);
-        }
-        for (mode, n) in &sync_modes {
-            if *n > 0 {
-                coverage.insert(
-                    ["sync_diff", "sync_trunc", "sync_snap"]
-                        [["DIFF", "TRUNC", "SNAP"].iter().position(|m| m == mode).unwrap_or(0)],
-                    *n,
-                );
+            SyncMode::ALL.into_iter().zip(stats.sync_modes).map(|(mode, n)| (mode.name(), n)).collect();
+        let mut paths = std::mem::take(&mut stats.coverage);
+        for (mode, n) in SyncMode::ALL.into_iter().zip(stats.sync_modes) {
+            if n > 0 {
+                paths.insert(Coverage::from(mode), n);
             }
         }
         if stats.leaders.len() > 1 {
-            coverage.insert("leader_change", stats.leaders.len() as u64 - 1);
+            paths.insert(Coverage::LeaderChange, stats.leaders.len() as u64 - 1);
         }
-        for (key, n) in [("write_acked", stats.writes_acked), ("write_rejected", stats.writes_rejected)] {
+        for (path, n) in [(Coverage::WriteAcked, stats.writes_acked), (Coverage::WriteRejected, stats.writes_rejected)]
+        {
             if n > 0 {
-                coverage.insert(key, n);
+                paths.insert(path, n);
             }
         }
         if stats.converged_at_us.is_some() {
-            coverage.insert("converged_after_heal", 1);
+            paths.insert(Coverage::ConvergedAfterHeal, 1);
         }
+        let mut coverage: BTreeMap<&'static str, u64> = stats.faults.clone();
+        coverage.extend(paths.into_iter().map(|(path, n)| (path.name(), n)));
         RunReport {
             seed: scenario.seed,
             nodes: scenario.nodes,
