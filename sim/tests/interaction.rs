@@ -1,0 +1,76 @@
+//! Golden interaction scripts, in the manner of etcd-io/raft's `testdata/*.txt`: each file in
+//! `tests/testdata/interaction/` drives real protocol `Node`s step by step through a small
+//! command language (see that folder's README.md) and pins every input and output as the code
+//! base's own one-line describe texts.
+//!
+//! Rewrite the expected output after an intended change with the `REWRITE` environment
+//! variable (read by the `datadriven` crate), then review the diff:
+//!
+//! ```text
+//! REWRITE=1 cargo test --release -p zabsim-sim --test interaction
+//! ```
+//!
+//! One test per file, named after it, so `cargo test --test interaction fle_` picks scripts
+//! by name; `every_script_has_a_test` keeps the list and the folder in step.
+
+// A test crate's root looks for modules beside itself; the harness lives in its own folder.
+#[path = "interaction/commands.rs"]
+mod commands;
+#[path = "interaction/harness.rs"]
+mod harness;
+#[path = "interaction/render.rs"]
+mod render;
+#[path = "interaction/simcmd.rs"]
+mod simcmd;
+
+use std::path::Path;
+
+const DIR: &str = "tests/testdata/interaction";
+
+/// Runs one script; every stanza shares the environment its `add-servers` built.
+fn run_script(name: &str) {
+    assert!(
+        std::env::var_os("RUN").is_none(),
+        "datadriven's RUN filter does not apply here: pick scripts with cargo test's name filter"
+    );
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(DIR).join(format!("{name}.txt"));
+    let path = path.to_str().expect("utf-8 path");
+    let mut ran = false;
+    datadriven::walk(path, |file| {
+        ran = true;
+        let mut env = None;
+        file.run(|case| commands::run(&mut env, case));
+    });
+    assert!(ran, "{path}: no such script");
+}
+
+macro_rules! scripts {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                run_script(stringify!($name));
+            }
+        )*
+        /// Every script name, for the folder check.
+        const SCRIPTS: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+scripts! {
+    smoke,
+}
+
+#[test]
+fn every_script_has_a_test() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(DIR);
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .expect("testdata folder")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|name| name.strip_suffix(".txt").map(str::to_string))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = SCRIPTS.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed, "each {DIR}/*.txt needs a line in the scripts! list, and the reverse");
+}
