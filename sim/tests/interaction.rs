@@ -58,7 +58,15 @@ macro_rules! scripts {
 }
 
 scripts! {
-    smoke,
+    fle_cold_start_elects_the_highest_sid,
+    fle_finalize_wait_quiet_period_decides,
+    fle_finalize_wait_yields_to_a_better_vote,
+    fle_higher_round_pulls_a_server_up,
+    fle_lower_round_is_answered_with_the_current_proposal,
+    fle_notification_timeout_backs_off_to_the_max,
+    fle_vote_order_peer_epoch_beats_zxid,
+    fle_vote_order_sid_breaks_ties,
+    fle_vote_order_zxid_beats_sid,
 }
 
 #[test]

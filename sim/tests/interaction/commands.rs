@@ -52,9 +52,13 @@ pub fn run(env: &mut Option<Env>, case: &mut TestCase) -> Result<String, String>
         "stabilize" => stabilize(env)?,
         "fsync" => {
             let named = nodes_list(env, case)?;
+            let through = arg::<u64>(case, "through")?;
             let all = named.is_empty();
+            if through.is_some() && named.len() != 1 {
+                return Err("fsync through=... needs exactly one node".into());
+            }
             for id in if all { env.ids() } else { named } {
-                if !env.fsync(id) && !all {
+                if !env.fsync(id, through) && !all {
                     env.say(format!("{id}: nothing to fsync"));
                 }
             }
@@ -114,10 +118,6 @@ pub fn run(env: &mut Option<Env>, case: &mut TestCase) -> Result<String, String>
         other => return Err(format!("unknown command '{other}' (see testdata/interaction/README.md)")),
     }
     done_with_args(case)?;
-    if !env.verbose {
-        let states = print_states(env);
-        env.out.push_str(&states);
-    }
     if env.out.is_empty() {
         env.say("ok");
     }
@@ -215,7 +215,7 @@ fn stabilize(env: &mut Env) -> Result<(), String> {
             }
         }
         for id in env.ids() {
-            env.fsync(id);
+            env.fsync(id, None);
         }
         while !env.connecting.is_empty() {
             env.resolve_connect(None, false)?;
@@ -230,7 +230,10 @@ fn print_states(env: &Env) -> String {
         let line = match &env.nodes[id.index()] {
             None => format!("{id} DOWN"),
             Some(_) if !env.started[id.index()] => format!("{id} not started"),
-            Some(node) => node.describe(),
+            Some(node) => match node.proposal() {
+                Some(vote) => format!("{} proposal={vote}", node.describe()),
+                None => node.describe(),
+            },
         };
         text.push_str(&line);
         text.push('\n');

@@ -329,12 +329,16 @@ impl Env {
 
     // ----- disks, timers, processes -------------------------------------------------------------
 
-    /// Makes every pending write of `id` durable, then tells the process.
-    pub fn fsync(&mut self, id: NodeId) -> bool {
-        let pending = std::mem::take(&mut self.disks[id.index()].pending);
-        let Some((through, _)) = pending.last().cloned() else { return false };
-        for (_, write) in &pending {
-            self.disks[id.index()].durable.apply(write);
+    /// Makes the pending writes of `id` durable (all, or those up to `upto`), then tells the
+    /// process. A partial fsync is a disk that synced some writes before others.
+    pub fn fsync(&mut self, id: NodeId, upto: Option<WriteId>) -> bool {
+        let disk = &mut self.disks[id.index()];
+        let split = disk.pending.partition_point(|(w, _)| upto.is_none_or(|u| *w <= u));
+        let rest = disk.pending.split_off(split);
+        let done = std::mem::replace(&mut disk.pending, rest);
+        let Some((through, _)) = done.last().cloned() else { return false };
+        for (_, write) in &done {
+            disk.durable.apply(write);
         }
         self.step(id, Input::WritesDurable { through });
         true
