@@ -62,11 +62,21 @@ scripts! {
     fle_finalize_wait_quiet_period_decides,
     fle_finalize_wait_yields_to_a_better_vote,
     fle_higher_round_pulls_a_server_up,
+    fle_late_joiner_follows_the_established_leader,
     fle_lower_round_is_answered_with_the_current_proposal,
     fle_notification_timeout_backs_off_to_the_max,
     fle_vote_order_peer_epoch_beats_zxid,
     fle_vote_order_sid_breaks_ties,
     fle_vote_order_zxid_beats_sid,
+    zab_commit_waits_for_earlier_zxids,
+    zab_discovery_epoch_is_max_accepted_epoch_plus_one,
+    zab_discovery_stale_leader_epoch_is_refused,
+    zab_follower_forwards_a_client_write,
+    zab_newleader_ack_waits_for_txns_then_current_epoch,
+    zab_sync_diff_sends_the_missing_committed_txns,
+    zab_sync_snap_replaces_a_history_behind_the_window,
+    zab_sync_trunc_cuts_an_uncommitted_tail,
+    zab_uptodate_starts_broadcast,
 }
 
 #[test]

@@ -49,7 +49,11 @@ pub fn run(env: &mut Option<Env>, case: &mut TestCase) -> Result<String, String>
                 }
             }
         }
-        "stabilize" => stabilize(env)?,
+        "stabilize" => {
+            let slow = args::<u8>(case, "no-fsync")?;
+            let slow = slow.into_iter().map(|id| env.check_id(id)).collect::<Result<Vec<_>, _>>()?;
+            stabilize(env, &slow)?
+        }
         "fsync" => {
             let named = nodes_list(env, case)?;
             let through = arg::<u64>(case, "through")?;
@@ -200,11 +204,11 @@ fn deliver(env: &mut Env, case: &mut TestCase) -> Result<(), String> {
     Ok(())
 }
 
-/// Delivers, fsyncs and resolves connection attempts in rounds until nothing moves; timers
-/// never fire.
-fn stabilize(env: &mut Env) -> Result<(), String> {
+/// Delivers, fsyncs (except on the `slow` servers' disks) and resolves connection attempts in
+/// rounds until nothing moves; timers never fire.
+fn stabilize(env: &mut Env, slow: &[NodeId]) -> Result<(), String> {
     for _ in 0..10_000 {
-        if !env.busy() {
+        if !env.busy(slow) {
             return Ok(());
         }
         let plan: Vec<(NodeId, NodeId, usize)> =
@@ -215,7 +219,9 @@ fn stabilize(env: &mut Env) -> Result<(), String> {
             }
         }
         for id in env.ids() {
-            env.fsync(id, None);
+            if !slow.contains(&id) {
+                env.fsync(id, None);
+            }
         }
         while !env.connecting.is_empty() {
             env.resolve_connect(None, false)?;

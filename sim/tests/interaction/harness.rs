@@ -417,10 +417,10 @@ impl Env {
         Ok(())
     }
 
-    /// Whether anything could still move without a timer.
-    pub fn busy(&self) -> bool {
+    /// Whether anything could still move without a timer, fsyncs of the `slow` disks aside.
+    pub fn busy(&self, slow: &[NodeId]) -> bool {
         self.queues.values().any(|q| !q.is_empty())
-            || self.disks.iter().any(|d| !d.pending.is_empty())
+            || self.ids().iter().any(|id| !slow.contains(id) && !self.disks[id.index()].pending.is_empty())
             || !self.connecting.is_empty()
     }
 }
