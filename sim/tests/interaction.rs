@@ -77,6 +77,7 @@ scripts! {
     zab_follower_leaves_after_sync_limit_of_silence,
     zab_init_limit_bounds_discovery,
     zab_leader_steps_down_on_lost_quorum,
+    zab_learner_retries_connecting_then_gives_up,
     zab_newleader_ack_waits_for_txns_then_current_epoch,
     zab_restart_rejoins_from_the_durable_state,
     zab_sync_diff_sends_the_missing_committed_txns,

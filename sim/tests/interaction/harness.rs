@@ -136,9 +136,15 @@ impl Env {
     /// Hands `input` to server `id` and applies what it produced, printing both.
     pub fn step(&mut self, id: NodeId, input: Input) {
         let header = format!("{id} <- {}", input_line(&input));
-        if self.nodes[id.index()].is_none() {
+        // Input::Start itself is the only thing a process that has not started can take.
+        let why = match self.nodes[id.index()] {
+            None => Some("down"),
+            Some(_) if !self.started[id.index()] && input != Input::Start => Some("not started"),
+            Some(_) => None,
+        };
+        if let Some(why) = why {
             if self.verbose {
-                self.say(format!("{header} (down: dropped)"));
+                self.say(format!("{header} ({why}: dropped)"));
             }
             return;
         }
