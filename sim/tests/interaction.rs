@@ -75,6 +75,7 @@ scripts! {
     zab_discovery_stale_leader_epoch_is_refused,
     zab_follower_forwards_a_client_write,
     zab_follower_leaves_after_sync_limit_of_silence,
+    zab_follower_rejoins_after_its_connection_breaks,
     zab_init_limit_bounds_discovery,
     zab_leader_steps_down_on_lost_quorum,
     zab_learner_retries_connecting_then_gives_up,
