@@ -16,7 +16,7 @@ pub fn run(env: &mut Option<Env>, case: &mut TestCase) -> Result<String, String>
         let built = add_servers(case)?;
         done_with_args(case)?;
         *env = Some(built);
-        return Ok(print_states(env.as_mut().expect("just built")));
+        return Ok(print_states(env.as_ref().expect("just built")));
     }
     if case.directive == "sim" {
         let text = crate::simcmd::run(case)?;
