@@ -30,6 +30,10 @@ const DIR: &str = "tests/testdata/interaction";
 /// Runs one script; every stanza shares the environment its `add-servers` built.
 fn run_script(name: &str) {
     assert!(
+        std::env::var_os("CI").is_none() || std::env::var_os("REWRITE").is_none(),
+        "REWRITE is set under CI: the scripts would be rewritten instead of checked"
+    );
+    assert!(
         std::env::var_os("RUN").is_none(),
         "datadriven's RUN filter does not apply here: pick scripts with cargo test's name filter"
     );
