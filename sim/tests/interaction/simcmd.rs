@@ -6,8 +6,10 @@ use datadriven::TestCase;
 use zabsim_sim::scenario::validate::validate;
 use zabsim_sim::{format_time, Scenario, Sim, TraceMode};
 
-/// `sim [until=MS]` with a scenario as input: prints each server's state at `until` (the
-/// scenario's duration by default), the epochs established and the first violation.
+/// `sim [until=MS]` with a scenario as input: runs to `until` (the scenario's duration by
+/// default; later while the liveness phase still waits for convergence, as every run does)
+/// and prints the time of the last event handled, each server's state, the epochs established and the first
+/// violation.
 pub fn run(case: &mut TestCase) -> Result<String, String> {
     let mut scenario: Scenario =
         serde_json::from_str(&case.input).map_err(|e| format!("sim: the input is not a scenario: {e}"))?;
@@ -15,11 +17,9 @@ pub fn run(case: &mut TestCase) -> Result<String, String> {
     if let Some(until) = case.try_take_arg::<u64>("until").map_err(|e| e.to_string())? {
         scenario.duration_ms = until;
     }
-    let end_us = scenario.duration_ms * 1000;
     let mut sim = Sim::new(scenario, TraceMode::Off);
-    // Events past the end stay queued: the states are those at exactly `end_us`.
     sim.run_until(|_| false);
-    let mut text = format!("ran to {}\n", format_time(end_us));
+    let mut text = format!("last event at {}\n", format_time(sim.now_us()));
     for id in sim.nodes().iter().enumerate().skip(1).map(|(i, _)| zabsim_protocol::NodeId(i as u8)) {
         match sim.node(id) {
             Some(node) => text.push_str(&node.describe()),
