@@ -104,7 +104,7 @@ impl ProtocolConfig {
     }
 }
 
-/// Known-bug variants from ../shared/protocol/KNOWN_BUGS.md, named after their JIRA.
+/// Known-bug variants: real ZooKeeper bugs restored on purpose, each named after its JIRA.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Variants {

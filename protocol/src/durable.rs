@@ -1,5 +1,5 @@
 //! The state a server keeps on disk: the two epoch files and the txn log (a snapshot is modelled
-//! as a committed prefix of the log, ZAB_FLE_REFERENCE.md section 6.2). Everything else a
+//! as a committed prefix of the log, as `FileTxnSnapLog` restores one). Everything else a
 //! server knows is volatile and lost on restart.
 
 use crate::ids::{Epoch, Zxid};

@@ -199,8 +199,7 @@ impl fmt::Display for NodeSet {
 }
 
 /// The static voter set: servers 1..=size, majority quorums (ZooKeeper `QuorumMaj`). Weights,
-/// hierarchical quorums, observers and dynamic reconfiguration are out of scope
-/// (ZAB_FLE_REFERENCE.md section 6.2).
+/// hierarchical quorums, observers and dynamic reconfiguration are out of scope.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ensemble {
     size: u8,

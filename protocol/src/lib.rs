@@ -6,8 +6,8 @@
 //! I/O, no threads and no hash maps live here; the simulator in `zabsim-sim` supplies time,
 //! network and disks.
 //!
-//! The behaviour follows ZooKeeper 3.8/3.9 as described in the project's
-//! `ZAB_FLE_REFERENCE.md`; comments name the Java class or JIRA a decision follows.
+//! The behaviour follows ZooKeeper 3.8/3.9 (`FastLeaderElection`, `Leader`, `LearnerHandler`,
+//! `Learner`, `Follower`); comments name the Java class or JIRA a decision follows.
 
 pub mod config;
 pub mod durable;

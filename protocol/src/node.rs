@@ -166,7 +166,7 @@ impl Node {
 
     /// This server's own vote (`getInitId`, `getInitLastLoggedZxid`, `getPeerEpoch`): the last
     /// logged zxid, pending log tail included, since leaving FOLLOWING/LEADING fast-forwards
-    /// the database from the log (ZAB_FLE_REFERENCE.md section 1.5).
+    /// the database from the log (`ZKDatabase.fastForwardDataBase`, ZOOKEEPER-2678).
     pub fn initial_vote(&self) -> Vote {
         Vote { leader: self.id, zxid: self.disk.last_zxid(), peer_epoch: self.disk.current_epoch }
     }

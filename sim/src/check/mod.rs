@@ -28,77 +28,65 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use zabsim_protocol::{DiskWrite, DurableState, Epoch, Message, Node, NodeId, Output, Round, Txn, Vote, WriteId, Zxid};
 
-/// The properties the checker enforces.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+/// The properties the checker enforces, named after the Zab paper's properties and the
+/// invariants of ZooKeeper's TLA+ specifications (zookeeper-specifications, and the Remix specs
+/// of Ouyang et al.). A closed list: the report lists them in this order.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 pub enum Invariant {
-    /// At most one server establishes leadership (a NEWLEADER quorum) per epoch
-    /// (spec `Leadership2`, KNOWN_BUGS I1).
+    /// At most one server establishes leadership (a NEWLEADER quorum) per epoch (spec
+    /// `Leadership`; the Zab paper's "one primary per epoch").
     Leadership,
     /// A vote decided by a LOOKING quorum is at least the initial vote (currentEpoch, last
     /// zxid, sid) of every server in that quorum when it voted.
     ElectionQuorumMaximum,
-    /// No two different txns carry one zxid (I2).
+    /// No two different txns carry one zxid (ZOOKEEPER-335 broke it).
     ZxidUniqueness,
     /// Every log's zxids strictly increase; acceptedEpoch >= currentEpoch, neither decreases.
     LocalMonotonicity,
     /// Every committed txn is in the initial history of every later established leader
-    /// (Remix `leaderLogCompleteness`, I3).
+    /// (Remix `leaderLogCompleteness`).
     LeaderCompleteness,
-    /// A committed txn durable at a server is never truncated or replaced away
-    /// (`committedLogDurability`, I3).
+    /// A committed txn durable at a server is never truncated or replaced away, and a
+    /// NEWLEADER ACK leaves only once the synced history is durable (Remix
+    /// `committedLogDurability`).
     CommittedDurability,
-    /// Every server delivers a prefix of the one committed history: agreement, total order,
-    /// local and global primary order, prefix consistency (I4, I5).
+    /// Every server delivers a prefix of the one committed history: the Zab paper's agreement,
+    /// total order, local and global primary order (Remix `prefixConsistency`).
     PrefixConsistency,
-    /// Every committed txn was proposed by the established leader of its epoch (Integrity,
-    /// primary integrity).
+    /// Every committed txn was proposed by the established leader of its epoch (the Zab
+    /// paper's integrity and primary integrity).
     Integrity,
     /// A client write acknowledged as committed is in the committed history.
     AcknowledgedDurability,
-    /// No server receives a packet its role should never see (Remix `messageLegal`, I7).
+    /// No server receives a packet its role should never see (Remix `messageLegal`).
     MessageLegality,
     /// After the last fault, a connected quorum converges on one established leader with
-    /// every member synced, within the bound (L1-L3).
+    /// every member synced, within the bound.
     Liveness,
 }
 
 impl Invariant {
     /// Every invariant, in report order.
-    pub const ALL: [Invariant; 11] = [
-        Invariant::Leadership,
-        Invariant::ElectionQuorumMaximum,
-        Invariant::ZxidUniqueness,
-        Invariant::LocalMonotonicity,
-        Invariant::LeaderCompleteness,
-        Invariant::CommittedDurability,
-        Invariant::PrefixConsistency,
-        Invariant::Integrity,
-        Invariant::AcknowledgedDurability,
-        Invariant::MessageLegality,
-        Invariant::Liveness,
-    ];
+    pub const ALL: &'static [Invariant] = <Invariant as strum::VariantArray>::VARIANTS;
 
     /// The name used in reports and on the command line.
     pub fn name(self) -> &'static str {
-        match self {
-            Invariant::Leadership => "Leadership",
-            Invariant::ElectionQuorumMaximum => "ElectionQuorumMaximum",
-            Invariant::ZxidUniqueness => "ZxidUniqueness",
-            Invariant::LocalMonotonicity => "LocalMonotonicity",
-            Invariant::LeaderCompleteness => "LeaderCompleteness",
-            Invariant::CommittedDurability => "CommittedDurability",
-            Invariant::PrefixConsistency => "PrefixConsistency",
-            Invariant::Integrity => "Integrity",
-            Invariant::AcknowledgedDurability => "AcknowledgedDurability",
-            Invariant::MessageLegality => "MessageLegality",
-            Invariant::Liveness => "Liveness",
-        }
-    }
-}
-
-impl fmt::Display for Invariant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        self.into()
     }
 }
 
