@@ -7,7 +7,7 @@ use super::*;
 impl Sim {
     pub(super) fn apply_fault(&mut self, i: usize) {
         let fault = self.scenario.faults[i].fault.clone();
-        self.stats.note_fault(fault.kind());
+        self.stats.note_fault(fault.kind().name());
         self.trace_note(&format!("fault: {}", fault.describe()));
         match fault {
             Fault::Crash { node } => self.crash(NodeId(node)),
