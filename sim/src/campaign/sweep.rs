@@ -78,9 +78,7 @@ fn default_duration() -> u64 {
 
 /// The faults a grid may name: each hits the leader or a follower found at `fault_at_ms`.
 /// The names are the `fault` of the results (`RunMetrics::fault`).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter, strum::IntoStaticStr,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum SweepFault {
@@ -165,14 +163,7 @@ impl Grid {
                     for &finalize_wait_ms in &self.finalize_wait_ms {
                         for &fsync_us in &self.fsync_us {
                             for &tick_time_ms in &self.tick_time_ms {
-                                out.push(Point {
-                                    nodes,
-                                    fault,
-                                    delay_us,
-                                    finalize_wait_ms,
-                                    fsync_us,
-                                    tick_time_ms,
-                                });
+                                out.push(Point { nodes, fault, delay_us, finalize_wait_ms, fsync_us, tick_time_ms });
                             }
                         }
                     }
@@ -272,7 +263,9 @@ fn measure(grid: &Grid, p: &Point, seed: u64) -> RunMetrics {
             (Fault::Partition { groups: vec![vec![leader.0], rest] }, Some(Fault::Heal))
         }
         SweepFault::LeaderPause => (Fault::Pause { node: leader.0, duration_ms: grid.fault_duration_ms }, None),
-        SweepFault::SlowFsyncLeader => (Fault::SlowFsync { node: leader.0, factor: 20, duration_ms: grid.fault_duration_ms }, None),
+        SweepFault::SlowFsyncLeader => {
+            (Fault::SlowFsync { node: leader.0, factor: 20, duration_ms: grid.fault_duration_ms }, None)
+        }
     };
     let epochs_before = sim.leaders().len();
     let (messages_before, rounds_before) = (sim.messages_sent(), sim.elections_started());

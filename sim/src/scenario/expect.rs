@@ -29,7 +29,7 @@ pub struct Expect {
     /// The server that leads the last established epoch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub final_leader: Option<u8>,
-    /// Sync decisions that must occur, in this order (others may come between them).
+    /// Sync decisions that must occur, each a decision of its own (others may occur too).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub syncs: Vec<ExpectedSync>,
     /// Coverage paths the run must take (the keys of the report's `coverage`).
@@ -230,18 +230,17 @@ impl Expect {
                 }
             }
         }
-        let mut from = 0;
-        for want in &self.syncs {
-            match report.syncs[from..].iter().position(|s| want.matches(s)) {
-                Some(i) => from += i + 1,
+        // Each expected sync takes a decision of its own; the most specific expectations pick
+        // first, so a wildcard cannot take the one decision a specific entry needs.
+        let mut order: Vec<&ExpectedSync> = self.syncs.iter().collect();
+        order.sort_by_key(|w| (w.leader.is_none(), w.after_ms.is_none()));
+        let mut used = vec![false; report.syncs.len()];
+        for want in order {
+            match (0..report.syncs.len()).find(|i| !used[*i] && want.matches(&report.syncs[*i])) {
+                Some(i) => used[i] = true,
                 None => {
                     let got: Vec<String> = report.syncs.iter().map(describe_sync).collect();
-                    let place = if from == 0 { String::new() } else { " after the syncs expected before it".to_string() };
-                    return Err(format!(
-                        "expected the sync {}{place}, got [{}]",
-                        want.describe(),
-                        got.join(", ")
-                    ));
+                    return Err(format!("expected the sync {}, got [{}]", want.describe(), got.join(", ")));
                 }
             }
         }
@@ -286,13 +285,19 @@ impl Expect {
             if l.epoch <= last_epoch {
                 return err(
                     format!("expect.leaders[{i}].epoch"),
-                    format!("expected an epoch above {last_epoch} (epochs are established in increasing order), got {}", l.epoch),
+                    format!(
+                        "expected an epoch above {last_epoch} (epochs are established in increasing order), got {}",
+                        l.epoch
+                    ),
                 );
             }
             last_epoch = l.epoch;
             if let (Some(a), Some(b)) = (l.after_ms, l.before_ms) {
                 if b < a {
-                    return err(format!("expect.leaders[{i}].before_ms"), format!("expected at least after_ms ({a}), got {b}"));
+                    return err(
+                        format!("expect.leaders[{i}].before_ms"),
+                        format!("expected at least after_ms ({a}), got {b}"),
+                    );
                 }
             }
         }
@@ -300,7 +305,10 @@ impl Expect {
             if let Some(l) = s.leader {
                 server(format!("expect.syncs[{i}].leader"), l)?;
                 if l == s.learner {
-                    return err(format!("expect.syncs[{i}].learner"), "expected a different server than `leader`".into());
+                    return err(
+                        format!("expect.syncs[{i}].learner"),
+                        "expected a different server than `leader`".into(),
+                    );
                 }
             }
             server(format!("expect.syncs[{i}].learner"), s.learner)?;
@@ -310,7 +318,10 @@ impl Expect {
                 if !is_coverage_path(path) {
                     return err(
                         format!("expect.{field}[{i}]"),
-                        format!("expected a coverage path (a fault kind or one of {}), got `{path}`", COVERAGE_PATHS.join(", ")),
+                        format!(
+                            "expected a coverage path (a fault kind or one of {}), got `{path}`",
+                            COVERAGE_PATHS.join(", ")
+                        ),
                     );
                 }
             }

@@ -54,7 +54,7 @@ struct RawTimedFault {
     Serialize,
     Deserialize,
     strum::EnumIter,
-    strum::IntoStaticStr
+    strum::IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

@@ -61,8 +61,14 @@ impl Profile {
 /// Fault kinds the generator draws, in a fixed order (the order draws are made in). Heals
 /// follow their own rule below and the fault phase always ends with a heal_all; chaos breaks
 /// TCP's guarantees, an assumption violation a campaign on the correct protocol never draws.
-pub const FAULT_KINDS: [FaultKind; 6] =
-    [FaultKind::Crash, FaultKind::Partition, FaultKind::Cut, FaultKind::Pause, FaultKind::SlowFsync, FaultKind::Restart];
+pub const FAULT_KINDS: [FaultKind; 6] = [
+    FaultKind::Crash,
+    FaultKind::Partition,
+    FaultKind::Cut,
+    FaultKind::Pause,
+    FaultKind::SlowFsync,
+    FaultKind::Restart,
+];
 
 /// A random scenario for `seed` under `profile`.
 pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
