@@ -47,5 +47,9 @@ fn zk_1419_is_found_and_shrunk_by_proptest() {
     // The strategy draws at most SCENARIO_MAX_FAULTS faults and closes with one heal_all;
     // repairs and shrinking only remove faults.
     let most = strategies::SCENARIO_MAX_FAULTS + 1;
-    assert!(minimal.faults.len() <= most, "shrunk to {} faults, the strategy makes at most {most}", minimal.faults.len());
+    assert!(
+        minimal.faults.len() <= most,
+        "shrunk to {} faults, the strategy makes at most {most}",
+        minimal.faults.len()
+    );
 }
