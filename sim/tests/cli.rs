@@ -2,7 +2,6 @@
 //! with a message that says what was wrong (and never a panic), a run prints its replay
 //! command, and `--json` output is JSON with the documented fields.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn zabsim(args: &[&str]) -> Output {

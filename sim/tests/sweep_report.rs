@@ -1,7 +1,7 @@
 //! `zabsim sweep` then `zabsim report`, as a user runs them: the results are deterministic,
 //! the charts byte-identical, a trace can be drawn, and a bad grid is a usage error.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn zabsim(args: &[&str]) -> std::process::Output {

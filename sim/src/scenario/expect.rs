@@ -165,10 +165,10 @@ impl ExpectedSync {
 
     fn matches(&self, s: &SyncRecord) -> bool {
         let mode: &'static str = self.mode.into();
-        self.leader.map_or(true, |l| l == s.leader)
+        self.leader.is_none_or(|l| l == s.leader)
             && self.learner == s.learner
             && mode == s.mode
-            && self.after_ms.map_or(true, |a| s.at_us >= a * 1000)
+            && self.after_ms.is_none_or(|a| s.at_us >= a * 1000)
     }
 }
 
@@ -207,8 +207,8 @@ impl Expect {
                 && want.iter().zip(&report.leaders).all(|(w, got)| {
                     w.leader == got.leader
                         && w.epoch == got.epoch
-                        && w.after_ms.map_or(true, |a| got.at_us >= a * 1000)
-                        && w.before_ms.map_or(true, |b| got.at_us <= b * 1000)
+                        && w.after_ms.is_none_or(|a| got.at_us >= a * 1000)
+                        && w.before_ms.is_none_or(|b| got.at_us <= b * 1000)
                 });
             if !fits {
                 let wanted: Vec<String> = want.iter().map(ExpectedLeader::describe).collect();
