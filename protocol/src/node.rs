@@ -148,6 +148,13 @@ impl Node {
             "{}: acceptedEpoch below currentEpoch",
             at()
         );
+        // Txns come only from the leader of an epoch this server promised to follow (or led):
+        // none of its log is from an epoch it never accepted.
+        debug_assert!(
+            self.disk.last_zxid().epoch <= self.disk.accepted_epoch,
+            "{}: logged a txn of an epoch it never accepted",
+            at()
+        );
         debug_assert!(
             self.delivered <= self.disk.log.len(),
             "{}: delivered {} txns but holds {}",
