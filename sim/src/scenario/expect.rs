@@ -168,7 +168,7 @@ impl ExpectedSync {
         self.leader.is_none_or(|l| l == s.leader)
             && self.learner == s.learner
             && mode == s.mode
-            && self.after_ms.is_none_or(|a| s.at_us >= a * 1000)
+            && self.after_ms.is_none_or(|a| s.at_us >= a.saturating_mul(1000))
     }
 }
 
@@ -185,7 +185,7 @@ impl Expect {
         }
         if let Some(within) = self.leader_within_ms {
             match report.leaders.first() {
-                Some(l) if l.at_us <= within * 1000 => {}
+                Some(l) if l.at_us <= within.saturating_mul(1000) => {}
                 Some(l) => {
                     return Err(format!(
                         "expected a leader within {within} ms, the first was established at {}",
@@ -207,8 +207,8 @@ impl Expect {
                 && want.iter().zip(&report.leaders).all(|(w, got)| {
                     w.leader == got.leader
                         && w.epoch == got.epoch
-                        && w.after_ms.is_none_or(|a| got.at_us >= a * 1000)
-                        && w.before_ms.is_none_or(|b| got.at_us <= b * 1000)
+                        && w.after_ms.is_none_or(|a| got.at_us >= a.saturating_mul(1000))
+                        && w.before_ms.is_none_or(|b| got.at_us <= b.saturating_mul(1000))
                 });
             if !fits {
                 let wanted: Vec<String> = want.iter().map(ExpectedLeader::describe).collect();

@@ -234,7 +234,13 @@ impl Fault {
     pub fn duration_ms(&self) -> u64 {
         match self {
             Fault::Pause { duration_ms, .. } | Fault::SlowFsync { duration_ms, .. } => *duration_ms,
-            _ => 0,
+            Fault::Crash { .. }
+            | Fault::Restart { .. }
+            | Fault::Partition { .. }
+            | Fault::Cut { .. }
+            | Fault::Heal
+            | Fault::Chaos { .. }
+            | Fault::HealAll => 0,
         }
     }
 

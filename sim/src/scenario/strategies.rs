@@ -73,7 +73,12 @@ pub fn schedule(nodes: u8, phase_ms: u64, max_faults: usize) -> impl Strategy<Va
                 true
             }
             Fault::Pause { node, .. } => !down[*node as usize],
-            _ => true,
+            Fault::Partition { .. }
+            | Fault::Cut { .. }
+            | Fault::Heal
+            | Fault::SlowFsync { .. }
+            | Fault::Chaos { .. }
+            | Fault::HealAll => true,
         });
         s.faults.push(TimedFault { at_ms: phase_ms, fault: Fault::HealAll });
         s.faults
