@@ -32,6 +32,11 @@ const CASES: &[(&str, &[&str])] = &[
     ("expect_sync_to_itself.json", &["expect.syncs[0].learner", "a different server than `leader`"]),
     ("expect_unknown_coverage_path.json", &["expect.covered[1]", "expected a coverage path", "got `sync_difff`"]),
     ("expect_negative_commits.json", &["expect.min_commits", "expected u64"]),
+    ("expect_covered_and_not_covered.json", &["expect.not_covered[1]", "`crash` is also in `covered`"]),
+    (
+        "expect_before_earlier_than_after.json",
+        &["expect.leaders[0].before_ms", "expected at least after_ms (500), got 200"],
+    ),
 ];
 
 fn dir() -> PathBuf {
