@@ -1,8 +1,9 @@
 # Everyday tasks. Plain cargo works too: each recipe is one cargo command.
 
-# Run every test (what CI runs).
+# Run every test as CI does: release speed with debug assertions on (the protocol's per-step
+# invariants); `cargo test --workspace --release` runs the same tests without them.
 test:
-    cargo test --workspace --release
+    cargo test --workspace --profile ci
 
 # The default campaign (no arguments), or any zabsim command: `just run run --nodes 5 --seed 1`.
 run *ARGS:

@@ -1,5 +1,6 @@
 //! Everything one server sends another: FLE notifications on the election port and Zab
-//! `QuorumPacket`s on the leader-learner connection, each with a one-line `describe`.
+//! `QuorumPacket`s on the leader-learner connection, each with a one-line `Display` for
+//! traces and failure reports.
 
 use crate::ids::{Epoch, Round, Zxid};
 use crate::vote::{ServerState, Vote};
@@ -121,11 +122,6 @@ impl Message {
             Message::Notification(_) => Channel::Election,
             Message::Quorum(_) => Channel::Quorum,
         }
-    }
-
-    /// One line for humans: traces, failure reports, golden files.
-    pub fn describe(&self) -> String {
-        self.to_string()
     }
 }
 

@@ -14,7 +14,7 @@ pub mod wallclock;
 pub use check::{Invariant, Violation};
 pub use engine::{Sim, TraceMode};
 pub use report::RunReport;
-pub use scenario::{Expect, Fault, Scenario, TimedFault};
+pub use scenario::{Expect, Fault, FaultKind, Scenario, TimedFault};
 
 use std::hash::Hasher;
 

@@ -25,6 +25,18 @@ const CASES: &[(&str, &[&str])] = &[
     ("unknown_variant.json", &["protocol.variants.zk-9999", "expected `zk-1419` or `zk-4646`"]),
     ("server_in_two_groups.json", &["faults[0].groups[1][0]", "in two groups"]),
     ("empty_file.json", &["EOF while parsing"]),
+    ("expect_unknown_field.json", &["expect.leaders[0].term", "unknown field `term`"]),
+    ("expect_leader_out_of_range.json", &["expect.leaders[1].leader", "expected a server id in 1..=3, got 4"]),
+    ("expect_epochs_not_increasing.json", &["expect.leaders[1].epoch", "expected an epoch above 2"]),
+    ("expect_unknown_sync_mode.json", &["expect.syncs[0].mode", "unknown variant `FULL`", "`DIFF`"]),
+    ("expect_sync_to_itself.json", &["expect.syncs[0].learner", "a different server than `leader`"]),
+    ("expect_unknown_coverage_path.json", &["expect.covered[1]", "expected a coverage path", "got `sync_difff`"]),
+    ("expect_negative_commits.json", &["expect.min_commits", "expected u64"]),
+    ("expect_covered_and_not_covered.json", &["expect.not_covered[1]", "`crash` is also in `covered`"]),
+    (
+        "expect_before_earlier_than_after.json",
+        &["expect.leaders[0].before_ms", "expected at least after_ms (500), got 200"],
+    ),
 ];
 
 fn dir() -> PathBuf {

@@ -2,7 +2,6 @@
 //! with a message that says what was wrong (and never a panic), a run prints its replay
 //! command, and `--json` output is JSON with the documented fields.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn zabsim(args: &[&str]) -> Output {
@@ -33,28 +32,26 @@ fn assert_usage_error(args: &[&str], needles: &[&str]) {
     }
 }
 
-/// A scenario file under the temp dir, removed when dropped.
-struct TempScenario(PathBuf);
+/// A scenario file in the temp dir, removed when dropped.
+struct TempScenario(tempfile::NamedTempFile);
 
 impl TempScenario {
     fn new(name: &str, text: &str) -> TempScenario {
-        let path = std::env::temp_dir().join(format!("zabsim-cli-test-{}-{name}.json", std::process::id()));
-        std::fs::write(&path, text).expect("temp file written");
-        TempScenario(path)
+        let mut file = tempfile::Builder::new()
+            .prefix(&format!("zabsim-cli-test-{name}-"))
+            .suffix(".json")
+            .tempfile()
+            .expect("temp file created");
+        std::io::Write::write_all(&mut file, text.as_bytes()).expect("temp file written");
+        TempScenario(file)
     }
 
     fn path(&self) -> &str {
-        self.0.to_str().expect("utf-8 temp path")
+        self.0.path().to_str().expect("utf-8 temp path")
     }
 
     fn file_name(&self) -> String {
-        self.0.file_name().expect("file name").to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for TempScenario {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        self.0.path().file_name().expect("file name").to_string_lossy().into_owned()
     }
 }
 

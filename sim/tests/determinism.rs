@@ -44,11 +44,10 @@ fn trace_starts_with_a_header_and_ends_with_the_running_hash() {
 fn run_and_replay_write_the_same_trace_bytes() {
     let scenario =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/zk-4646-newleader-ack-before-flush.json");
-    let dir = std::env::temp_dir().join(format!("zabsim-determinism-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = tempfile::Builder::new().prefix("zabsim-determinism-").tempdir().expect("temp dir");
     let mut traces = Vec::new();
     for (i, verb) in ["run", "run", "replay"].iter().enumerate() {
-        let out = dir.join(format!("trace-{i}.jsonl"));
+        let out = dir.path().join(format!("trace-{i}.jsonl"));
         let status = Command::new(env!("CARGO_BIN_EXE_zabsim"))
             .args([verb, scenario.to_str().expect("utf-8"), "--trace", out.to_str().expect("utf-8")])
             .output()
@@ -59,5 +58,4 @@ fn run_and_replay_write_the_same_trace_bytes() {
     }
     assert!(traces[0].len() > 1000);
     assert!(traces[0] == traces[1] && traces[1] == traces[2], "run, run and replay wrote different traces");
-    let _ = std::fs::remove_dir_all(&dir);
 }

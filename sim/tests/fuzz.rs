@@ -9,10 +9,25 @@ fn zabsim(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zabsim")).args(args).env("RUST_BACKTRACE", "0").output().expect("zabsim runs")
 }
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zabsim-fuzz-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+/// A path for an output folder zabsim creates itself, inside a temporary directory that is
+/// removed when this is dropped.
+struct Temp {
+    _root: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl std::ops::Deref for Temp {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn temp(name: &str) -> Temp {
+    let root = tempfile::Builder::new().prefix("zabsim-fuzz-test-").tempdir().expect("temp dir");
+    let path = root.path().join(name);
+    Temp { _root: root, path }
 }
 
 fn summary(dir: &Path) -> serde_json::Value {
@@ -38,7 +53,7 @@ fn shard_summaries_merge_into_the_single_machine_summary() {
     run(&whole, &[]);
     run(&a, &["--shard", "0/2"]);
     run(&b, &["--shard", "1/2"]);
-    std::fs::create_dir_all(&merged).expect("dir");
+    std::fs::create_dir_all(&*merged).expect("dir");
     let out = merged.join("summary.json");
     let o = zabsim(&["merge", s(&a.join("summary.json")), s(&b.join("summary.json")), "--out", s(&out)]);
     assert!(o.status.code() == Some(0) || o.status.code() == Some(1), "{}", String::from_utf8_lossy(&o.stderr));
@@ -47,9 +62,6 @@ fn shard_summaries_merge_into_the_single_machine_summary() {
     assert!(one == two, "merged shard summaries differ from the one-machine summary");
     let shard0 = summary(&a);
     assert_eq!(shard0["seed_ranges"], serde_json::json!([[0, 1024], [2048, 2500]]));
-    for d in [whole, a, b, merged] {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 #[test]
@@ -59,8 +71,6 @@ fn results_do_not_depend_on_the_number_of_threads() {
         zabsim(&["fuzz", "--seeds", "600", "--jobs", jobs, "--no-shrink", "--out", s(dir)]);
     }
     assert_eq!(summary(&one), summary(&two));
-    let _ = std::fs::remove_dir_all(one);
-    let _ = std::fs::remove_dir_all(two);
 }
 
 #[test]
@@ -74,7 +84,6 @@ fn kubernetes_indexed_job_variables_select_the_shard() {
         .expect("runs");
     assert!(o.status.code() == Some(0) || o.status.code() == Some(1));
     assert_eq!(summary(&dir)["seed_ranges"], serde_json::json!([[1024, 2048]]));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// The variant is found within the budget, and its saved replay file still fails the same way.
@@ -111,7 +120,6 @@ fn variant_is_found_and_shrinks(variant: &str, invariant: &str) {
         let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json report");
         assert_eq!(report["same_as_recorded"], true, "{}: same trace hash as recorded", file.display());
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -142,7 +150,6 @@ fn ctrl_c_keeps_the_summary_and_failures_found_so_far() {
     assert_eq!(sum["interrupted"], true);
     assert!(sum["seeds"].as_u64().is_some_and(|n| n > 0));
     assert!(std::fs::read_dir(dir.join("failures")).expect("failures").count() > 0);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use zabsim_protocol::Variants;
 use zabsim_sim::cli::load_scenario;
+use zabsim_sim::scenario::expect::is_coverage_path;
+use zabsim_sim::{Fault, Scenario};
 
 fn scenario_files() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
@@ -28,7 +30,89 @@ fn every_scenario_meets_its_expectations() {
         if let Err(why) = scenario.expect.check(&report) {
             panic!("{}: {why}\nreplay: zabsim run {} --describe", path.display(), path.display());
         }
+        for key in report.coverage.keys() {
+            assert!(is_coverage_path(key), "{}: `{key}` is missing from COVERAGE_PATHS", path.display());
+        }
     }
+}
+
+/// Every scenario pins more than a cold start shows: the epochs it establishes, and either a
+/// sync, a coverage path, a commit count or a violation.
+#[test]
+fn every_scenario_pins_its_story() {
+    for path in scenario_files() {
+        let e = load_scenario(&path).unwrap_or_else(|e| panic!("{e}")).expect;
+        assert!(e.leaders.is_some(), "{}: expect.leaders is missing", path.display());
+        assert!(
+            !e.syncs.is_empty() || !e.covered.is_empty() || e.min_commits.is_some() || e.violation.is_some(),
+            "{}: the expectation pins nothing beyond the leaders",
+            path.display()
+        );
+    }
+}
+
+fn library(name: &str) -> Scenario {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios").join(name);
+    load_scenario(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The scenario with some faults taken out must fail its own expectation, with a reason that
+/// names what went missing.
+fn fails_without(name: &str, keep: impl Fn(&Fault) -> bool, why: &str) {
+    let mut scenario = library(name);
+    scenario.faults.retain(|f| keep(&f.fault));
+    let report = zabsim_sim::run(scenario.clone());
+    match scenario.expect.check(&report) {
+        Ok(()) => panic!("{name}: the expectation holds without the fault, so it does not pin the story"),
+        Err(e) => assert!(e.contains(why), "{name}: expected {why:?} in: {e}"),
+    }
+}
+
+#[test]
+fn late_joiner_snap_fails_when_the_joiner_is_never_behind() {
+    fails_without("late-joiner-snap.json", |_| false, "expected the sync s3 SNAP s1 after 10000 ms");
+}
+
+#[test]
+fn leader_crash_fails_without_the_crash() {
+    fails_without("leader-crash.json", |_| false, "expected the established epochs [s5 epoch 1, s4 epoch 2]");
+}
+
+#[test]
+fn crash_leader_during_sync_fails_when_the_new_leader_survives() {
+    fails_without(
+        "crash-leader-during-sync.json",
+        |f| !matches!(f, Fault::Crash { node: 4 } | Fault::Restart { node: 4 }),
+        "expected the established epochs",
+    );
+}
+
+#[test]
+fn highest_zxid_down_fails_when_the_tail_is_never_cut_off() {
+    // Without the cuts, s3's epoch-2 proposals reach s1 and s2: nothing is left to TRUNC.
+    fails_without("highest-zxid-down-during-election.json", |f| !matches!(f, Fault::Cut { .. }), "TRUNC");
+}
+
+#[test]
+fn mixed_faults_fail_when_an_outage_outlasts_sync_limit() {
+    // The same faults, healed at 16 s instead of 6 s: the cut s5->s2 now outlasts
+    // syncLimit*tickTime (10 s), so s2 gives up on its leader, which the story rules out.
+    let mut scenario = library("mixed-faults-heal-all.json");
+    let heal_all = scenario.faults.iter_mut().find(|f| f.fault == Fault::HealAll).expect("a heal_all");
+    heal_all.at_ms = 16_000;
+    scenario.duration_ms = 20_000;
+    let report = zabsim_sim::run(scenario.clone());
+    assert!(report.coverage.contains_key("follower_read_timeout"), "s2 timed out");
+    scenario.expect.check(&report).expect_err("an outage past syncLimit breaks the story");
+}
+
+#[test]
+fn zk_1419_fails_its_expectation_with_the_correct_vote_order() {
+    let mut scenario = library("zk-1419-vote-cycle.json");
+    scenario.protocol.variants = Variants::default();
+    let report = zabsim_sim::run(scenario.clone());
+    let why = scenario.expect.check(&report).expect_err("the correct predicate converges");
+    assert!(why.contains("expected a Liveness violation, the run passed"), "{why}");
 }
 
 #[test]

@@ -1,18 +1,15 @@
 //! `zabsim sweep` then `zabsim report`, as a user runs them: the results are deterministic,
 //! the charts byte-identical, a trace can be drawn, and a bad grid is a usage error.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn zabsim(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_zabsim")).args(args).env("RUST_BACKTRACE", "0").output().expect("zabsim runs")
 }
 
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zabsim-sweep-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+fn temp(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(&format!("zabsim-sweep-test-{name}-")).tempdir().expect("temp dir")
 }
 
 fn s(p: &Path) -> &str {
@@ -22,14 +19,14 @@ fn s(p: &Path) -> &str {
 #[test]
 fn a_small_sweep_is_measured_and_drawn_identically_twice() {
     let dir = temp("small");
-    let grid = dir.join("grid.json");
+    let grid = dir.path().join("grid.json");
     std::fs::write(
         &grid,
         r#"{ "nodes": [3, 5], "faults": ["leader_crash", "follower_crash"], "delay_us": [200, 2000],
              "finalize_wait_ms": [100, 200], "seeds": 3 }"#,
     )
     .expect("grid written");
-    let (a, b) = (dir.join("a.json"), dir.join("b.json"));
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
     for out in [&a, &b] {
         let o = zabsim(&["sweep", s(&grid), "--out", s(out)]);
         assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
@@ -43,7 +40,7 @@ fn a_small_sweep_is_measured_and_drawn_identically_twice() {
     let crash = runs.iter().find(|r| r["fault"] == "leader_crash").expect("a leader crash run");
     let election = crash["election_time_us"].as_u64().expect("a new leader was elected");
     assert!((50_000..5_000_000).contains(&election), "election took {election} µs");
-    let (r1, r2) = (dir.join("r1"), dir.join("r2"));
+    let (r1, r2) = (dir.path().join("r1"), dir.path().join("r2"));
     for out in [&r1, &r2] {
         let o = zabsim(&["report", s(&a), "--out", s(out)]);
         assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
@@ -52,22 +49,20 @@ fn a_small_sweep_is_measured_and_drawn_identically_twice() {
         let one = std::fs::read(r1.join(chart)).expect("chart written");
         assert!(one == std::fs::read(r2.join(chart)).expect("chart written"), "{chart} differs between renders");
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn a_run_trace_is_drawn_as_a_timeline_and_a_message_diagram() {
     let dir = temp("trace");
-    let trace = dir.join("run.jsonl");
+    let trace = dir.path().join("run.jsonl");
     let o = zabsim(&["run", "--nodes", "3", "--seed", "4", "--faults", "random", "--trace", s(&trace)]);
     assert_eq!(o.status.code(), Some(0));
-    let out = dir.join("report");
+    let out = dir.path().join("report");
     let o = zabsim(&["report", s(&trace), "--out", s(&out)]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     for f in ["trace-roles.svg", "trace-roles.png", "trace-messages.svg", "index.html"] {
         assert!(out.join(f).exists(), "{f} written");
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -79,17 +74,16 @@ fn a_bad_grid_or_report_input_is_a_usage_error() {
         ("typo.json", r#"{ "nodes": [3], "faults": ["none"], "seeds": 1, "sedes": 2 }"#, "sedes"),
     ];
     for (name, text, needle) in cases {
-        let path = dir.join(name);
+        let path = dir.path().join(name);
         std::fs::write(&path, text).expect("written");
-        let o = zabsim(&["sweep", s(&path), "--out", s(&dir.join("out.json"))]);
+        let o = zabsim(&["sweep", s(&path), "--out", s(&dir.path().join("out.json"))]);
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{name}: {stderr}");
         assert!(stderr.contains(name) && stderr.contains(needle), "{name}: {stderr}");
     }
-    let junk = dir.join("junk.json");
+    let junk = dir.path().join("junk.json");
     std::fs::write(&junk, "{\"runs\": 5}").expect("written");
-    let o = zabsim(&["report", s(&junk), "--out", s(&dir.join("r"))]);
+    let o = zabsim(&["report", s(&junk), "--out", s(&dir.path().join("r"))]);
     assert_eq!(o.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
-    let _ = std::fs::remove_dir_all(dir);
 }

@@ -64,6 +64,14 @@ impl Learner {
         matches!(self.stage, Stage::Serving { .. })
     }
 
+    /// The epoch followed in BROADCAST.
+    pub(crate) fn serving_epoch(&self) -> Option<Epoch> {
+        match self.stage {
+            Stage::Serving { epoch } => Some(epoch),
+            _ => None,
+        }
+    }
+
     pub(crate) fn phase(&self) -> ZabPhase {
         match self.stage {
             Stage::Connecting { .. } | Stage::AwaitLeaderInfo | Stage::AwaitSyncMode { .. } => ZabPhase::Discovery,

@@ -9,7 +9,7 @@
 use crate::check::{Invariant, Violation};
 use crate::report::{Coverage, RunReport};
 use crate::scenario::random::{self, Profile};
-use crate::scenario::Scenario;
+use crate::scenario::{FaultKind, Scenario};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -279,8 +279,16 @@ fn coalesce(sorted: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
 
 /// The fault kinds the printed summary always lists (zero when never seen), so a missing
 /// kind is visible.
-pub const LISTED_FAULTS: [&str; 8] =
-    ["crash", "restart", "partition", "cut", "heal", "pause", "slow_fsync", "heal_all"];
+pub const LISTED_FAULTS: [FaultKind; 8] = [
+    FaultKind::Crash,
+    FaultKind::Restart,
+    FaultKind::Partition,
+    FaultKind::Cut,
+    FaultKind::Heal,
+    FaultKind::Pause,
+    FaultKind::SlowFsync,
+    FaultKind::HealAll,
+];
 
 /// The protocol paths the printed summary always lists (zero when never seen), so a path the
 /// campaign never reached is visible.
@@ -302,5 +310,5 @@ pub const LISTED_PATHS: [Coverage; 13] = [
 
 /// Every name the printed summary lists, faults first.
 pub fn listed_coverage() -> impl Iterator<Item = &'static str> {
-    LISTED_FAULTS.into_iter().chain(LISTED_PATHS.into_iter().map(Coverage::name))
+    LISTED_FAULTS.into_iter().map(FaultKind::name).chain(LISTED_PATHS.into_iter().map(Coverage::name))
 }

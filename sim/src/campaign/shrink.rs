@@ -134,7 +134,8 @@ pub(crate) fn repair(s: &mut Scenario) {
         }
         Fault::Pause { node, .. } | Fault::SlowFsync { node, .. } => *node <= n,
         Fault::Cut { from, to } => *from <= n && *to <= n,
-        _ => true,
+        // Partition groups are trimmed below.
+        Fault::Partition { .. } | Fault::Heal | Fault::Chaos { .. } => true,
     });
     for f in &mut s.faults {
         if let Fault::Partition { groups } = &mut f.fault {

@@ -21,9 +21,8 @@ pub struct Grid {
     pub description: String,
     /// Cluster sizes.
     pub nodes: Vec<u8>,
-    /// Fault kinds: none, leader_crash, follower_crash, leader_partition, leader_pause,
-    /// slow_fsync_leader.
-    pub faults: Vec<String>,
+    /// Fault kinds (an unknown name is refused when the grid is read).
+    pub faults: Vec<SweepFault>,
     /// Mean one-way delays, µs (uniform in [delay/2, 3·delay/2]).
     #[serde(default = "default_delay")]
     pub delay_us: Vec<u64>,
@@ -77,15 +76,44 @@ fn default_duration() -> u64 {
     14_000
 }
 
-/// The fault kinds a grid may name.
-pub const FAULTS: [&str; 6] =
-    ["none", "leader_crash", "follower_crash", "leader_partition", "leader_pause", "slow_fsync_leader"];
+/// The faults a grid may name: each hits the leader or a follower found at `fault_at_ms`.
+/// The names are the `fault` of the results (`RunMetrics::fault`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumIter, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum SweepFault {
+    /// No fault: the cold start alone.
+    None,
+    /// The leader crashes and restarts after `fault_duration_ms`.
+    LeaderCrash,
+    /// A follower crashes and restarts after `fault_duration_ms`.
+    FollowerCrash,
+    /// The leader is partitioned from everyone until the heal.
+    LeaderPartition,
+    /// The leader pauses for `fault_duration_ms`.
+    LeaderPause,
+    /// The leader's fsyncs are 20x slower for `fault_duration_ms`.
+    SlowFsyncLeader,
+}
+
+impl SweepFault {
+    /// The name in grid files and results.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// Whether the fault takes the leader away, so a new one must be established before the
+    /// ensemble counts as synced again.
+    fn needs_new_leader(self) -> bool {
+        matches!(self, SweepFault::LeaderCrash | SweepFault::LeaderPartition | SweepFault::LeaderPause)
+    }
+}
 
 /// One grid point.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Point {
     nodes: u8,
-    fault: String,
+    fault: SweepFault,
     delay_us: u64,
     finalize_wait_ms: u32,
     fsync_us: u64,
@@ -110,9 +138,6 @@ impl Grid {
         if let Some((i, n)) = self.nodes.iter().enumerate().find(|(_, n)| **n < 2) {
             return Err(format!("nodes[{i}]: expected a cluster of at least 2 servers, got {n}"));
         }
-        if let Some((i, f)) = self.faults.iter().enumerate().find(|(_, f)| !FAULTS.contains(&f.as_str())) {
-            return Err(format!("faults[{i}]: expected one of {}, got '{f}'", FAULTS.join(", ")));
-        }
         if let Some((i, t)) = self.tick_time_ms.iter().enumerate().find(|(_, t)| **t < 2) {
             return Err(format!("tick_time_ms[{i}]: expected at least 2 ms, got {t}"));
         }
@@ -133,19 +158,12 @@ impl Grid {
     pub fn points(&self) -> Vec<Point> {
         let mut out = Vec::new();
         for &nodes in &self.nodes {
-            for fault in &self.faults {
+            for &fault in &self.faults {
                 for &delay_us in &self.delay_us {
                     for &finalize_wait_ms in &self.finalize_wait_ms {
                         for &fsync_us in &self.fsync_us {
                             for &tick_time_ms in &self.tick_time_ms {
-                                out.push(Point {
-                                    nodes,
-                                    fault: fault.clone(),
-                                    delay_us,
-                                    finalize_wait_ms,
-                                    fsync_us,
-                                    tick_time_ms,
-                                });
+                                out.push(Point { nodes, fault, delay_us, finalize_wait_ms, fsync_us, tick_time_ms });
                             }
                         }
                     }
@@ -206,7 +224,7 @@ fn measure(grid: &Grid, p: &Point, seed: u64) -> RunMetrics {
     let mut sim = Sim::new(scenario, TraceMode::Off);
     let mut m = RunMetrics {
         nodes: n,
-        fault: p.fault.clone(),
+        fault: p.fault.name().to_string(),
         delay_us: p.delay_us,
         finalize_wait_ms: p.finalize_wait_ms,
         fsync_us: p.fsync_us,
@@ -214,7 +232,7 @@ fn measure(grid: &Grid, p: &Point, seed: u64) -> RunMetrics {
         seed,
         ..RunMetrics::default()
     };
-    if p.fault == "none" {
+    if p.fault == SweepFault::None {
         let all: NodeSet = (1..=n).map(NodeId).collect();
         if sim.run_until(|s| converged(s.nodes(), &all)) {
             m.election_time_us = sim.leaders().first().map(|l| l.at_us);
@@ -236,15 +254,18 @@ fn measure(grid: &Grid, p: &Point, seed: u64) -> RunMetrics {
     };
     let follower = (1..=n).map(NodeId).find(|id| *id != leader).expect("a cluster of 2+ servers");
     m.fault_at_us = sim.now_us();
-    let (fault, heal) = match p.fault.as_str() {
-        "leader_crash" => (Fault::Crash { node: leader.0 }, Some(Fault::Restart { node: leader.0 })),
-        "follower_crash" => (Fault::Crash { node: follower.0 }, Some(Fault::Restart { node: follower.0 })),
-        "leader_partition" => {
+    let (fault, heal) = match p.fault {
+        SweepFault::None => unreachable!("a fault-free point returned above"),
+        SweepFault::LeaderCrash => (Fault::Crash { node: leader.0 }, Some(Fault::Restart { node: leader.0 })),
+        SweepFault::FollowerCrash => (Fault::Crash { node: follower.0 }, Some(Fault::Restart { node: follower.0 })),
+        SweepFault::LeaderPartition => {
             let rest: Vec<u8> = (1..=n).filter(|i| *i != leader.0).collect();
             (Fault::Partition { groups: vec![vec![leader.0], rest] }, Some(Fault::Heal))
         }
-        "leader_pause" => (Fault::Pause { node: leader.0, duration_ms: grid.fault_duration_ms }, None),
-        _ => (Fault::SlowFsync { node: leader.0, factor: 20, duration_ms: grid.fault_duration_ms }, None),
+        SweepFault::LeaderPause => (Fault::Pause { node: leader.0, duration_ms: grid.fault_duration_ms }, None),
+        SweepFault::SlowFsyncLeader => {
+            (Fault::SlowFsync { node: leader.0, factor: 20, duration_ms: grid.fault_duration_ms }, None)
+        }
     };
     let epochs_before = sim.leaders().len();
     let (messages_before, rounds_before) = (sim.messages_sent(), sim.elections_started());
@@ -259,7 +280,7 @@ fn measure(grid: &Grid, p: &Point, seed: u64) -> RunMetrics {
         }
         // Synced: the leader of the newest epoch (a new one if the fault took the old one
         // away) has every server it can reach in BROADCAST.
-        let new_leader_needed = matches!(m.fault.as_str(), "leader_crash" | "leader_partition" | "leader_pause");
+        let new_leader_needed = p.fault.needs_new_leader();
         if synced_at.is_none() && (established_at.is_some() || !new_leader_needed) {
             if let Some(l) = newest_leader(s) {
                 if converged(s.nodes(), &healthy(s, n, l)) {

@@ -132,25 +132,21 @@ pub fn parse_nodes(text: &str) -> Result<Vec<u8>, String> {
     Ok(nodes)
 }
 
-/// Parses `90`, `90s`, `5m`, `2h` into seconds.
+/// Parses a wall-time budget into seconds: `60s`, `5m`, `2h`, `1h 30m` (humantime's units,
+/// `ms` to `d`), or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<f64, String> {
     let t = text.trim();
-    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => t.split_at(i),
-        None => (t, "s"),
+    let parsed = if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        // A bare number has always meant seconds.
+        t.parse::<u64>().map(std::time::Duration::from_secs).map_err(|e| e.to_string())
+    } else {
+        humantime::parse_duration(t).map_err(|e| e.to_string())
     };
-    let value: f64 =
-        number.parse().map_err(|_| format!("--time: expected a duration like 60s, 5m or 1h, got '{text}'"))?;
-    let factor = match unit {
-        "s" => 1.0,
-        "m" => 60.0,
-        "h" => 3600.0,
-        _ => return Err(format!("--time: unknown unit '{unit}' in '{text}' (use s, m or h)")),
-    };
-    if !(value > 0.0 && value.is_finite()) {
-        return Err(format!("--time: expected a positive duration, got '{text}'"));
+    match parsed {
+        Ok(d) if !d.is_zero() => Ok(d.as_secs_f64()),
+        Ok(_) => Err(format!("--time: expected a positive duration, got '{text}'")),
+        Err(e) => Err(format!("--time: expected a duration like 60s, 5m or 1h, got '{text}': {e}")),
     }
-    Ok(value * factor)
 }
 
 fn shard_from(args: &FuzzArgs) -> Result<Shard, String> {
@@ -435,5 +431,28 @@ pub fn merge(args: MergeArgs) -> i32 {
         0
     } else {
         1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    #[test]
+    fn time_budgets_read_as_a_person_writes_them() {
+        assert_eq!(parse_duration("60s"), Ok(60.0));
+        assert_eq!(parse_duration("2m"), Ok(120.0));
+        assert_eq!(parse_duration("1h 30m"), Ok(5400.0));
+        assert_eq!(parse_duration("90"), Ok(90.0));
+        assert_eq!(parse_duration("1500ms"), Ok(1.5));
+    }
+
+    #[test]
+    fn a_bad_time_budget_says_what_was_expected() {
+        for bad in ["abc", "", "5 parsecs", "-3s"] {
+            let e = parse_duration(bad).expect_err(bad);
+            assert!(e.starts_with("--time: expected a duration like 60s"), "{bad}: {e}");
+        }
+        assert_eq!(parse_duration("0s"), Err("--time: expected a positive duration, got '0s'".to_string()));
     }
 }

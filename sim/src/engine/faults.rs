@@ -7,7 +7,7 @@ use super::*;
 impl Sim {
     pub(super) fn apply_fault(&mut self, i: usize) {
         let fault = self.scenario.faults[i].fault.clone();
-        self.stats.note_fault(fault.kind());
+        self.stats.note_fault(fault.kind().name());
         self.trace_note(&format!("fault: {}", fault.describe()));
         match fault {
             Fault::Crash { node } => self.crash(NodeId(node)),
@@ -65,7 +65,14 @@ impl Sim {
                 self.resume(NodeId(node));
             }
             Fault::SlowFsync { node, .. } => self.disks[node as usize].slow_factor = 1,
-            _ => {}
+            // Instantaneous faults have no end: nothing schedules one.
+            Fault::Crash { .. }
+            | Fault::Restart { .. }
+            | Fault::Partition { .. }
+            | Fault::Cut { .. }
+            | Fault::Heal
+            | Fault::Chaos { .. }
+            | Fault::HealAll => {}
         }
     }
 

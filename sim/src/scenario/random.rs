@@ -6,7 +6,7 @@
 //! rest (a crash storm without partitions, a write-free run where zxids tie across epochs).
 
 use crate::engine::rng::{Purpose, Stream};
-use crate::scenario::{Delay, DiskModel, Fault, Scenario, TimedFault, WriteTarget};
+use crate::scenario::{Delay, DiskModel, Fault, FaultKind, Scenario, TimedFault, WriteTarget};
 use zabsim_protocol::Variants;
 
 /// What a family of random runs may contain: the user's knobs. Everything else is drawn per
@@ -58,8 +58,17 @@ impl Profile {
     }
 }
 
-/// Fault kinds the generator knows, in a fixed order (the order draws are made in).
-pub const FAULT_KINDS: [&str; 6] = ["crash", "partition", "cut", "pause", "slow_fsync", "restart"];
+/// Fault kinds the generator draws, in a fixed order (the order draws are made in). Heals
+/// follow their own rule below and the fault phase always ends with a heal_all; chaos breaks
+/// TCP's guarantees, an assumption violation a campaign on the correct protocol never draws.
+pub const FAULT_KINDS: [FaultKind; 6] = [
+    FaultKind::Crash,
+    FaultKind::Partition,
+    FaultKind::Cut,
+    FaultKind::Pause,
+    FaultKind::SlowFsync,
+    FaultKind::Restart,
+];
 
 /// A random scenario for `seed` under `profile`.
 pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
@@ -80,7 +89,7 @@ pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
         draw_environment(&mut Stream::new(seed, Purpose::Profile), &mut s, &mut fault_phase_ms);
     }
     // Swarm testing: each run switches whole fault kinds off.
-    let enabled: Vec<&str> = FAULT_KINDS.iter().copied().filter(|_| rng.chance_ppm(700_000)).collect();
+    let enabled: Vec<FaultKind> = FAULT_KINDS.iter().copied().filter(|_| rng.chance_ppm(700_000)).collect();
     let count = if enabled.is_empty() { 0 } else { rng.between(0, profile.max_faults as u64) as usize };
     let mut times: Vec<u64> = (0..count).map(|_| rng.between(1, fault_phase_ms - 1)).collect();
     times.sort_unstable();
@@ -89,7 +98,7 @@ pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
     for at_ms in times {
         let kind = enabled[rng.below(enabled.len())];
         let fault = match kind {
-            "crash" => {
+            FaultKind::Crash => {
                 let node = random_node(&mut rng);
                 if down[node as usize] {
                     down[node as usize] = false;
@@ -99,31 +108,34 @@ pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
                     Fault::Crash { node }
                 }
             }
-            "restart" => match (1..=nodes).find(|n| down[*n as usize]) {
+            FaultKind::Restart => match (1..=nodes).find(|n| down[*n as usize]) {
                 Some(node) => {
                     down[node as usize] = false;
                     Fault::Restart { node }
                 }
                 None => Fault::Heal,
             },
-            "partition" => {
+            FaultKind::Partition => {
                 let mut groups = vec![Vec::new(), Vec::new()];
                 for id in 1..=nodes {
                     groups[rng.below(2)].push(id);
                 }
                 Fault::Partition { groups }
             }
-            "cut" => {
+            FaultKind::Cut => {
                 let from = random_node(&mut rng);
                 let to = 1 + (from as usize + rng.below(nodes as usize - 1)) % nodes as usize;
                 Fault::Cut { from, to: to as u8 }
             }
-            "pause" => Fault::Pause { node: random_node(&mut rng), duration_ms: rng.between(50, 4_000) },
-            _ => Fault::SlowFsync {
+            FaultKind::Pause => Fault::Pause { node: random_node(&mut rng), duration_ms: rng.between(50, 4_000) },
+            FaultKind::SlowFsync => Fault::SlowFsync {
                 node: random_node(&mut rng),
                 factor: rng.between(2, 200) as u32,
                 duration_ms: rng.between(100, 3_000),
             },
+            FaultKind::Heal | FaultKind::Chaos | FaultKind::HealAll => {
+                unreachable!("{} is not in FAULT_KINDS", kind.name())
+            }
         };
         s.faults.push(TimedFault { at_ms, fault });
         if rng.chance_ppm(250_000) {

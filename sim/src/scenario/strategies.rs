@@ -73,12 +73,20 @@ pub fn schedule(nodes: u8, phase_ms: u64, max_faults: usize) -> impl Strategy<Va
                 true
             }
             Fault::Pause { node, .. } => !down[*node as usize],
-            _ => true,
+            Fault::Partition { .. }
+            | Fault::Cut { .. }
+            | Fault::Heal
+            | Fault::SlowFsync { .. }
+            | Fault::Chaos { .. }
+            | Fault::HealAll => true,
         });
         s.faults.push(TimedFault { at_ms: phase_ms, fault: Fault::HealAll });
         s.faults
     })
 }
+
+/// Most faults `scenario` draws before its closing heal_all.
+pub const SCENARIO_MAX_FAULTS: usize = 10;
 
 /// A whole scenario: cluster size in `nodes`, seed, LAN delays, fsync latency, a workload,
 /// 6 s of faults, then healing and a liveness bound that covers ZooKeeper's own timers.
@@ -86,7 +94,7 @@ pub fn scenario(nodes: RangeInclusive<u8>) -> impl Strategy<Value = Scenario> {
     nodes.prop_flat_map(|n| {
         (
             any::<u64>(),
-            schedule(n, 6_000, 10),
+            schedule(n, 6_000, SCENARIO_MAX_FAULTS),
             prop_oneof![Just(0u32), Just(10), Just(100)],
             (50..500u64, 0..2_000u64),
             (200..2_000u64, 0..20_000u64),

@@ -173,7 +173,7 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
             Fault::Heal => {}
         }
     }
-    Ok(())
+    s.expect.validate(n)
 }
 
 fn check_chaos(path: &str, chaos: &Chaos) -> Result<(), ScenarioError> {
