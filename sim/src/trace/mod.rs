@@ -38,6 +38,28 @@ pub struct Header<'a> {
     pub variants: Vec<&'a str>,
 }
 
+/// The formats a finished JSON-lines trace converts to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    /// Chrome trace event JSON (Perfetto, chrome://tracing).
+    Chrome,
+    /// A ShiViz log with vector clocks.
+    Shiviz,
+}
+
+/// Converts the JSON-lines trace `jsonl` (this schema) to `format`.
+pub fn convert(jsonl: &str, format: Export) -> Result<String, String> {
+    let trace = read::parse(jsonl)?;
+    Ok(match format {
+        Export::Chrome => {
+            let mut text = serde_json::to_string(&chrome::export(&trace)).map_err(|e| e.to_string())?;
+            text.push('\n');
+            text
+        }
+        Export::Shiviz => shiviz::export(&trace),
+    })
+}
+
 /// Where trace lines go.
 pub enum Sink {
     /// Only hash them.
