@@ -71,7 +71,7 @@ fn step(
             if let Some(q) = queues.get_mut(&(from.0, node, msg.channel())) {
                 if let Some(pos) = q.iter().position(|(_, m)| m == msg) {
                     // Under FIFO, what left before it and is not it was lost.
-                    let (sent_at, _) = q.drain(..=pos).last().expect("position is in range");
+                    let (sent_at, _) = q.drain(..=pos).next_back().expect("position is in range");
                     let kind = message_kind(msg);
                     flows.push(Flow {
                         id: flows.len() as u64 + 1,
