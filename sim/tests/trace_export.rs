@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 use zabsim_protocol::{
-    DiskWrite, Epoch, Input, Message, NodeId, NodeSet, Notification, Observation, QuorumPacket, Round, ServerState,
-    TimerCmd, TimerKind, Txn, Vote, Zxid,
+    DiskWrite, Epoch, Input, LeaveReason, Message, NetCmd, NodeId, NodeSet, Notification, Observation, Output,
+    QuorumPacket, Round, Send, ServerState, TimerCmd, TimerKind, Txn, Vote, Zxid,
 };
 use zabsim_sim::campaign::determinism::trace_of;
 use zabsim_sim::scenario::random::{self, Profile};
@@ -49,6 +49,18 @@ fn protocol_types_serialize_as_tagged_objects_and_read_back() {
     assert_eq!(serde_json::to_value(set).unwrap(), serde_json::json!({"type": "set", "kind": "heartbeat", "at_us": 5}));
     let w = DiskWrite::CurrentEpoch(Epoch(3));
     assert_eq!(serde_json::to_value(&w).unwrap(), serde_json::json!({"type": "current_epoch", "data": 3}));
+    let output = Output {
+        sends: vec![Send { to: NodeId(2), msg: Message::Quorum(QuorumPacket::Ack { zxid: z }), after_write: Some(3) }],
+        writes: vec![w.clone(), DiskWrite::Append(Txn { zxid: z, value: 1 }), DiskWrite::Snapshot(vec![].into())],
+        first_write_id: 3,
+        timers: vec![set, TimerCmd::Cancel(TimerKind::LearnerRead)],
+        net: vec![NetCmd::Connect(NodeId(4)), NetCmd::Close(NodeId(1))],
+        observations: vec![Observation::Left { reason: LeaveReason::QuorumLost }],
+    };
+    let v = serde_json::to_value(&output).unwrap();
+    assert_eq!(v["net"][0], serde_json::json!({"type": "connect", "peer": 4}));
+    assert_eq!(v["timers"][1], serde_json::json!({"type": "cancel", "kind": "learner_read"}));
+    assert_eq!(serde_json::from_value::<Output>(v).unwrap(), output);
     let quorum: NodeSet = [NodeId(1), NodeId(3)].into_iter().collect();
     let established = Observation::Established { epoch: Epoch(2), quorum };
     let v = serde_json::to_value(&established).unwrap();
