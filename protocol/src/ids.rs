@@ -103,9 +103,23 @@ impl fmt::Display for Round {
 }
 
 /// A set of server ids (1..=255) as a 256-bit bitset: cheap to copy, iterated in id order, so
-/// quorum bookkeeping never depends on hash order.
+/// quorum bookkeeping never depends on hash order. Serialized as the list of its sids
+/// (`[1, 3]`), not as the bitset words.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "Vec<NodeId>", from = "Vec<NodeId>")]
 pub struct NodeSet([u64; 4]);
+
+impl From<NodeSet> for Vec<NodeId> {
+    fn from(set: NodeSet) -> Vec<NodeId> {
+        set.iter().collect()
+    }
+}
+
+impl From<Vec<NodeId>> for NodeSet {
+    fn from(ids: Vec<NodeId>) -> NodeSet {
+        ids.into_iter().collect()
+    }
+}
 
 impl NodeSet {
     /// The empty set.

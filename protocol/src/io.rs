@@ -10,7 +10,8 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Everything that can happen to a running server.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Input {
     /// The process starts (first boot or restart); the durable state was handed to
     /// `Node::new`, nothing else survives.
@@ -52,8 +53,10 @@ pub enum Input {
 }
 
 /// The timers a server may have running; one of each at most (set replaces, like quinn's
-/// timer table).
+/// timer table). Serialized as `{"kind": "heartbeat"}`, so the enums that carry a bare
+/// `TimerKind` (`Input::Timer`, `TimerCmd::Cancel`) can still be internally tagged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TimerKind {
     /// FLE: no notification within notTimeout (back-off 200 ms doubling to 60 s).
     NotificationTimeout,
@@ -94,8 +97,10 @@ impl TimerKind {
 pub type WriteId = u64;
 
 /// A durable write. Epoch files are replaced atomically (temp file + rename); log writes are
-/// appended and become durable at the next fsync.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// appended and become durable at the next fsync. Adjacently tagged (`{"type": "append",
+/// "data": {...}}`) because most variants carry a bare number or a list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum DiskWrite {
     /// Replace the `acceptedEpoch` file.
     AcceptedEpoch(Epoch),
@@ -122,22 +127,25 @@ impl fmt::Display for DiskWrite {
 }
 
 /// A message to send now, or once a write is durable.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Send {
     /// Destination.
     pub to: NodeId,
     /// The message.
     pub msg: Message,
     /// The write that must be durable before the message may leave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_write: Option<WriteId>,
 }
 
-/// A timer command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A timer command: `{"type": "set", "kind": "heartbeat", "at_us": 1000}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum TimerCmd {
     /// Fire `kind` at virtual time `at_us` (replaces a running one).
     Set {
         /// Which timer.
+        #[serde(flatten)]
         kind: TimerKind,
         /// When, in virtual microseconds.
         at_us: u64,
@@ -146,8 +154,9 @@ pub enum TimerCmd {
     Cancel(TimerKind),
 }
 
-/// Connection management on the quorum port.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Connection management on the quorum port: `{"type": "connect", "peer": 2}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "peer", rename_all = "snake_case")]
 pub enum NetCmd {
     /// Learner: open a connection to the leader.
     Connect(NodeId),
@@ -157,6 +166,7 @@ pub enum NetCmd {
 
 /// How a learner was brought up to date (`QuorumPeer.SyncMode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SyncMode {
     /// Missing committed txns sent as proposals.
     Diff,
@@ -182,6 +192,7 @@ impl SyncMode {
 
 /// Why a server left FOLLOWING or LEADING.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LeaveReason {
     /// The connection to the leader closed or broke.
     LeaderConnectionLost,
@@ -219,7 +230,8 @@ impl LeaveReason {
 
 /// Facts the checker, metrics and trace consume. The protocol reports them; it never reads
 /// them back.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Observation {
     /// lookForLeader started with this round and initial vote.
     ElectionStarted {
@@ -321,7 +333,7 @@ impl fmt::Display for Observation {
 }
 
 /// Everything one step produced, in the order it was produced.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Output {
     /// Messages to send.
     pub sends: Vec<Send>,
@@ -346,15 +358,6 @@ impl Output {
         self.timers.clear();
         self.net.clear();
         self.observations.clear();
-    }
-
-    /// Whether nothing was produced.
-    pub fn is_empty(&self) -> bool {
-        self.sends.is_empty()
-            && self.writes.is_empty()
-            && self.timers.is_empty()
-            && self.net.is_empty()
-            && self.observations.is_empty()
     }
 }
 
@@ -386,6 +389,7 @@ pub struct RoleView {
 
 /// `QuorumPeer.ZabState`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ZabPhase {
     /// Leader election.
     Election,

@@ -25,8 +25,10 @@ impl fmt::Display for Txn {
 }
 
 /// An FLE notification (`FastLeaderElection.Notification` / `ToSend`). The sender's sid comes
-/// from the connection, as in `QuorumCnxManager`.
+/// from the connection, as in `QuorumCnxManager`. Serialized with `"type": "notification"`,
+/// like the quorum packets' own type tag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename = "notification")]
 pub struct Notification {
     /// Sender's state.
     pub state: ServerState,
@@ -37,7 +39,9 @@ pub struct Notification {
 }
 
 /// Leader-learner packets (`Leader.java` packet types), with the fields zabsim models.
+/// Serialized as `{"type": "proposal", "txn": {...}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum QuorumPacket {
     /// F->L: first packet, carries acceptedEpoch.
     FollowerInfo {
@@ -106,10 +110,14 @@ pub enum QuorumPacket {
     },
 }
 
-/// A message between servers.
+/// A message between servers, tagged with the connection it travels on:
+/// `{"channel": "election", "type": "notification", ...}` or `{"channel": "quorum", "type":
+/// "ack", ...}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "channel", rename_all = "snake_case")]
 pub enum Message {
     /// Election port.
+    #[serde(rename = "election")]
     Notification(Notification),
     /// Quorum port (leader-learner connection).
     Quorum(QuorumPacket),
@@ -164,6 +172,7 @@ impl fmt::Display for QuorumPacket {
 
 /// The two TCP connections a pair of servers may have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// `QuorumCnxManager`'s election connection.
     Election,

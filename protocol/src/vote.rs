@@ -7,6 +7,7 @@ use std::fmt;
 
 /// `QuorumPeer.ServerState` (observers are out of scope).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ServerState {
     /// Running leader election.
     Looking,

@@ -30,6 +30,7 @@ pub mod stats;
 mod style;
 mod sweep;
 mod trace_model;
+mod trace_records;
 mod trace_view;
 
 pub use error::ReportError;

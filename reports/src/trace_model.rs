@@ -1,58 +1,22 @@
-//! Reads a zabsim JSON-lines trace into what the trace charts draw: role intervals per
-//! server, pauses, fault markers, and delivered messages matched send-to-receive.
+//! Reads a zabsim JSON-lines trace (schema 2, `trace_records`) into what the trace charts
+//! draw: role intervals per server, pauses, fault markers, and delivered messages matched
+//! send-to-receive.
 //!
-//! Matching: a `send sY MSG` output of server X is queued on the link (X, Y, MSG text) at the
-//! time it leaves (for `... after wK`, when X's write K is durable, i.e. at X's next
-//! `fsync done through wJ` with J >= K); a later `recv sX MSG` input at Y takes the oldest
-//! queued send with that text, FIFO. What was queued to or from a crashed server, or on a
-//! quorum connection that closed (`disconnected`, or an end leaving FOLLOWING / LEADING), is
-//! counted as lost. A receive with no queued send (the election transport re-sending its last
-//! notification on a new connection, or chaos-mode duplicates) is counted and not drawn.
+//! Matching: a `send` output of server X to Y is queued on the link (X, Y, message) at the
+//! time it leaves (with `after_write` K, when X's write K is durable, i.e. at X's next
+//! `writes_durable` with `through` >= K); a later `message` input at Y from X takes the oldest
+//! queued send of the same message, FIFO. What was queued to or from a crashed server, or on a
+//! quorum connection that closed (`quorum_disconnected`, or an end leaving FOLLOWING /
+//! LEADING), is counted as lost. A receive with no queued send (the election transport
+//! re-sending its last notification on a new connection, or chaos-mode duplicates) is counted
+//! and not drawn.
 
 use crate::error::ReportError;
-use serde::Deserialize;
+use crate::trace_records::{End, Input, Msg, Observation, Output, Record, Role, TRACE_SCHEMA};
 use std::collections::{BTreeMap, VecDeque};
+use std::hash::Hasher;
 
-/// The trace schema this reader understands (`zabsim_sim::trace::TRACE_SCHEMA`).
-pub(crate) const TRACE_SCHEMA: u32 = 1;
-
-/// The first line.
-#[derive(Deserialize)]
-pub(crate) struct Header {
-    kind: String,
-    schema: u32,
-    /// zabsim version that wrote it.
-    pub(crate) version: String,
-    /// Seed.
-    pub(crate) seed: u64,
-    /// Hash of the scenario.
-    pub(crate) scenario_hash: String,
-    /// Cluster size.
-    pub(crate) nodes: u8,
-    /// Enabled known-bug variants.
-    #[serde(default)]
-    pub(crate) variants: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct Record {
-    #[allow(dead_code)]
-    i: u64,
-    t_us: u64,
-    node: Option<u8>,
-    input: String,
-    #[serde(default)]
-    outputs: Vec<String>,
-    role: Option<String>,
-    epoch: Option<u32>,
-    last_zxid: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct End {
-    lines: u64,
-    hash: String,
-}
+pub(crate) use crate::trace_records::Header;
 
 /// Whether the trace is whole and unmodified, checked against its closing line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,6 +70,8 @@ pub(crate) struct Segment {
     pub(crate) phase: Phase,
     /// The role as the trace spells it ("FOLLOWING s5 BROADCAST"), or "down".
     pub(crate) role: String,
+    /// The leader followed or led.
+    pub(crate) leader: Option<u8>,
     /// currentEpoch.
     pub(crate) epoch: Option<u32>,
     /// Last zxid at the start.
@@ -128,17 +94,14 @@ pub(crate) enum MsgClass {
 }
 
 impl MsgClass {
-    fn of(text: &str) -> MsgClass {
-        match text.split_whitespace().next().unwrap_or("") {
-            "NOTIFICATION" => MsgClass::Election,
-            "REQUEST" | "PROPOSAL" | "ACK" | "COMMIT" | "INFORM" | "COMMITANDACTIVATE" => MsgClass::Broadcast,
-            "PING" => MsgClass::Ping,
+    /// The family of a message `type`.
+    fn of(kind: &str) -> MsgClass {
+        match kind {
+            "notification" => MsgClass::Election,
+            "request" | "proposal" | "ack" | "commit" | "inform" | "commit_and_activate" => MsgClass::Broadcast,
+            "ping" => MsgClass::Ping,
             _ => MsgClass::Sync,
         }
-    }
-
-    fn is_election(self) -> bool {
-        self == MsgClass::Election
     }
 }
 
@@ -235,72 +198,57 @@ fn from_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Resul
     })
 }
 
-/// "s5" → 5.
-fn peer(word: &str) -> Option<u8> {
-    word.strip_prefix('s')?.parse().ok()
-}
-
-/// FNV-1a, 64 bits: the simulator's running trace hash.
-struct Fnv(u64);
-
-impl Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-}
-
-fn role_kind(role: &str) -> (RoleKind, Phase) {
-    let mut words = role.split_whitespace();
-    let kind = match words.next().unwrap_or("") {
-        "LOOKING" => RoleKind::Looking,
-        "FOLLOWING" => RoleKind::Following,
-        "LEADING" => RoleKind::Leading,
+fn role_kind(role: &Role) -> (RoleKind, Phase) {
+    let kind = match role.state.as_str() {
+        "looking" => RoleKind::Looking,
+        "following" => RoleKind::Following,
+        "leading" => RoleKind::Leading,
         _ => RoleKind::Other,
     };
-    let phase = match role.split_whitespace().last().unwrap_or("") {
-        "DISCOVERY" => Phase::Discovery,
-        "SYNCHRONIZATION" => Phase::Synchronization,
-        "BROADCAST" => Phase::Broadcast,
+    let phase = match (kind, role.phase.as_str()) {
+        (RoleKind::Following | RoleKind::Leading, "discovery") => Phase::Discovery,
+        (RoleKind::Following | RoleKind::Leading, "synchronization") => Phase::Synchronization,
+        (RoleKind::Following | RoleKind::Leading, "broadcast") => Phase::Broadcast,
         _ => Phase::None,
     };
     (kind, phase)
 }
 
-/// Who a server is on the quorum connections: "L" while leading, "F s5" while following s5,
-/// None otherwise (no quorum connection).
-fn quorum_identity(role: &str) -> Option<String> {
-    let mut words = role.split_whitespace();
-    match words.next()? {
-        "LEADING" => Some("L".to_string()),
-        "FOLLOWING" => Some(format!("F {}", words.next().unwrap_or(""))),
+/// Who a server is on the quorum connections: Some(None) while leading, Some(leader) while
+/// following, None otherwise (no quorum connection).
+fn quorum_identity(seg: &Segment) -> Option<Option<u8>> {
+    match seg.kind {
+        RoleKind::Leading => Some(None),
+        RoleKind::Following => Some(seg.leader),
         _ => None,
     }
 }
 
-/// Queued messages per (from, to, text): send times in order.
+/// A queued message: its channel and its serialized identity.
+type LinkKey = (u8, u8, bool, String);
+
+/// Queued messages per (from, to, election channel?, message): send times in order.
 #[derive(Default)]
 struct Links {
-    queued: BTreeMap<(u8, u8, String), VecDeque<u64>>,
+    queued: BTreeMap<LinkKey, VecDeque<u64>>,
     lost: Vec<Lost>,
 }
 
 impl Links {
-    fn send(&mut self, from: u8, to: u8, text: String, t: u64) {
-        self.queued.entry((from, to, text)).or_default().push_back(t);
+    fn send(&mut self, from: u8, to: u8, msg: &crate::trace_records::Msg, t: u64) {
+        let key = (from, to, msg.channel == "election", msg.identity.clone());
+        self.queued.entry(key).or_default().push_back(t);
     }
 
     /// Drops what is queued between `a` and `b` (`b` None: every peer of `a`); quorum-only
     /// keeps the election channel.
     fn drop_between(&mut self, a: u8, b: Option<u8>, quorum_only: bool) {
-        for ((from, to, text), q) in self.queued.iter_mut() {
+        for ((from, to, election, _), q) in self.queued.iter_mut() {
             let touches = match b {
                 Some(b) => (*from == a && *to == b) || (*from == b && *to == a),
                 None => *from == a || *to == a,
             };
-            if touches && !(quorum_only && MsgClass::of(text).is_election()) {
+            if touches && !(quorum_only && *election) {
                 for sent in q.drain(..) {
                     if from != to {
                         self.lost.push(Lost { from: *from, to: *to, sent });
@@ -317,7 +265,7 @@ pub(crate) fn parse(trace: &str) -> Result<TraceModel, ReportError> {
     let Some((first_no, first)) = lines.next() else {
         return Err(ReportError::bad("trace", "empty input, expected a zabsim JSON-lines trace"));
     };
-    let expected = "expected the header {\"kind\":\"zabsim-trace\",\"schema\":1,...}";
+    let expected = "expected the header {\"kind\":\"zabsim-trace\",\"schema\":2,...}";
     let value: serde_json::Value = serde_json::from_str(first)
         .map_err(|e| line_err(first_no + 1, format!("{expected}, got text that is not JSON: {e}")))?;
     let header: Header = from_value(value).map_err(|e| line_err(first_no + 1, format!("{expected}: {e}")))?;
@@ -327,16 +275,21 @@ pub(crate) fn parse(trace: &str) -> Result<TraceModel, ReportError> {
     if header.schema != TRACE_SCHEMA {
         return Err(line_err(
             first_no + 1,
-            format!("trace schema {} is not supported, expected {TRACE_SCHEMA}", header.schema),
+            format!(
+                "trace schema {} is not supported, expected {TRACE_SCHEMA} (run the scenario again with this \
+                 zabsim to get a schema-{TRACE_SCHEMA} trace)",
+                header.schema
+            ),
         ));
     }
     if header.nodes == 0 {
         return Err(line_err(first_no + 1, "nodes is 0, expected at least one server"));
     }
     let n = header.nodes;
-    let mut hash = Fnv(0xcbf2_9ce4_8422_2325);
+    // The simulator's running FNV-1a hash over every line before the closing one.
+    let mut hash = fnv::FnvHasher::default();
     hash.write(first.as_bytes());
-    hash.write(b"\n");
+    hash.write_u8(b'\n');
     let mut hashed_lines: u64 = 1;
     let mut end: Option<(usize, End)> = None;
 
@@ -367,7 +320,7 @@ pub(crate) fn parse(trace: &str) -> Result<TraceModel, ReportError> {
         }
         let rec: Record = from_value(value).map_err(|e| line_err(no, format!("bad event record: {e}")))?;
         hash.write(line.as_bytes());
-        hash.write(b"\n");
+        hash.write_u8(b'\n');
         hashed_lines += 1;
         if rec.t_us < b.now {
             return Err(line_err(no, format!("time goes backwards: t_us {} after {}", rec.t_us, b.now)));
@@ -382,7 +335,7 @@ pub(crate) fn parse(trace: &str) -> Result<TraceModel, ReportError> {
     let integrity = match end {
         None => Integrity::NoEndLine,
         Some((_, e)) => {
-            let ours = format!("{:016x}", hash.0);
+            let ours = format!("{:016x}", hash.finish());
             if e.lines != hashed_lines {
                 Integrity::Mismatch(format!("the closing line counts {} lines, the file has {hashed_lines}", e.lines))
             } else if e.hash != ours {
@@ -412,8 +365,8 @@ struct Builder {
     pauses: Vec<(u8, u64, u64)>,
     markers: Vec<Marker>,
     links: Links,
-    /// Per server: sends waiting for a write to be durable (write id, to, text).
-    gated: Vec<Vec<(u64, u8, String)>>,
+    /// Per server: sends waiting for a write to be durable (write id, to, message).
+    gated: Vec<Vec<(u64, u8, Msg)>>,
     deliveries: Vec<Delivery>,
     unmatched: usize,
     self_messages: usize,
@@ -462,17 +415,18 @@ impl Builder {
         self.events += 1;
         let t = rec.t_us;
         let Some(node) = rec.node else {
-            self.marker(t, &rec.input);
+            self.marker(t, rec.input.item, rec.input.text);
             return;
         };
         let i = usize::from(node - 1);
-        let quorum_before = self.open[i].as_ref().and_then(|s| quorum_identity(&s.role));
+        let quorum_before = self.open[i].as_ref().and_then(quorum_identity);
         // Role segments.
         if let Some(role) = &rec.role {
-            let same = self.open[i].as_ref().is_some_and(|s| &s.role == role && s.epoch == rec.epoch);
+            let zxid = rec.last_zxid.map(|z| z.to_string());
+            let same = self.open[i].as_ref().is_some_and(|s| s.role == role.text && s.epoch == rec.epoch);
             if same {
                 if let Some(s) = self.open[i].as_mut() {
-                    s.zxid_last.clone_from(&rec.last_zxid);
+                    s.zxid_last = zxid;
                 }
             } else {
                 self.close(node, t);
@@ -482,90 +436,88 @@ impl Builder {
                     end: t,
                     kind,
                     phase,
-                    role: role.clone(),
+                    role: role.text.clone(),
+                    leader: role.leader,
                     epoch: rec.epoch,
-                    zxid_first: rec.last_zxid.clone(),
-                    zxid_last: rec.last_zxid.clone(),
+                    zxid_first: zxid.clone(),
+                    zxid_last: zxid,
                 });
             }
         }
         // Messages in.
-        let mut words = rec.input.split_whitespace();
-        match (words.next(), words.next()) {
-            (Some("recv"), Some(from)) => {
-                let text = rec.input.splitn(3, ' ').nth(2).unwrap_or("").to_string();
-                match peer(from).filter(|f| (1..=self.n).contains(f)) {
-                    Some(from) => self.receive(from, node, text, t),
-                    None => self.unmatched += 1,
+        match rec.input.item {
+            Input::Message { from, msg } => {
+                if (1..=self.n).contains(&from) {
+                    self.receive(from, node, &msg, t);
+                } else {
+                    self.unmatched += 1;
                 }
             }
-            (Some("fsync"), _) => {
-                if let Some(through) = rec.input.rsplit_once(" w").and_then(|(_, w)| w.parse::<u64>().ok()) {
-                    let (ready, waiting): (Vec<_>, Vec<_>) =
-                        std::mem::take(&mut self.gated[i]).into_iter().partition(|(w, _, _)| *w <= through);
-                    self.gated[i] = waiting;
-                    for (_, to, text) in ready {
-                        self.links.send(node, to, text, t);
-                    }
+            Input::WritesDurable { through } => {
+                let (ready, waiting): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut self.gated[i]).into_iter().partition(|(w, _, _)| *w <= through);
+                self.gated[i] = waiting;
+                for (_, to, msg) in ready {
+                    self.links.send(node, to, &msg, t);
                 }
             }
-            (Some("start"), _) => {
+            Input::Start => {
                 // A (re)start: writes of an earlier incarnation never become durable. What
                 // was in flight to or from it went with the crash.
                 self.gated[i].clear();
             }
-            (Some("disconnected"), Some(p)) => {
-                if let Some(p) = peer(p) {
-                    self.links.drop_between(node, Some(p), true);
-                }
-            }
+            Input::QuorumDisconnected { peer } => self.links.drop_between(node, Some(peer), true),
             _ => {}
         }
         // Leaving FOLLOWING or LEADING (or following someone else) closes the quorum
         // connections: what was in flight on them is gone, gated sends never leave.
         if quorum_before.is_some() {
-            let quorum_after = self.open[i].as_ref().and_then(|s| quorum_identity(&s.role));
+            let quorum_after = self.open[i].as_ref().and_then(quorum_identity);
             if quorum_after != quorum_before {
                 self.links.drop_between(node, None, true);
-                self.gated[i].retain(|(_, _, text)| MsgClass::of(text).is_election());
+                self.gated[i].retain(|(_, _, msg)| msg.channel == "election");
             }
         }
         // Messages out, notes.
-        for out in &rec.outputs {
-            if let Some(rest) = out.strip_prefix("send ") {
-                let Some((to, text)) = rest.split_once(' ') else { continue };
-                let Some(to) = peer(to).filter(|p| (1..=self.n).contains(p)) else { continue };
-                match text.rsplit_once(" after w").and_then(|(m, w)| w.parse::<u64>().ok().map(|w| (m, w))) {
-                    Some((msg, w)) => self.gated[i].push((w, to, msg.to_string())),
-                    None => self.links.send(node, to, text.to_string(), t),
+        for out in rec.outputs {
+            match out {
+                Output::Send { to, msg, after_write } => {
+                    if !(1..=self.n).contains(&to) {
+                        continue;
+                    }
+                    match after_write {
+                        Some(w) => self.gated[i].push((w, to, msg)),
+                        None => self.links.send(node, to, &msg, t),
+                    }
                 }
-            } else if let Some(note) = out.strip_prefix("note ") {
-                if note.starts_with("established") {
-                    self.established.push(Established { t_us: t, node, text: note.to_string() });
+                Output::Note { observation: Observation::Established { epoch, quorum } } => {
+                    let members: Vec<String> = quorum.iter().map(|s| format!("s{s}")).collect();
+                    let text = format!("established e{epoch} by {{{}}}", members.join(","));
+                    self.established.push(Established { t_us: t, node, text });
                 }
+                _ => {}
             }
         }
     }
 
-    fn receive(&mut self, from: u8, to: u8, text: String, t: u64) {
-        let class = MsgClass::of(&text);
-        let key = (from, to, text);
+    fn receive(&mut self, from: u8, to: u8, msg: &Msg, t: u64) {
+        let class = MsgClass::of(&msg.kind);
+        let key = (from, to, msg.channel == "election", msg.identity.clone());
         match self.links.queued.get_mut(&key).and_then(|q| q.pop_front()) {
-            Some(sent) if from == to => {
-                let _ = sent;
-                self.self_messages += 1;
-            }
+            Some(_) if from == to => self.self_messages += 1,
             Some(sent) => self.deliveries.push(Delivery { from, to, class, sent, received: t }),
             None => self.unmatched += 1,
         }
     }
 
-    fn marker(&mut self, t: u64, input: &str) {
-        let text = input.strip_prefix("fault: ").unwrap_or(input).to_string();
-        let mut words = text.split_whitespace();
-        match (words.next(), words.next()) {
-            (Some("crash"), Some(p)) => {
-                if let Some(p) = peer(p).filter(|p| (1..=self.n).contains(p)) {
+    /// A record without a server: faults, resumes, the verdict. `text` is what the page shows
+    /// ("crash s4", without the log's "fault: ").
+    fn marker(&mut self, t: u64, input: Input, text: String) {
+        let text = text.strip_prefix("fault: ").map(str::to_string).unwrap_or(text);
+        let server = |p: Option<u8>| p.filter(|p| (1..=self.n).contains(p));
+        match input {
+            Input::Fault { fault, node } if fault == "crash" => {
+                if let Some(p) = server(node) {
                     self.close(p, t);
                     self.end_pause(p, t);
                     self.gated[usize::from(p - 1)].clear();
@@ -576,14 +528,15 @@ impl Builder {
                         kind: RoleKind::Down,
                         phase: Phase::None,
                         role: "down".to_string(),
+                        leader: None,
                         epoch: None,
                         zxid_first: None,
                         zxid_last: None,
                     });
                 }
             }
-            (Some("pause"), Some(p)) => {
-                if let Some(p) = peer(p).filter(|p| (1..=self.n).contains(p)) {
+            Input::Fault { fault, node } if fault == "pause" => {
+                if let Some(p) = server(node) {
                     let i = usize::from(p - 1);
                     let down = self.open[i].as_ref().is_some_and(|s| s.kind == RoleKind::Down);
                     if !down && self.pause_open[i].is_none() {
@@ -591,12 +544,12 @@ impl Builder {
                     }
                 }
             }
-            (Some("resume"), Some(p)) => {
-                if let Some(p) = peer(p).filter(|p| (1..=self.n).contains(p)) {
+            Input::Resume { node } => {
+                if let Some(p) = server(Some(node)) {
                     self.end_pause(p, t);
                 }
             }
-            (Some("heal"), Some("all")) => {
+            Input::Fault { fault, .. } if fault == "heal_all" => {
                 for p in 1..=self.n {
                     self.end_pause(p, t);
                 }
@@ -618,7 +571,7 @@ impl Builder {
         // Still queued at the end: never received either.
         let queued = std::mem::take(&mut self.links.queued);
         let mut lost = std::mem::take(&mut self.links.lost);
-        for ((from, to, _), q) in queued {
+        for ((from, to, _, _), q) in queued {
             if from != to {
                 lost.extend(q.into_iter().map(|sent| Lost { from, to, sent }));
             }
@@ -649,18 +602,52 @@ mod tests {
     use super::*;
 
     const HEADER: &str =
-        r#"{"kind":"zabsim-trace","schema":1,"version":"0.1.0","seed":1,"scenario_hash":"x","nodes":2,"variants":[]}"#;
+        r#"{"kind":"zabsim-trace","schema":2,"version":"0.1.0","seed":1,"scenario_hash":"x","nodes":2,"variants":[]}"#;
+    const PING: &str = r#"{"channel":"quorum","type":"ping","zxid":{"epoch":1,"counter":0}}"#;
+    const ACK: &str = r#"{"channel":"quorum","type":"ack","zxid":{"epoch":1,"counter":1}}"#;
+
+    fn role(state: &str, leader: u8, text: &str) -> String {
+        let phase = if state == "looking" { "election" } else { "broadcast" };
+        format!(r#""role":{{"state":"{state}","phase":"{phase}","leader":{leader},"round":1,"text":"{text}"}}"#)
+    }
+
+    fn step(i: u64, t: u64, node: u8, input: &str, outputs: &str, role: &str, counter: u32) -> String {
+        format!(
+            r#"{{"i":{i},"t_us":{t},"node":{node},"input":{input},"outputs":[{outputs}],{role},"epoch":1,"last_zxid":{{"epoch":1,"counter":{counter}}}}}"#
+        )
+    }
 
     #[test]
     fn matches_fifo_and_gated_sends() {
+        let leading = role("leading", 1, "LEADING BROADCAST");
+        let following = role("following", 1, "FOLLOWING s1 BROADCAST");
         let trace = [
-            HEADER,
-            r#"{"i":1,"t_us":0,"node":1,"input":"start","outputs":["send s2 PING 1:0","send s2 ACK 1:1 after w3"],"role":"LEADING BROADCAST","epoch":1,"last_zxid":"1:0"}"#,
-            r#"{"i":2,"t_us":100,"node":2,"input":"recv s1 PING 1:0","role":"FOLLOWING s1 BROADCAST","epoch":1,"last_zxid":"1:0"}"#,
-            r#"{"i":3,"t_us":500,"node":1,"input":"fsync done through w3","role":"LEADING BROADCAST","epoch":1,"last_zxid":"1:1"}"#,
-            r#"{"i":4,"t_us":700,"node":2,"input":"recv s1 ACK 1:1","role":"FOLLOWING s1 BROADCAST","epoch":1,"last_zxid":"1:0"}"#,
-            r#"{"i":5,"t_us":900,"input":"fault: crash s2"}"#,
-            r#"{"i":5,"t_us":1000,"node":1,"input":"disconnected s2","role":"LOOKING r2","epoch":1,"last_zxid":"1:1"}"#,
+            HEADER.to_string(),
+            step(
+                1,
+                0,
+                1,
+                r#"{"type":"start","text":"start"}"#,
+                &format!(
+                    r#"{{"type":"send","to":2,"msg":{PING},"text":"send s2 PING 1:0"}},{{"type":"send","to":2,"msg":{ACK},"after_write":3,"text":"send s2 ACK 1:1 after w3"}}"#
+                ),
+                &leading,
+                0,
+            ),
+            step(2, 100, 2, &format!(r#"{{"type":"message","from":1,"msg":{PING},"text":"recv s1 PING 1:0"}}"#), "", &following, 0),
+            step(3, 500, 1, r#"{"type":"writes_durable","through":3,"text":"fsync done through w3"}"#, "", &leading, 1),
+            step(4, 700, 2, &format!(r#"{{"type":"message","from":1,"msg":{ACK},"text":"recv s1 ACK 1:1"}}"#), "", &following, 0),
+            r#"{"i":5,"t_us":900,"input":{"type":"fault","at_ms":0,"fault":"crash","node":2,"text":"fault: crash s2"}}"#
+                .to_string(),
+            step(
+                5,
+                1000,
+                1,
+                r#"{"type":"quorum_disconnected","peer":2,"text":"disconnected s2"}"#,
+                "",
+                &role("looking", 1, "LOOKING r2"),
+                1,
+            ),
         ]
         .join("\n");
         let m = parse(&trace).unwrap();
@@ -677,5 +664,12 @@ mod tests {
         let down = m.segments[1].last().unwrap();
         assert_eq!((down.kind, down.start, down.end), (RoleKind::Down, 900, 1000));
         assert_eq!(m.markers[0].text, "crash s2");
+    }
+
+    #[test]
+    fn refuses_schema_1_naming_the_schema_it_expects() {
+        let old = HEADER.replace("\"schema\":2", "\"schema\":1");
+        let e = parse(&old).err().expect("schema 1 is refused").to_string();
+        assert!(e.contains("trace schema 1 is not supported, expected 2"), "{e}");
     }
 }

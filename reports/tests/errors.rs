@@ -21,7 +21,7 @@ fn trace_err(trace: &str, fragments: &[&str]) {
 }
 
 const HEADER: &str =
-    r#"{"kind":"zabsim-trace","schema":1,"version":"0.1.0","seed":1,"scenario_hash":"x","nodes":3,"variants":[]}"#;
+    r#"{"kind":"zabsim-trace","schema":2,"version":"0.1.0","seed":1,"scenario_hash":"x","nodes":3,"variants":[]}"#;
 
 #[test]
 fn malformed_traces() {
@@ -32,30 +32,35 @@ fn malformed_traces() {
         r#"{"kind":"zabsim-sweep","schema":1,"version":"0","seed":1,"scenario_hash":"x","nodes":3}"#,
         &["trace line 1", "\"zabsim-sweep\"", "expected \"zabsim-trace\""],
     );
-    trace_err(&HEADER.replace("\"schema\":1", "\"schema\":7"), &["trace line 1", "schema 7"]);
+    trace_err(&HEADER.replace("\"schema\":2", "\"schema\":7"), &["trace line 1", "schema 7"]);
+    // Schema 1 (English inputs and outputs) is refused, naming the schema this reader wants.
+    trace_err(&HEADER.replace("\"schema\":2", "\"schema\":1"), &["trace line 1", "schema 1", "expected 2"]);
     trace_err(&HEADER.replace("\"nodes\":3", "\"nodes\":0"), &["trace line 1", "nodes is 0"]);
     trace_err(&format!("{HEADER}\n[1,2]"), &["trace line 2", "JSON object"]);
     trace_err(
-        &format!("{HEADER}\n{{\"i\":1,\"t_us\":0,\"node\":1,\"input\":\"start\""),
+        &format!("{HEADER}\n{{\"i\":1,\"t_us\":0,\"node\":1,\"input\":{{\"type\":\"start\",\"text\":\"start\"}}"),
         &["trace line 2", "not valid JSON"],
     );
     trace_err(
-        &format!("{HEADER}\n{{\"i\":1,\"node\":1,\"input\":\"start\"}}"),
+        &format!("{HEADER}\n{{\"i\":1,\"node\":1,\"input\":{{\"type\":\"start\",\"text\":\"start\"}}}}"),
         &["trace line 2", "missing field `t_us`"],
     );
-    trace_err(&format!("{HEADER}\n{{\"i\":1,\"t_us\":\"soon\",\"input\":\"x\"}}"), &["trace line 2", "t_us"]);
     trace_err(
-        &format!("{HEADER}\n{{\"i\":1,\"t_us\":50,\"input\":\"x\"}}\n{{\"i\":2,\"t_us\":40,\"input\":\"y\"}}"),
+        &format!("{HEADER}\n{{\"i\":1,\"t_us\":\"soon\",\"input\":{{\"type\":\"x\",\"text\":\"x\"}}}}"),
+        &["trace line 2", "t_us"],
+    );
+    trace_err(
+        &format!("{HEADER}\n{{\"i\":1,\"t_us\":50,\"input\":{{\"type\":\"x\",\"text\":\"x\"}}}}\n{{\"i\":2,\"t_us\":40,\"input\":{{\"type\":\"y\",\"text\":\"y\"}}}}"),
         &["trace line 3", "time goes backwards", "40", "50"],
     );
     trace_err(
-        &format!("{HEADER}\n{{\"i\":1,\"t_us\":5,\"node\":4,\"input\":\"start\"}}"),
+        &format!("{HEADER}\n{{\"i\":1,\"t_us\":5,\"node\":4,\"input\":{{\"type\":\"start\",\"text\":\"start\"}}}}"),
         &["trace line 2", "node 4", "3-server"],
     );
     trace_err(&format!("{HEADER}\n{{\"kind\":\"middle\"}}"), &["trace line 2", "unexpected kind \"middle\""]);
     trace_err(&format!("{HEADER}\n{{\"kind\":\"end\",\"lines\":\"x\"}}"), &["trace line 2", "closing line"]);
     trace_err(
-        &format!("{HEADER}\n{{\"kind\":\"end\",\"lines\":1,\"hash\":\"0\"}}\n{{\"i\":1,\"t_us\":5,\"input\":\"x\"}}"),
+        &format!("{HEADER}\n{{\"kind\":\"end\",\"lines\":1,\"hash\":\"0\"}}\n{{\"i\":1,\"t_us\":5,\"input\":{{\"type\":\"x\",\"text\":\"x\"}}}}"),
         &["trace line 3", "after the closing line (line 2)"],
     );
     // A line that is cut in the middle, inside a real trace: the line is named.

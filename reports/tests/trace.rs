@@ -29,7 +29,7 @@ fn renders_a_real_trace() {
     assert_eq!(png_size(&out["trace-roles.png"]).0, 1400);
     let html = page(dir.path());
     assert!(html.contains("zabsim trace: seed 2, 3 servers"));
-    assert!(html.contains("verified: line count and hash <code>8fa548c186874ffc</code> match"), "{html}");
+    assert!(html.contains("verified: line count and hash <code>3c488c106a8630fd</code> match"), "{html}");
     assert!(html.contains("<img src=\"trace-roles.svg\"") && html.contains("<img src=\"trace-messages.svg\""));
     assert!(!html.contains("<script") && !html.contains("http"));
     // Every fault in the table, both leaders.
@@ -125,11 +125,11 @@ fn an_edited_trace_is_flagged() {
 fn odd_clusters_render() {
     // One server, no messages.
     let one = concat!(
-        r#"{"kind":"zabsim-trace","schema":1,"version":"0.1.0","seed":5,"scenario_hash":"h","nodes":1,"variants":[]}"#,
+        r#"{"kind":"zabsim-trace","schema":2,"version":"0.1.0","seed":5,"scenario_hash":"h","nodes":1,"variants":[]}"#,
         "\n",
-        r#"{"i":1,"t_us":0,"node":1,"input":"start","role":"LOOKING r1","epoch":0,"last_zxid":"0:0"}"#,
+        r#"{"i":1,"t_us":0,"node":1,"input":{"type":"start","text":"start"},"role":{"state":"looking","phase":"election","round":1,"text":"LOOKING r1"},"epoch":0,"last_zxid":{"epoch":0,"counter":0}}"#,
         "\n",
-        r#"{"i":2,"t_us":200000,"node":1,"input":"timer FinalizeWait","role":"LEADING BROADCAST","epoch":1,"last_zxid":"1:0"}"#,
+        r#"{"i":2,"t_us":200000,"node":1,"input":{"type":"timer","kind":"finalize_wait","text":"timer FinalizeWait"},"role":{"state":"leading","phase":"broadcast","leader":1,"round":1,"text":"LEADING BROADCAST"},"epoch":1,"last_zxid":{"epoch":1,"counter":0}}"#,
         "\n"
     );
     let dir = tempfile::tempdir().unwrap();

@@ -34,7 +34,8 @@ fn trace_starts_with_a_header_and_ends_with_the_running_hash() {
     assert_eq!(header["seed"], 3);
     assert!(header["schema"].is_u64() && header["version"].is_string() && header["scenario_hash"].is_string());
     let record: serde_json::Value = serde_json::from_str(lines[1]).expect("json record");
-    assert!(record["t_us"].is_u64() && record["input"].is_string());
+    assert!(record["t_us"].is_u64() && record["input"].is_object());
+    assert!(record["input"]["type"].is_string() && record["input"]["text"].is_string());
     let end: serde_json::Value = serde_json::from_str(lines[lines.len() - 1]).expect("json end");
     assert_eq!(end["kind"], "end");
     assert!(end["hash"].as_str().is_some_and(|h| h.len() == 16));

@@ -160,16 +160,16 @@ fn json_trace(scenario: Scenario) -> (RunReport, Vec<u8>) {
     (report, buffer.bytes())
 }
 
-/// (node, t_us, note) for every `note ...` output in a JSON-lines trace.
-fn trace_notes(trace: &[u8]) -> Vec<(u8, u64, String)> {
+/// (node, t_us, observation) for every `note` output in a JSON-lines trace.
+fn trace_notes(trace: &[u8]) -> Vec<(u8, u64, serde_json::Value)> {
     let text = std::str::from_utf8(trace).expect("utf-8 trace");
     let mut notes = Vec::new();
     for line in text.lines() {
         let record: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
         let (Some(node), Some(t_us)) = (record["node"].as_u64(), record["t_us"].as_u64()) else { continue };
         for output in record["outputs"].as_array().into_iter().flatten() {
-            if let Some(note) = output.as_str().and_then(|o| o.strip_prefix("note ")) {
-                notes.push((node as u8, t_us, note.to_string()));
+            if output["type"] == "note" {
+                notes.push((node as u8, t_us, output["observation"].clone()));
             }
         }
     }
@@ -488,23 +488,18 @@ fn restarted_server_joins_established_ensemble_without_new_election() {
             assert_eq!(report.leaders[0].leader, 5, "{context}");
             assert!(report.leaders[0].at_us < crash_ms * 1000, "{context}");
             let notes = trace_notes(&trace);
-            let late: Vec<&(u8, u64, String)> = notes
+            let late: Vec<&(u8, u64, serde_json::Value)> = notes
                 .iter()
-                .filter(|(_, t, note)| {
-                    *t >= crash_ms * 1000
-                        && (note.starts_with("decided") || note.starts_with("joined") || note.starts_with("left"))
-                })
+                .filter(|(_, t, note)| *t >= crash_ms * 1000 && (note["type"] == "decided" || note["type"] == "left"))
                 .collect();
             assert_eq!(late.len(), 1, "{context}: only the restarted server decides, once: {late:?}");
             let (node, t_us, note) = late[0];
             assert_eq!(*node, crashed, "{context}: {late:?}");
             assert!(*t_us >= restart_ms * 1000, "{context}: {late:?}");
             // It joined through the FOLLOWING/LEADING answers (no LOOKING quorum agreed).
-            assert!(note.starts_with("joined (s5 "), "{context}: {note}");
-            assert_eq!(
-                report.decisions,
-                notes.iter().filter(|(_, _, n)| n.starts_with("decided") || n.starts_with("joined")).count() as u64
-            );
+            assert!(note["type"] == "decided" && note["agreeing"].is_null(), "{context}: {note}");
+            assert_eq!(note["vote"]["leader"], 5, "{context}: {note}");
+            assert_eq!(report.decisions, notes.iter().filter(|(_, _, n)| n["type"] == "decided").count() as u64);
             // It ends following s5 in BROADCAST, like everyone else.
             let mut sim = Sim::new(scenario, TraceMode::Off);
             run_past_ms(&mut sim, restart_ms + 500, &context);

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use zabsim_reports::schema::{RunMetrics, SweepResults, SWEEP_SCHEMA};
 
-/// A real trace: `zabsim run --nodes 3 --seed 2 --faults random --writes 2 --duration-ms 8000
-/// --trace FILE` (crashes, restarts, partitions and heals, a pause, slow fsyncs, two epochs).
-/// Stored as `.ndjson` because the repository ignores `*.jsonl` files.
+/// A real trace (schema 2), regenerated whenever the trace schema changes with
+/// `zabsim run --nodes 3 --seed 2 --faults random --writes 2 --duration-ms 8000 --trace FILE`
+/// (crashes, restarts, partitions and heals, a pause, slow fsyncs, two epochs). Stored as
+/// `.ndjson` because the repository ignores `*.jsonl` files.
 pub const REAL_TRACE: &str = include_str!("../data/trace-3-servers-seed2.ndjson");
 
 /// A small deterministic generator (xorshift64*), so the fixture needs no rand crate.
@@ -125,84 +126,126 @@ pub fn sweep(seeds: u64) -> SweepResults {
     }
 }
 
-/// A synthetic trace in the simulator's format: `nodes` servers, an election, then `rounds`
-/// broadcast rounds (PROPOSAL, ACK, COMMIT), a leader crash in the middle and a restart.
-/// Its closing line has no valid hash (the page reports that; the charts do not care).
+/// A message object as schema-2 traces write it: a LOOKING notification voting for `leader`.
+fn notification(leader: u8) -> String {
+    format!(
+        r#"{{"channel":"election","type":"notification","state":"looking","vote":{{"leader":{leader},"zxid":{{"epoch":0,"counter":0}},"peer_epoch":0}},"round":1}}"#
+    )
+}
+
+/// A quorum packet of epoch 1: `proposal` carries the txn (value = counter), others the zxid.
+fn packet(kind: &str, counter: u64) -> String {
+    if kind == "proposal" {
+        format!(
+            r#"{{"channel":"quorum","type":"proposal","txn":{{"zxid":{{"epoch":1,"counter":{counter}}},"value":{counter}}}}}"#
+        )
+    } else {
+        format!(r#"{{"channel":"quorum","type":"{kind}","zxid":{{"epoch":1,"counter":{counter}}}}}"#)
+    }
+}
+
+/// A `send` output.
+fn send(to: u8, msg: &str, after_write: Option<u64>, text: &str) -> String {
+    let after = after_write.map_or(String::new(), |w| format!(r#","after_write":{w}"#));
+    format!(r#"{{"type":"send","to":{to},"msg":{msg}{after},"text":"{text}"}}"#)
+}
+
+/// A `message` input.
+fn recv(from: u8, msg: &str, text: &str) -> String {
+    format!(r#"{{"type":"message","from":{from},"msg":{msg},"text":"{text}"}}"#)
+}
+
+/// A role object: "LOOKING r1", "LEADING BROADCAST" or "FOLLOWING sN BROADCAST".
+fn role(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let (state, phase, leader) = match words[0] {
+        "LEADING" => ("leading", "broadcast", String::new()),
+        "FOLLOWING" => ("following", "broadcast", format!(r#","leader":{}"#, &words[1][1..])),
+        _ => ("looking", "election", String::new()),
+    };
+    format!(r#"{{"state":"{state}","phase":"{phase}"{leader},"round":1,"text":"{text}"}}"#)
+}
+
+/// A synthetic trace in the simulator's format (schema 2): `nodes` servers, an election, then
+/// `rounds` broadcast rounds (PROPOSAL, ACK, COMMIT), a leader crash in the middle and a
+/// restart. Its closing line has no valid hash (the page reports that; the charts do not care).
 pub fn synthetic_trace(nodes: u8, rounds: u64) -> String {
     let mut lines = vec![format!(
-        r#"{{"kind":"zabsim-trace","schema":1,"version":"0.1.0","seed":9,"scenario_hash":"synthetic","nodes":{nodes},"variants":[]}}"#
+        r#"{{"kind":"zabsim-trace","schema":2,"version":"0.1.0","seed":9,"scenario_hash":"synthetic","nodes":{nodes},"variants":[]}}"#
     )];
     let mut i = 0u64;
-    let mut push = |t: u64, node: Option<u8>, input: String, outputs: Vec<String>, role: &str, zxid: u64| {
+    let mut push = |t: u64, node: Option<u8>, input: String, outputs: Vec<String>, role_text: &str, zxid: u64| {
         i += 1;
         let node = node.map_or(String::new(), |n| format!(r#","node":{n}"#));
-        let outs = if outputs.is_empty() {
+        let outs = if outputs.is_empty() { String::new() } else { format!(r#","outputs":[{}]"#, outputs.join(",")) };
+        let role = if role_text.is_empty() {
             String::new()
         } else {
-            let quoted: Vec<String> = outputs.iter().map(|o| format!("\"{o}\"")).collect();
-            format!(r#","outputs":[{}]"#, quoted.join(","))
+            format!(r#","role":{},"epoch":1,"last_zxid":{{"epoch":1,"counter":{zxid}}}"#, role(role_text))
         };
-        let role = if role.is_empty() {
-            String::new()
-        } else {
-            format!(r#","role":"{role}","epoch":1,"last_zxid":"1:{zxid}""#)
-        };
-        lines.push(format!(r#"{{"i":{i},"t_us":{t}{node},"input":"{input}"{outs}{role}}}"#));
+        lines.push(format!(r#"{{"i":{i},"t_us":{t}{node},"input":{input}{outs}{role}}}"#));
     };
+    let simple = |kind: &str, text: &str| format!(r#"{{"type":"{kind}","text":"{text}"}}"#);
     let leader = nodes;
     for s in 1..=nodes {
-        let outs = (1..=nodes).map(|p| format!("send s{p} NOTIFICATION LOOKING vote=(s{s} z=0:0 e0) r1")).collect();
-        push(0, Some(s), "start".into(), outs, "LOOKING r1", 0);
+        let outs = (1..=nodes)
+            .map(|p| {
+                send(p, &notification(s), None, &format!("send s{p} NOTIFICATION LOOKING vote=(s{s} z=0:0 e0) r1"))
+            })
+            .collect();
+        push(0, Some(s), simple("start", "start"), outs, "LOOKING r1", 0);
     }
     for s in 1..=nodes {
         for p in 1..=nodes {
-            push(
-                300,
-                Some(s),
-                format!("recv s{p} NOTIFICATION LOOKING vote=(s{p} z=0:0 e0) r1"),
-                vec![],
-                "LOOKING r1",
-                0,
-            );
+            let text = format!("recv s{p} NOTIFICATION LOOKING vote=(s{p} z=0:0 e0) r1");
+            push(300, Some(s), recv(p, &notification(p), &text), vec![], "LOOKING r1", 0);
         }
     }
     let mut t = 200_000;
     for s in 1..=nodes {
         let role = if s == leader { "LEADING BROADCAST".to_string() } else { format!("FOLLOWING s{leader} BROADCAST") };
-        push(t, Some(s), "timer FinalizeWait".into(), vec![], &role, 0);
+        let timer = r#"{"type":"timer","kind":"finalize_wait","text":"timer FinalizeWait"}"#.to_string();
+        push(t, Some(s), timer, vec![], &role, 0);
     }
     let follower_role = format!("FOLLOWING s{leader} BROADCAST");
     for z in 1..=rounds {
         t += 10_000;
         if z == rounds / 2 {
-            push(t, None, "fault: crash s1".into(), vec![], "", 0);
+            let crash = r#"{"type":"fault","at_ms":0,"fault":"crash","node":1,"text":"fault: crash s1"}"#;
+            push(t, None, crash.to_string(), vec![], "", 0);
         }
         if z == rounds / 2 + 20 {
-            push(t, Some(1), "start".into(), vec![], "LOOKING r1", z);
+            push(t, Some(1), simple("start", "start"), vec![], "LOOKING r1", z);
         }
         let alive = |s: u8| s != 1 || z < rounds / 2 || z >= rounds / 2 + 20;
-        let proposals = (1..nodes).filter(|s| alive(*s)).map(|s| format!("send s{s} PROPOSAL 1:{z}={z}")).collect();
-        push(t, Some(leader), format!("client write {z}"), proposals, "LEADING BROADCAST", z);
+        let proposals = (1..nodes)
+            .filter(|s| alive(*s))
+            .map(|s| send(s, &packet("proposal", z), None, &format!("send s{s} PROPOSAL 1:{z}={z}")))
+            .collect();
+        let write = format!(r#"{{"type":"client_write","value":{z},"text":"client write {z}"}}"#);
+        push(t, Some(leader), write, proposals, "LEADING BROADCAST", z);
         for s in (1..nodes).filter(|s| alive(*s)) {
-            push(
-                t + 300,
-                Some(s),
-                format!("recv s{leader} PROPOSAL 1:{z}={z}"),
-                vec![format!("send s{leader} ACK 1:{z} after w{z}")],
-                &follower_role,
-                z,
-            );
+            let input = recv(leader, &packet("proposal", z), &format!("recv s{leader} PROPOSAL 1:{z}={z}"));
+            let ack = send(leader, &packet("ack", z), Some(z), &format!("send s{leader} ACK 1:{z} after w{z}"));
+            push(t + 300, Some(s), input, vec![ack], &follower_role, z);
         }
         for s in (1..nodes).filter(|s| alive(*s)) {
-            push(t + 5_000, Some(s), format!("fsync done through w{z}"), vec![], &follower_role, z);
+            let input = format!(r#"{{"type":"writes_durable","through":{z},"text":"fsync done through w{z}"}}"#);
+            push(t + 5_000, Some(s), input, vec![], &follower_role, z);
         }
         for s in (1..nodes).filter(|s| alive(*s)) {
-            push(t + 5_300, Some(leader), format!("recv s{s} ACK 1:{z}"), vec![], "LEADING BROADCAST", z);
+            let input = recv(s, &packet("ack", z), &format!("recv s{s} ACK 1:{z}"));
+            push(t + 5_300, Some(leader), input, vec![], "LEADING BROADCAST", z);
         }
-        let commits = (1..nodes).filter(|s| alive(*s)).map(|s| format!("send s{s} COMMIT 1:{z}")).collect();
-        push(t + 5_400, Some(leader), "fsync done through w0".into(), commits, "LEADING BROADCAST", z);
+        let commits = (1..nodes)
+            .filter(|s| alive(*s))
+            .map(|s| send(s, &packet("commit", z), None, &format!("send s{s} COMMIT 1:{z}")))
+            .collect();
+        let fsync = r#"{"type":"writes_durable","through":0,"text":"fsync done through w0"}"#.to_string();
+        push(t + 5_400, Some(leader), fsync, commits, "LEADING BROADCAST", z);
         for s in (1..nodes).filter(|s| alive(*s)) {
-            push(t + 5_700, Some(s), format!("recv s{leader} COMMIT 1:{z}"), vec![], &follower_role, z);
+            let input = recv(leader, &packet("commit", z), &format!("recv s{leader} COMMIT 1:{z}"));
+            push(t + 5_700, Some(s), input, vec![], &follower_role, z);
         }
     }
     let count = lines.len();

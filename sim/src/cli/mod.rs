@@ -1,9 +1,11 @@
 //! The `zabsim` command line: argument parsing, the default campaign, `run` and `bench`.
 //! Exit codes: 0 all good, 1 a property was violated, 2 bad input or usage.
 
+pub mod export;
 pub mod fuzz;
 pub mod report;
 
+use crate::cli::export::TraceFile;
 use crate::engine::{Sim, TraceMode};
 use crate::report::RunReport;
 use crate::scenario::random::{self, Profile};
@@ -25,6 +27,7 @@ use zabsim_protocol::Variants;
     after_help = "Examples:\n  \
         zabsim run --nodes 5 --seed 7 --faults random --describe\n  \
         zabsim run scenarios/leader-crash.json --trace out.jsonl\n  \
+        zabsim export out.jsonl --format chrome --out out.json\n  \
         zabsim replay zabsim-out/failures/<file>.json\n  \
         zabsim fuzz --nodes 3..7 --time 60s --variant zk-4646\n  \
         zabsim sweep scenarios/sweeps/default.json --out results.json\n\n\
@@ -50,6 +53,8 @@ enum Command {
     /// Charts and an HTML page from sweep results, or a timeline and space-time diagram of one
     /// run's trace.
     Report(crate::cli::report::ReportArgs),
+    /// Convert a JSON-lines trace to Chrome trace event JSON (Perfetto) or a ShiViz log.
+    Export(crate::cli::export::ExportArgs),
     /// Combine shard summaries (fuzz --shard K/N) into the summary of the whole campaign.
     Merge(crate::cli::fuzz::MergeArgs),
     /// Engine speed figures for the README.
@@ -78,9 +83,12 @@ struct RunArgs {
     /// Turn on a known-bug variant (zk-1419, zk-4646); repeatable.
     #[arg(long = "variant")]
     variants: Vec<String>,
-    /// Write the JSON-lines trace here.
+    /// Write the trace here (see --trace-format).
     #[arg(long)]
     trace: Option<PathBuf>,
+    /// Format of the --trace file: jsonl (schema 2), chrome (Perfetto) or shiviz.
+    #[arg(long, value_enum, default_value_t, requires = "trace")]
+    trace_format: crate::cli::export::TraceFormat,
     /// Print the trace as a human-readable server log on stdout.
     #[arg(long)]
     describe: bool,
@@ -96,9 +104,12 @@ struct RunArgs {
 struct ReplayArgs {
     /// A scenario file or a saved failure.
     file: PathBuf,
-    /// Write the JSON-lines trace here instead of printing the server log.
+    /// Write the trace here instead of printing the server log (see --trace-format).
     #[arg(long)]
     trace: Option<PathBuf>,
+    /// Format of the --trace file: jsonl (schema 2), chrome (Perfetto) or shiviz.
+    #[arg(long, value_enum, default_value_t, requires = "trace")]
+    trace_format: crate::cli::export::TraceFormat,
     /// Print the report as JSON (no server log).
     #[arg(long)]
     json: bool,
@@ -152,6 +163,7 @@ pub fn main() -> i32 {
         Some(Command::Bench(args)) => bench(args),
         Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Report(args)) => crate::cli::report::report(args),
+        Some(Command::Export(args)) => crate::cli::export::export(args),
     }
 }
 
@@ -251,16 +263,19 @@ fn run(args: RunArgs) -> i32 {
             }
         };
     }
-    let trace = match (&args.trace, args.describe) {
-        (Some(path), _) => match trace_file(path) {
-            Ok(mode) => mode,
+    let (trace, trace_file) = match (&args.trace, args.describe) {
+        (Some(path), _) => match TraceFile::open(path, args.trace_format) {
+            Ok((mode, file)) => (mode, Some(file)),
             Err(code) => return code,
         },
-        (None, true) => TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout())))),
-        (None, false) => TraceMode::Hash,
+        (None, true) => (TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout())))), None),
+        (None, false) => (TraceMode::Hash, None),
     };
     let expect = scenario.expect.clone();
     let report = Sim::new(scenario, trace).run();
+    if let Some(Err(code)) = trace_file.map(TraceFile::finish) {
+        return code;
+    }
     let replay = replay_command(&args, &report);
     // A scenario file always states what it must show (by default: no violation).
     let expectation = args.scenario.is_some().then(|| expect.check(&report));
@@ -298,17 +313,20 @@ fn replay(args: ReplayArgs) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };
-    let trace = match (&args.trace, args.json) {
-        (Some(path), _) => match trace_file(path) {
-            Ok(mode) => mode,
+    let (trace, trace_file) = match (&args.trace, args.json) {
+        (Some(path), _) => match TraceFile::open(path, args.trace_format) {
+            Ok((mode, file)) => (mode, Some(file)),
             Err(code) => return code,
         },
-        (None, true) => TraceMode::Hash,
-        (None, false) => TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout())))),
+        (None, true) => (TraceMode::Hash, None),
+        (None, false) => (TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout())))), None),
     };
     let recorded = scenario.recorded.clone();
     let expect = scenario.expect.clone();
     let report = Sim::new(scenario, trace).run();
+    if let Some(Err(code)) = trace_file.map(TraceFile::finish) {
+        return code;
+    }
     let expectation = Some(expect.check(&report));
     let same = recorded.as_ref().map(|r| report.trace_hash.as_deref() == Some(r.trace_hash.as_str()));
     let command = format!("zabsim replay {}", args.file.display());
@@ -356,14 +374,6 @@ fn add_expectation(value: &mut serde_json::Value, expectation: &Option<Result<()
             Ok(()) => serde_json::json!({"met": true}),
             Err(why) => serde_json::json!({"met": false, "why": why}),
         };
-    }
-}
-
-/// A JSON-lines trace file, or the usage error (exit 2) if it cannot be created.
-fn trace_file(path: &std::path::Path) -> Result<TraceMode, i32> {
-    match std::fs::File::create(path) {
-        Ok(f) => Ok(TraceMode::To(Sink::Json(Box::new(std::io::BufWriter::new(f))))),
-        Err(e) => Err(usage_error(format!("{}: cannot create trace file: {e}", path.display()))),
     }
 }
 

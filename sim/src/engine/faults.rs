@@ -8,7 +8,7 @@ impl Sim {
     pub(super) fn apply_fault(&mut self, i: usize) {
         let fault = self.scenario.faults[i].fault.clone();
         self.stats.note_fault(fault.kind().name());
-        self.trace_note(&format!("fault: {}", fault.describe()));
+        self.trace_fault(i);
         match fault {
             Fault::Crash { node } => self.crash(NodeId(node)),
             Fault::Restart { node } => self.restart(NodeId(node)),
@@ -61,7 +61,7 @@ impl Sim {
     pub(super) fn end_fault(&mut self, i: usize) {
         match self.scenario.faults[i].fault {
             Fault::Pause { node, .. } => {
-                self.trace_note(&format!("resume s{node}"));
+                self.trace_note(crate::trace::Note::Resume { node }, format!("resume s{node}"));
                 self.resume(NodeId(node));
             }
             Fault::SlowFsync { node, .. } => self.disks[node as usize].slow_factor = 1,

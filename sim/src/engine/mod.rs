@@ -342,7 +342,8 @@ impl Sim {
     fn step(&mut self, id: NodeId, input: Input) {
         let Some(node) = self.nodes[id.index()].as_mut() else { return };
         let delivered_before = node.delivered().len();
-        let input_text = self.tracer.as_ref().map(|_| input.to_string());
+        // Only a traced run keeps a copy of the input (fuzzing has no tracer).
+        let traced_input = self.tracer.as_ref().map(|_| input.clone());
         let mut out = std::mem::take(&mut self.out);
         node.step_into(self.now_us, input, &mut out);
         self.events += 1;
@@ -352,8 +353,8 @@ impl Sim {
         }
         self.steps_at_instant += 1;
         self.apply_output(id, &out);
-        if let Some(text) = input_text {
-            self.trace_step(id, &text, &out);
+        if let Some(input) = traced_input {
+            self.trace_step(id, &input, &out);
         }
         let server = self.nodes[id.index()].as_ref().expect("stepped node is up");
         let durable_log = &self.disks[id.index()].durable.log;
@@ -438,20 +439,8 @@ impl Sim {
     }
 
     fn finish(mut self) -> RunReport {
+        self.trace_violation();
         if let Some(tracer) = self.tracer.as_mut() {
-            if let Some(v) = &self.violation {
-                let text = format!("violation: {v}");
-                tracer.record(&Record {
-                    i: self.events,
-                    t_us: self.now_us,
-                    node: None,
-                    input: &text,
-                    outputs: &[],
-                    role: None,
-                    epoch: None,
-                    last_zxid: None,
-                });
-            }
             tracer.finish();
         }
         let final_states = self

@@ -1,13 +1,23 @@
 //! The trace of a run: JSON lines, a header then one line per server step or fault, and a
 //! running FNV-1a hash over every line, so "same run" is a one-number comparison. The human
-//! view renders the same records as a server log.
+//! view renders the same records as a server log; `chrome` and `shiviz` turn a finished trace
+//! into the formats of Perfetto and ShiViz.
+
+pub mod chrome;
+pub mod flows;
+pub mod read;
+pub mod record;
+pub mod shiviz;
+
+pub use record::{Event, Note, Out, Record, Role, Texted};
 
 use serde::Serialize;
 use std::hash::Hasher;
 use std::io::Write;
 
-/// Schema version of the JSON-lines trace.
-pub const TRACE_SCHEMA: u32 = 1;
+/// Schema version of the JSON-lines trace. 2: inputs, outputs, roles, faults and the verdict
+/// are JSON objects with a `type` and a `text` (1 had English strings).
+pub const TRACE_SCHEMA: u32 = 2;
 
 /// The first line of a trace.
 #[derive(Serialize)]
@@ -28,30 +38,26 @@ pub struct Header<'a> {
     pub variants: Vec<&'a str>,
 }
 
-/// One line per event.
-#[derive(Serialize)]
-pub struct Record<'a> {
-    /// Event index.
-    pub i: u64,
-    /// Virtual time, microseconds.
-    pub t_us: u64,
-    /// The server that stepped (absent for faults and network events).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub node: Option<u8>,
-    /// What happened.
-    pub input: &'a str,
-    /// What the server did.
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    pub outputs: &'a [String],
-    /// Role after the step.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<&'a str>,
-    /// currentEpoch after the step.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub epoch: Option<u32>,
-    /// Last logged zxid after the step.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_zxid: Option<String>,
+/// The formats a finished JSON-lines trace converts to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    /// Chrome trace event JSON (Perfetto, chrome://tracing).
+    Chrome,
+    /// A ShiViz log with vector clocks.
+    Shiviz,
+}
+
+/// Converts the JSON-lines trace `jsonl` (this schema) to `format`.
+pub fn convert(jsonl: &str, format: Export) -> Result<String, String> {
+    let trace = read::parse(jsonl)?;
+    Ok(match format {
+        Export::Chrome => {
+            let mut text = serde_json::to_string(&chrome::export(&trace)).map_err(|e| e.to_string())?;
+            text.push('\n');
+            text
+        }
+        Export::Shiviz => shiviz::export(&trace),
+    })
 }
 
 /// Where trace lines go.
@@ -108,12 +114,12 @@ impl Tracer {
         self.emit_json(&line);
         if let Sink::Describe(w) = &mut self.sink {
             let who = record.node.map_or("--".to_string(), |n| format!("s{n}"));
-            let role = record.role.map_or(String::new(), |r| format!(" [{r}]"));
+            let role = record.role.as_ref().map_or(String::new(), |r| format!(" [{}]", r.text));
             let mut text =
-                format!("{:>14} #{:<6} {who}{role} {}", crate::format_time(record.t_us), record.i, record.input);
+                format!("{:>14} #{:<6} {who}{role} {}", crate::format_time(record.t_us), record.i, record.input.text);
             for o in record.outputs {
                 text.push_str("\n                              -> ");
-                text.push_str(o);
+                text.push_str(&o.text);
             }
             let r = writeln!(w, "{text}");
             self.note(r);
