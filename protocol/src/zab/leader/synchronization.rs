@@ -1,0 +1,124 @@
+//! SYNCHRONIZATION on the leader: `syncFollower` + `startForwarding` per learner, then
+//! `waitForNewLeaderAck` and `startZkServer`. The DIFF/TRUNC/SNAP decision itself is
+//! [`crate::zab::sync::plan_sync`].
+
+use super::learner_handler::HandlerStage;
+use crate::ids::{NodeId, Zxid};
+use crate::io::{Observation, TimerKind};
+use crate::message::{Message, QuorumPacket, Txn};
+use crate::node::{Cx, Node};
+use crate::zab::sync::plan_sync;
+use std::sync::Arc;
+
+impl Node {
+    /// The leader's committed history and lastProcessedZxid, as `syncFollower` sees them:
+    /// before the leader starts, its whole log (the initial history of the new epoch); after,
+    /// the committed prefix, with the epoch marker until the first commit of the epoch.
+    fn sync_source(&mut self) -> (usize, Zxid) {
+        let log_len = self.disk.log.len();
+        let last_logged = self.disk.last_zxid();
+        let leader = self.leader();
+        if !leader.started {
+            return (log_len, last_logged);
+        }
+        let epoch = leader.epoch.expect("started leaders have an epoch");
+        let committed = leader.committed_len;
+        let last = if committed == 0 { Zxid::ZERO } else { self.disk.log[committed - 1].zxid };
+        let marker = Zxid::epoch_marker(epoch);
+        (committed, if last > marker { last } else { marker })
+    }
+
+    /// `syncFollower` + `startForwarding` + queueing NEWLEADER, atomically.
+    pub(super) fn sync_learner(&mut self, cx: &mut Cx<'_>, sid: NodeId, peer_last: Zxid) {
+        let (history_len, last_processed) = self.sync_source();
+        let window = self.config.commit_log_count as usize;
+        let plan = plan_sync(&self.disk.log[..history_len], window, last_processed, peer_last);
+        cx.out.observations.push(Observation::SyncChosen { learner: sid, mode: plan.mode });
+        let first = match plan.mode {
+            crate::io::SyncMode::Diff => QuorumPacket::Diff { last_zxid: plan.packet_zxid },
+            crate::io::SyncMode::Trunc => QuorumPacket::Trunc { zxid: plan.packet_zxid },
+            crate::io::SyncMode::Snap => QuorumPacket::Snap { history: Arc::from(&self.disk.log[..history_len]) },
+        };
+        self.send(cx, sid, Message::Quorum(first));
+        // The last zxid the learner will hold once the queued packets are applied; outstanding
+        // proposals above it follow (startForwarding's lastZxidQueued).
+        let mut queued_up_to = match plan.mode {
+            crate::io::SyncMode::Snap => last_processed,
+            crate::io::SyncMode::Trunc if plan.send.is_empty() => plan.packet_zxid,
+            _ => peer_last,
+        };
+        for i in plan.send.clone() {
+            let txn = self.disk.log[i];
+            self.send(cx, sid, Message::Quorum(QuorumPacket::Proposal { txn }));
+            self.send(cx, sid, Message::Quorum(QuorumPacket::Commit { zxid: txn.zxid }));
+            queued_up_to = queued_up_to.max(txn.zxid);
+        }
+        // startForwarding: outstanding proposals above what was queued, PROPOSAL only.
+        let pending: Vec<Txn> =
+            self.leader().outstanding.iter().map(|p| p.txn).filter(|t| t.zxid > queued_up_to).collect();
+        for txn in &pending {
+            self.send(cx, sid, Message::Quorum(QuorumPacket::Proposal { txn: *txn }));
+        }
+        let leader = self.leader();
+        let epoch = leader.epoch.expect("sync happens after the epoch is negotiated");
+        if let Some(h) = leader.handler(sid) {
+            // SyncLimitCheck only starts once the NEWLEADER ACK is in (LearnerHandler.run):
+            // a syncing learner is bounded by initLimit alone.
+            h.stage = HandlerStage::AwaitNewLeaderAck;
+        }
+        self.send(cx, sid, Message::Quorum(QuorumPacket::NewLeader { epoch }));
+    }
+
+    /// `waitForNewLeaderAck(sid, zxid)`.
+    pub(super) fn wait_for_newleader_ack(&mut self, cx: &mut Cx<'_>, sid: NodeId) {
+        let ensemble = self.ensemble;
+        let me = self.id;
+        let leader = self.leader();
+        if leader.started {
+            if sid != me {
+                self.send_uptodate(cx, sid);
+            }
+            return;
+        }
+        leader.newleader_acks.insert(sid);
+        if sid != me {
+            if let Some(h) = leader.handler(sid) {
+                h.stage = HandlerStage::AwaitStartup;
+            }
+        }
+        if !(leader.newleader_acks.contains(me) && ensemble.is_quorum(&leader.newleader_acks)) {
+            return;
+        }
+        self.start_zk_server(cx);
+    }
+
+    /// `startZkServer`: the epoch is established; its initial history is committed; every
+    /// waiting handler sends UPTODATE; the heartbeat loop starts.
+    fn start_zk_server(&mut self, cx: &mut Cx<'_>) {
+        let log_len = self.disk.log.len();
+        let leader = self.leader();
+        leader.started = true;
+        leader.committed_len = log_len;
+        let epoch = leader.epoch.expect("established leaders have an epoch");
+        let quorum = leader.newleader_acks;
+        let waiting: Vec<NodeId> =
+            leader.handlers.iter().flatten().filter(|h| h.stage == HandlerStage::AwaitStartup).map(|h| h.sid).collect();
+        cx.out.observations.push(Observation::Established { epoch, quorum });
+        self.cancel_timer(cx, TimerKind::LeaderWait);
+        // updateElectionVote (ZOOKEEPER-1732): advertise the new epoch to LOOKING servers.
+        self.current_vote.peer_epoch = epoch;
+        self.deliver_through(cx, log_len);
+        for sid in waiting {
+            self.send_uptodate(cx, sid);
+        }
+        self.set_timer(cx, TimerKind::Heartbeat, self.config.tick_us() / 2);
+    }
+
+    /// The handler sends UPTODATE and starts serving.
+    pub(super) fn send_uptodate(&mut self, cx: &mut Cx<'_>, sid: NodeId) {
+        if let Some(h) = self.leader().handler(sid) {
+            h.stage = HandlerStage::Serving;
+        }
+        self.send(cx, sid, Message::Quorum(QuorumPacket::UpToDate));
+    }
+}

@@ -1,0 +1,52 @@
+//! The summary table under the sweep charts: one row per fault kind and cluster size.
+
+use super::View;
+use crate::schema::RunMetrics;
+use crate::stats::Sample;
+
+/// One row of the summary table: a fault kind at one cluster size.
+pub(crate) struct SummaryRow {
+    /// Fault kind.
+    pub(crate) fault: String,
+    /// Cluster size.
+    pub(crate) nodes: u8,
+    /// Runs.
+    pub(crate) runs: usize,
+    /// Runs that established a new leader.
+    pub(crate) elected: usize,
+    /// Median election time of those, µs.
+    pub(crate) median_election_us: Option<u64>,
+    /// Median unavailability, µs.
+    pub(crate) median_unavailability_us: Option<u64>,
+    /// Median over runs of each run's p99 commit latency, µs.
+    pub(crate) p99_commit_us: Option<u64>,
+    /// Runs that never recovered (`RunMetrics::recovered` false).
+    pub(crate) never_recovered: usize,
+}
+
+/// Summary rows: fault kinds in grid order, cluster sizes ascending.
+pub(crate) fn summary(view: &View<'_>) -> Vec<SummaryRow> {
+    let mut rows = Vec::new();
+    for fault in &view.faults {
+        for &nodes in &view.sizes {
+            let runs: Vec<&RunMetrics> = view.runs().filter(|r| &r.fault == fault && r.nodes == nodes).collect();
+            if runs.is_empty() {
+                continue;
+            }
+            let election = Sample::new(runs.iter().filter_map(|r| r.election_time_us).collect());
+            let unavailability = Sample::new(runs.iter().filter_map(|r| r.unavailability_us).collect());
+            let p99 = Sample::new(runs.iter().filter_map(|r| r.commit_latency_p99_us).collect());
+            rows.push(SummaryRow {
+                fault: fault.clone(),
+                nodes,
+                runs: runs.len(),
+                elected: election.len(),
+                median_election_us: election.median(),
+                median_unavailability_us: unavailability.median(),
+                p99_commit_us: p99.median(),
+                never_recovered: runs.iter().filter(|r| !r.recovered()).count(),
+            });
+        }
+    }
+    rows
+}
