@@ -176,7 +176,7 @@ pub struct Summary {
     pub seeds: u64,
     /// Server steps, all seeds.
     pub events: u64,
-    /// Virtual time simulated, all seeds, in seconds (rounded down to µs in `simulated_us`).
+    /// Virtual time simulated, all seeds, in microseconds.
     pub simulated_us: u64,
     /// Failing seeds per invariant.
     pub failures_by_invariant: BTreeMap<String, u64>,
@@ -233,7 +233,11 @@ impl Summary {
         let spec = parts.iter().find_map(|p| p.spec.clone());
         if let Some(spec) = &spec {
             if let Some(other) = parts.iter().filter_map(|p| p.spec.as_ref()).find(|p| *p != spec) {
-                return Err(format!("summaries of different campaigns: {spec:?} vs {other:?}"));
+                return Err(format!(
+                    "summaries of different campaigns: {} vs {}",
+                    serde_json::to_string(spec).unwrap_or_default(),
+                    serde_json::to_string(other).unwrap_or_default()
+                ));
             }
         }
         let mut all: Vec<(u64, u64)> = parts.iter().flat_map(|p| p.seed_ranges.iter().copied()).collect();

@@ -18,7 +18,7 @@ pub enum Purpose {
     Faults = 4,
     /// The fuzzer's swarm profile (which fault kinds, rates, sizes).
     Profile = 5,
-    /// Chaos-mode message duplication.
+    /// Chaos mode's message faults: loss, duplication and reordering beyond TCP.
     Chaos = 6,
 }
 

@@ -25,7 +25,7 @@ impl Sim {
                 // The text keeps the CamelCase name `--describe` has always shown.
                 TimerCmd::Set { kind, at_us } => outputs.push(Texted::new(
                     Out::Timer { kind, at_us },
-                    format!("timer {} at {}", timer_name(kind), crate::format_time(at_us)),
+                    format!("timer {} at {}", kind.name(), crate::format_time(at_us)),
                 )),
                 TimerCmd::Cancel(_) => {}
             }
@@ -46,11 +46,7 @@ impl Sim {
             _ => format!("LOOKING {}", node.logicalclock()),
         };
         let role = Role { state: view.state, phase: view.phase, leader: view.leader, round: node.logicalclock(), text };
-        let input_text = match input {
-            // Same words as `Input`'s Display, without its Debug-printed timer name.
-            Input::Timer(kind) => format!("timer {}", timer_name(*kind)),
-            other => other.to_string(),
-        };
+        let input_text = input.to_string();
         tracer.record(&Record {
             i: self.events,
             t_us: self.now_us,
@@ -96,18 +92,5 @@ impl Sim {
                 Note::Violation { invariant: v.invariant, event: v.event, servers: &v.servers, detail: &v.detail };
             self.trace_note(note, text);
         }
-    }
-}
-
-/// The timer names traces have always shown (`NotificationTimeout`), spelled out rather than
-/// taken from Debug output, which must never reach the hashed trace.
-fn timer_name(kind: TimerKind) -> &'static str {
-    match kind {
-        TimerKind::NotificationTimeout => "NotificationTimeout",
-        TimerKind::FinalizeWait => "FinalizeWait",
-        TimerKind::ConnectRetry => "ConnectRetry",
-        TimerKind::LearnerRead => "LearnerRead",
-        TimerKind::LeaderWait => "LeaderWait",
-        TimerKind::Heartbeat => "Heartbeat",
     }
 }

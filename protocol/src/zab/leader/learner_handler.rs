@@ -29,6 +29,21 @@ pub(crate) enum HandlerStage {
     Serving,
 }
 
+impl HandlerStage {
+    /// What the handler is waiting for, for messages about a packet it did not expect.
+    fn name(&self) -> &'static str {
+        match self {
+            HandlerStage::AwaitFollowerInfo => "awaiting FOLLOWERINFO",
+            HandlerStage::AwaitEpoch => "awaiting the epoch quorum",
+            HandlerStage::AwaitAckEpoch => "awaiting ACKEPOCH",
+            HandlerStage::AwaitEpochQuorum { .. } => "awaiting the ACKEPOCH quorum",
+            HandlerStage::AwaitNewLeaderAck => "awaiting the NEWLEADER ACK",
+            HandlerStage::AwaitStartup => "awaiting the NEWLEADER quorum",
+            HandlerStage::Serving => "serving",
+        }
+    }
+}
+
 /// One learner connection (`LearnerHandler`).
 #[derive(Clone, Debug)]
 pub(crate) struct Handler {
@@ -136,7 +151,7 @@ impl Node {
                 // LearnerHandler treats an unexpected packet as a broken stream: it closes the
                 // connection.
                 cx.out.observations.push(Observation::IllegalMessage {
-                    what: format!("leader {} got {packet} from {from} in {stage:?}", self.id),
+                    what: format!("leader {} got {packet} from {from} while {}", self.id, stage.name()),
                 });
                 self.drop_learner(cx, from);
             }
