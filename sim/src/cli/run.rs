@@ -1,0 +1,364 @@
+//! `zabsim run` and `zabsim replay`: one simulation, its report as text or JSON, its trace, its
+//! scenario's expectation, and the command that replays it.
+
+use super::export::TraceFile;
+use super::{load_scenario, usage_error};
+use crate::engine::{Sim, TraceMode};
+use crate::report::RunReport;
+use crate::scenario::random::{self, Profile};
+use crate::scenario::validate::validate;
+use crate::scenario::Scenario;
+use crate::trace::Sink;
+use clap::{Args, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+use zabsim_protocol::Variants;
+
+#[derive(Args, Debug)]
+pub(crate) struct RunArgs {
+    /// Scenario file (JSON); without it, a cluster of --nodes servers runs.
+    scenario: Option<PathBuf>,
+    /// Number of servers (1..=255).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+    nodes: Option<u8>,
+    /// The seed every random choice derives from.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Faults to inject when no scenario file is given.
+    #[arg(long, value_enum, default_value_t = FaultsArg::None)]
+    faults: FaultsArg,
+    /// Client writes per second when no scenario file is given.
+    #[arg(long)]
+    writes: Option<u32>,
+    /// Run length in virtual milliseconds when no scenario file is given.
+    #[arg(long)]
+    duration_ms: Option<u64>,
+    /// Turn on a known-bug variant (zk-1419, zk-4646); repeatable.
+    #[arg(long = "variant")]
+    variants: Vec<String>,
+    /// Write the trace here (see --trace-format).
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    /// Format of the --trace file: jsonl (schema 2), chrome (Perfetto) or shiviz.
+    #[arg(long, value_enum, default_value_t, requires = "trace")]
+    trace_format: crate::cli::export::TraceFormat,
+    /// Print the trace as a human-readable server log on stdout.
+    #[arg(long)]
+    describe: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Run twice and compare the traces; name the first divergent event, if any.
+    #[arg(long)]
+    check_determinism: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ReplayArgs {
+    /// A scenario file or a saved failure.
+    file: PathBuf,
+    /// Write the trace here instead of printing the server log (see --trace-format).
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    /// Format of the --trace file: jsonl (schema 2), chrome (Perfetto) or shiviz.
+    #[arg(long, value_enum, default_value_t, requires = "trace")]
+    trace_format: crate::cli::export::TraceFormat,
+    /// Print the report as JSON (no server log).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FaultsArg {
+    /// A fault-free run.
+    None,
+    /// Crashes, partitions, cuts, pauses and slow disks drawn from the seed, then a heal.
+    Random,
+    /// Like random, with the fuzzer's per-seed environment (workload, delays, disk, timing).
+    Swarm,
+}
+
+/// `zabsim run`: a scenario file or a seeded cluster; returns the exit code.
+pub(crate) fn run(args: RunArgs) -> i32 {
+    let mut scenario = match &args.scenario {
+        Some(path) => match load_scenario(path) {
+            Ok(s) => s,
+            Err(e) => return usage_error(e),
+        },
+        None => {
+            let nodes = args.nodes.unwrap_or(5);
+            let seed = args.seed.unwrap_or(0);
+            match args.faults {
+                FaultsArg::None => {
+                    let mut s = Scenario::new(nodes, seed);
+                    s.workload.writes_per_sec = args.writes.unwrap_or(0);
+                    if let Some(d) = args.duration_ms {
+                        s.duration_ms = d;
+                    }
+                    s
+                }
+                FaultsArg::Random => {
+                    let profile = Profile {
+                        nodes_min: nodes,
+                        nodes_max: nodes,
+                        writes_per_sec: args.writes.unwrap_or(Profile::default().writes_per_sec),
+                        ..Profile::default()
+                    };
+                    random::scenario(seed, &profile)
+                }
+                FaultsArg::Swarm => {
+                    let mut variants = Variants::default();
+                    for v in &args.variants {
+                        if let Err(e) = variants.enable(v) {
+                            return usage_error(format!("--variant: {e}"));
+                        }
+                    }
+                    random::scenario(seed, &Profile::swarm(nodes, nodes, variants))
+                }
+            }
+        }
+    };
+    if args.scenario.is_some() {
+        if let Some(seed) = args.seed {
+            scenario.seed = seed;
+        }
+    }
+    for v in &args.variants {
+        if let Err(e) = scenario.protocol.variants.enable(v) {
+            return usage_error(format!("--variant: {e}"));
+        }
+    }
+    if let Err(e) = validate(&scenario) {
+        return usage_error(e);
+    }
+    if args.check_determinism {
+        return match crate::campaign::determinism::check(&scenario) {
+            Ok(lines) => {
+                crate::say!("deterministic: two runs gave the same {lines}-line trace");
+                0
+            }
+            Err(d) => {
+                crate::say!("NOT deterministic: {d}");
+                1
+            }
+        };
+    }
+    let (trace, trace_file) = match (&args.trace, args.describe) {
+        (Some(path), _) => match TraceFile::open(path, args.trace_format) {
+            Ok((mode, file)) => (mode, Some(file)),
+            Err(code) => return code,
+        },
+        (None, true) => (TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout())))), None),
+        (None, false) => (TraceMode::Hash, None),
+    };
+    let expect = scenario.expect.clone();
+    let report = Sim::new(scenario, trace).run();
+    if let Some(Err(code)) = trace_file.map(TraceFile::finish) {
+        return code;
+    }
+    let replay = replay_command(&args, &report);
+    // A scenario file always states what it must show (by default: no violation).
+    let expectation = args.scenario.is_some().then(|| expect.check(&report));
+    if args.json {
+        let mut value = serde_json::to_value(&report).expect("reports serialize");
+        value["replay"] = serde_json::Value::String(replay);
+        add_expectation(&mut value, &expectation);
+        crate::say!("{}", serde_json::to_string_pretty(&value).expect("json"));
+    } else {
+        print_report(&report, &replay);
+        print_expectation(&expectation);
+    }
+    if let Some(e) = &report.trace_error {
+        // `zabsim run --describe | head` closes the pipe on purpose: not an error.
+        if !e.contains("Broken pipe") {
+            eprintln!("zabsim: writing the trace failed: {e}");
+            return 2;
+        }
+    }
+    // A scenario that declares what it must show passes when it shows it (even a violation
+    // it was written to reproduce); otherwise any violation fails the run.
+    let ok = match &expectation {
+        Some(result) => result.is_ok(),
+        None => report.passed(),
+    };
+    if ok {
+        0
+    } else {
+        1
+    }
+}
+
+/// `zabsim replay`: a scenario or saved failure as a server log; returns the exit code.
+pub(crate) fn replay(args: ReplayArgs) -> i32 {
+    let scenario = match load_scenario(&args.file) {
+        Ok(s) => s,
+        Err(e) => return usage_error(e),
+    };
+    let (trace, trace_file) = match (&args.trace, args.json) {
+        (Some(path), _) => match TraceFile::open(path, args.trace_format) {
+            Ok((mode, file)) => (mode, Some(file)),
+            Err(code) => return code,
+        },
+        (None, true) => (TraceMode::Hash, None),
+        (None, false) => (TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout())))), None),
+    };
+    let recorded = scenario.recorded.clone();
+    let expect = scenario.expect.clone();
+    let report = Sim::new(scenario, trace).run();
+    if let Some(Err(code)) = trace_file.map(TraceFile::finish) {
+        return code;
+    }
+    let expectation = Some(expect.check(&report));
+    let same = recorded.as_ref().map(|r| report.trace_hash.as_deref() == Some(r.trace_hash.as_str()));
+    let command = format!("zabsim replay {}", args.file.display());
+    if args.json {
+        let mut value = serde_json::to_value(&report).expect("reports serialize");
+        value["replay"] = serde_json::Value::String(command);
+        value["same_as_recorded"] = serde_json::json!(same);
+        add_expectation(&mut value, &expectation);
+        crate::say!("{}", serde_json::to_string_pretty(&value).expect("json"));
+    } else {
+        print_report(&report, &command);
+        print_expectation(&expectation);
+        match (&recorded, same) {
+            (Some(r), Some(true)) => crate::say!("same run as recorded: trace hash {}", r.trace_hash),
+            (Some(r), _) => crate::say!(
+                "DIFFERENT from the recorded run: trace hash {} (recorded {})",
+                report.trace_hash.as_deref().unwrap_or("none"),
+                r.trace_hash
+            ),
+            _ => {}
+        }
+    }
+    let ok = match &expectation {
+        Some(result) => result.is_ok(),
+        None => report.passed(),
+    };
+    if ok && same != Some(false) {
+        0
+    } else {
+        1
+    }
+}
+
+fn print_expectation(expectation: &Option<Result<(), String>>) {
+    match expectation {
+        Some(Ok(())) => crate::say!("expectation: met"),
+        Some(Err(why)) => crate::say!("expectation: NOT MET: {why}"),
+        None => {}
+    }
+}
+
+fn add_expectation(value: &mut serde_json::Value, expectation: &Option<Result<(), String>>) {
+    if let Some(e) = expectation {
+        value["expectation"] = match e {
+            Ok(()) => serde_json::json!({"met": true}),
+            Err(why) => serde_json::json!({"met": false, "why": why}),
+        };
+    }
+}
+
+fn replay_command(args: &RunArgs, report: &RunReport) -> String {
+    let mut cmd = String::from("zabsim run");
+    match &args.scenario {
+        Some(path) => cmd.push_str(&format!(" {}", path.display())),
+        None => {
+            cmd.push_str(&format!(" --nodes {} --seed {}", report.nodes, report.seed));
+            match args.faults {
+                FaultsArg::Random => cmd.push_str(" --faults random"),
+                FaultsArg::Swarm => cmd.push_str(" --faults swarm"),
+                FaultsArg::None => {}
+            }
+            if let Some(w) = args.writes {
+                cmd.push_str(&format!(" --writes {w}"));
+            }
+            if let Some(d) = args.duration_ms {
+                cmd.push_str(&format!(" --duration-ms {d}"));
+            }
+        }
+    }
+    if args.scenario.is_some() {
+        if let Some(seed) = args.seed {
+            cmd.push_str(&format!(" --seed {seed}"));
+        }
+    }
+    for v in &args.variants {
+        cmd.push_str(&format!(" --variant {v}"));
+    }
+    cmd
+}
+
+fn ms(us: u64) -> String {
+    format!("{}.{:03} ms", us / 1000, us % 1000)
+}
+
+fn print_report(r: &RunReport, replay: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "seed {}  nodes {}{}", r.seed, r.nodes, variants_note(&r.variants));
+    match (r.first_leader, r.first_decided_us) {
+        (Some(l), Some(t)) => {
+            let _ = writeln!(out, "first election: s{l} decided at {}", ms(t));
+        }
+        _ => {
+            let _ = writeln!(out, "first election: none decided");
+        }
+    }
+    for l in &r.leaders {
+        let _ = writeln!(out, "established: s{} leads epoch {} at {}", l.leader, l.epoch, ms(l.at_us));
+    }
+    let _ = writeln!(
+        out,
+        "election rounds: {} (max round {}), decisions: {}, messages sent: {}, events: {}",
+        r.elections_started, r.max_round, r.decisions, r.messages, r.events
+    );
+    if r.writes_submitted > 0 {
+        let lat = match (r.commit_latency_p50_us, r.commit_latency_p99_us) {
+            (Some(p50), Some(p99)) => format!(", commit latency p50 {} p99 {}", ms(p50), ms(p99)),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "writes: {} submitted, {} acknowledged, {} rejected; {} commits{lat}",
+            r.writes_submitted, r.writes_acked, r.writes_rejected, r.commits
+        );
+    }
+    if !r.faults.is_empty() {
+        let faults: Vec<String> = r.faults.iter().map(|(k, v)| format!("{k} x{v}")).collect();
+        let _ = writeln!(out, "faults: {}", faults.join(", "));
+    }
+    if let Some(t) = r.time_to_converge_us {
+        let after = if r.liveness_start_us == Some(0) { "the start" } else { "the last fault" };
+        let _ = writeln!(out, "converged {} after {after}", ms(t));
+    }
+    if let Some(note) = &r.liveness_note {
+        let _ = writeln!(out, "liveness: {note}");
+    }
+    let held: Vec<&str> = r.invariants.iter().filter(|i| i.status == "held").map(|i| i.name).collect();
+    if held.is_empty() {
+        let stopped: Vec<&str> =
+            r.invariants.iter().filter(|i| i.status == "held until the run stopped").map(|i| i.name).collect();
+        let _ = writeln!(out, "invariants held until the violation stopped the run: {}", stopped.join(", "));
+    } else {
+        let _ = writeln!(out, "invariants held: {}", held.join(", "));
+    }
+    for s in &r.final_states {
+        let _ = writeln!(out, "  {s}");
+    }
+    if let Some(v) = &r.violation {
+        let _ = writeln!(out, "VIOLATION: {v}");
+    } else {
+        let _ = writeln!(out, "result: ok");
+    }
+    if let Some(h) = &r.trace_hash {
+        let _ = writeln!(out, "trace hash: {h}");
+    }
+    let _ = writeln!(out, "replay: {replay}");
+}
+
+fn variants_note(v: &[&str]) -> String {
+    if v.is_empty() {
+        String::new()
+    } else {
+        format!("  variants {}", v.join(","))
+    }
+}
