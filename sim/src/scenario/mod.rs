@@ -115,7 +115,7 @@ pub struct Delay {
 }
 
 impl Default for Delay {
-    /// A LAN: 0.1 to 0.5 ms one way (ZAB_FLE_REFERENCE.md section 5.3).
+    /// A LAN: 0.1 to 0.5 ms one way.
     fn default() -> Self {
         Delay { min_us: 100, max_us: 500, tail_ppm: 0, tail_max_us: 0 }
     }
@@ -179,7 +179,7 @@ pub struct DiskModel {
 }
 
 impl Default for DiskModel {
-    /// An SSD: 1 to 10 ms (ZAB_FLE_REFERENCE.md section 5.3).
+    /// An SSD with a real fsync: 1 to 10 ms.
     fn default() -> Self {
         DiskModel { fsync_min_us: 1_000, fsync_max_us: 10_000 }
     }
