@@ -59,7 +59,7 @@ impl Stats {
                         at_us: now_us,
                         leader: id.0,
                         learner: learner.0,
-                        mode: mode.name(),
+                        mode: *mode,
                     });
                 }
                 _ => {}

@@ -8,6 +8,7 @@ use crate::check::Invariant;
 use crate::report::{Coverage, RunReport, SyncRecord};
 use serde::{Deserialize, Serialize};
 use strum::IntoEnumIterator;
+use zabsim_protocol::SyncMode;
 
 /// Expectations of a scenario, checked against its run by `zabsim run` (exit 1 when unmet) and
 /// the tests.
@@ -68,28 +69,12 @@ pub struct ExpectedSync {
     pub leader: Option<u8>,
     /// The learner synced.
     pub learner: u8,
-    /// How.
-    pub mode: ExpectedMode,
+    /// How: `DIFF`, `TRUNC` or `SNAP`.
+    #[serde(with = "crate::report::zookeeper_sync_name")]
+    pub mode: SyncMode,
     /// Decided no earlier than this, ms from the start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_ms: Option<u64>,
-}
-
-/// A sync mode by the name ZooKeeper logs (`Leader.DIFF`, `Leader.TRUNC`, `Leader.SNAP`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
-pub enum ExpectedMode {
-    /// Missing committed txns sent as proposals.
-    #[serde(rename = "DIFF")]
-    #[strum(serialize = "DIFF")]
-    Diff,
-    /// The learner's uncommitted tail truncated first.
-    #[serde(rename = "TRUNC")]
-    #[strum(serialize = "TRUNC")]
-    Trunc,
-    /// The learner's history replaced by a snapshot.
-    #[serde(rename = "SNAP")]
-    #[strum(serialize = "SNAP")]
-    Snap,
 }
 
 /// Whether `name` is a coverage path some run can report: a fault kind or a [`Coverage`]
@@ -118,7 +103,7 @@ fn describe_leaders(report: &RunReport) -> String {
 }
 
 fn describe_sync(s: &SyncRecord) -> String {
-    format!("s{} {} s{} at {}", s.leader, s.mode, s.learner, ms(s.at_us))
+    format!("s{} {} s{} at {}", s.leader, s.mode.name(), s.learner, ms(s.at_us))
 }
 
 impl ExpectedLeader {
@@ -137,13 +122,13 @@ impl ExpectedLeader {
 impl ExpectedSync {
     fn describe(&self) -> String {
         let leader = self.leader.map_or("a leader".to_string(), |l| format!("s{l}"));
-        let mode: &'static str = self.mode.into();
+        let mode = self.mode;
         let after = self.after_ms.map_or(String::new(), |a| format!(" after {a} ms"));
-        format!("{leader} {mode} s{}{after}", self.learner)
+        format!("{leader} {} s{}{after}", mode.name(), self.learner)
     }
 
     fn matches(&self, s: &SyncRecord) -> bool {
-        let mode: &'static str = self.mode.into();
+        let mode = self.mode;
         self.leader.is_none_or(|l| l == s.leader)
             && self.learner == s.learner
             && mode == s.mode
