@@ -7,8 +7,8 @@
 //! - `election.rs`: ElectionQuorumMaximum;
 //! - `history.rs`: Leadership, Integrity, ZxidUniqueness, LeaderCompleteness,
 //!   PrefixConsistency, AcknowledgedDurability, MessageLegality (the committed history);
-//! - `durability.rs`: LocalMonotonicity and CommittedDurability (what disks hold, and the
-//!   durability a departing NEWLEADER ACK promises);
+//! - `durability.rs`: LocalMonotonicity and CommittedDurability (what disks hold);
+//! - `promises.rs`: what a departing message promises (the NEWLEADER ACK: CommittedDurability);
 //! - `liveness.rs`: Liveness.
 //!
 //! The core is one canonical committed history `committed` (TigerBeetle's approach, the
@@ -21,6 +21,7 @@ mod durability;
 mod election;
 mod history;
 mod liveness;
+mod promises;
 
 pub use liveness::{converged, refused_members, LivenessReason, LivenessWatch};
 
