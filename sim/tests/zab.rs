@@ -72,7 +72,7 @@ fn follower_with_uncommitted_tail_from_an_old_epoch_gets_trunc() {
     let report = sim_report(sim);
     assert_passed(&report);
     assert_eq!(report.leaders[0].leader, 2);
-    let to_s3: Vec<&str> = report.syncs.iter().filter(|r| r.learner == 3).map(|r| r.mode).collect();
+    let to_s3: Vec<&str> = report.syncs.iter().filter(|r| r.learner == 3).map(|r| r.mode.name()).collect();
     assert_eq!(to_s3, ["TRUNC"], "s3's uncommitted tail is truncated");
     assert!(report.final_states[2].contains("last=2:0") || report.final_states[2].contains("last=1:2"));
 }
@@ -96,7 +96,7 @@ fn lagging_follower_gets_diff_and_far_behind_follower_gets_snap() {
         let report = zabsim_sim::run(s);
         assert_passed(&report);
         let rejoin: Vec<&str> =
-            report.syncs.iter().filter(|r| r.learner == 1 && r.at_us > 1_000_000).map(|r| r.mode).collect();
+            report.syncs.iter().filter(|r| r.learner == 1 && r.at_us > 1_000_000).map(|r| r.mode.name()).collect();
         assert_eq!(rejoin, [expected], "s1 down for {down_ms} ms");
     }
 }
