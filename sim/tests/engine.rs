@@ -1,5 +1,5 @@
 //! Claims about the engine itself, beside the protocol: stepping a run in pieces is the same
-//! run, and the one checker hook sees messages whatever path sent them.
+//! run as running it whole.
 
 use zabsim_sim::scenario::random::{self, Profile};
 use zabsim_sim::{Sim, TraceMode};

@@ -3,7 +3,7 @@
 //! `sim/tests/testdata/interaction/README.md`.
 
 use crate::harness::{Disk, Env, Packet};
-use crate::render::{parse_timer, timer_name};
+use crate::render::parse_timer;
 use datadriven::TestCase;
 use std::fmt::Display;
 use std::str::FromStr;
@@ -285,7 +285,7 @@ fn print_pending(env: &mut Env) {
         }
         for kind in zabsim_protocol::TimerKind::ALL {
             if let Some(at) = env.timers[id.index()][kind.index()] {
-                lines.push(format!("{id} timer {} at {}", timer_name(kind), format_time(at)));
+                lines.push(format!("{id} timer {} at {}", kind.name(), format_time(at)));
             }
         }
     }

@@ -5,7 +5,8 @@
 use zabsim_protocol::{DiskWrite, Input, Message, NetCmd, Observation, TimerKind, WriteId};
 use zabsim_sim::format_time;
 
-/// The name a script uses for a timer kind, and the one printed (`fire-timer kind=...`).
+/// The name a script uses for a timer kind (`fire-timer kind=notification-timeout`); output
+/// lines print `TimerKind::name`, as traces and `--describe` do.
 pub fn timer_name(kind: TimerKind) -> &'static str {
     match kind {
         TimerKind::NotificationTimeout => "notification-timeout",
@@ -25,13 +26,9 @@ pub fn parse_timer(name: &str) -> Result<TimerKind, String> {
     })
 }
 
-/// One line for an input. `Input`'s own Display prints timer kinds with Debug, which a golden
-/// file must not depend on, so timers get their script name here.
+/// One line for an input: its describe text, as in traces.
 pub fn input_line(input: &Input) -> String {
-    match input {
-        Input::Timer(kind) => format!("timer {}", timer_name(*kind)),
-        other => other.to_string(),
-    }
+    input.to_string()
 }
 
 /// A send as the step issued it; `fate` says what the harness did with it.
@@ -48,7 +45,7 @@ pub fn write_line(id: WriteId, write: &DiskWrite) -> String {
 
 /// A timer armed by a step (cancels are applied silently, as in the simulator's trace).
 pub fn timer_set_line(kind: TimerKind, at_us: u64) -> String {
-    format!("timer {} at {}", timer_name(kind), format_time(at_us))
+    format!("timer {} at {}", kind.name(), format_time(at_us))
 }
 
 /// A connection command.
