@@ -177,9 +177,11 @@ pub enum NetCmd {
     Close(NodeId),
 }
 
-/// How a learner was brought up to date (`QuorumPeer.SyncMode`).
+/// How a learner was brought up to date (`QuorumPeer.SyncMode`), serialized by the name
+/// ZooKeeper logs (`Leader.DIFF`, `Leader.TRUNC`, `Leader.SNAP`), in traces, reports and
+/// scenario expectations alike.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "UPPERCASE")]
 pub enum SyncMode {
     /// Missing committed txns sent as proposals.
     Diff,

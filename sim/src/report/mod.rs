@@ -32,29 +32,8 @@ pub struct SyncRecord {
     pub leader: u8,
     /// The learner.
     pub learner: u8,
-    /// DIFF, TRUNC or SNAP (serialized by the name ZooKeeper logs).
-    #[serde(with = "zookeeper_sync_name")]
+    /// DIFF, TRUNC or SNAP.
     pub mode: SyncMode,
-}
-
-/// A sync mode as ZooKeeper names it in its logs and as scenario files and reports spell it
-/// (`Leader.DIFF`, `Leader.TRUNC`, `Leader.SNAP`), for serde's `with`.
-pub mod zookeeper_sync_name {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use zabsim_protocol::SyncMode;
-
-    /// Writes `DIFF`, `TRUNC` or `SNAP`.
-    pub fn serialize<S: Serializer>(mode: &SyncMode, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(mode.name())
-    }
-
-    /// Reads `DIFF`, `TRUNC` or `SNAP`.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SyncMode, D::Error> {
-        let name = String::deserialize(d)?;
-        SyncMode::ALL.into_iter().find(|m| m.name() == name).ok_or_else(|| {
-            serde::de::Error::custom(format!("unknown variant `{name}`, expected one of `DIFF`, `TRUNC`, `SNAP`"))
-        })
-    }
 }
 
 /// Status of one invariant at the end of a run.

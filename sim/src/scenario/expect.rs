@@ -70,7 +70,6 @@ pub struct ExpectedSync {
     /// The learner synced.
     pub learner: u8,
     /// How: `DIFF`, `TRUNC` or `SNAP`.
-    #[serde(with = "crate::report::zookeeper_sync_name")]
     pub mode: SyncMode,
     /// Decided no earlier than this, ms from the start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
