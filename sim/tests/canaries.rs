@@ -87,10 +87,8 @@ fn deciding_below_a_quorum_members_own_vote_breaks_election_quorum_maximum() {
 fn two_txns_with_one_zxid_break_zxid_uniqueness() {
     let mut checker = Checker::new(N as usize);
     step(&mut checker, 1, &[], &observing(vec![established(1)])).expect("established");
-    let proposals = observing(vec![
-        Observation::Proposed { txn: txn(1, 1, 10) },
-        Observation::Proposed { txn: txn(1, 1, 11) },
-    ]);
+    let proposals =
+        observing(vec![Observation::Proposed { txn: txn(1, 1, 10) }, Observation::Proposed { txn: txn(1, 1, 11) }]);
     assert_eq!(breached(step(&mut checker, 1, &[], &proposals)), Invariant::ZxidUniqueness);
 }
 
@@ -147,7 +145,8 @@ fn an_ackepoch_before_accepted_epoch_is_durable_breaks_accepted_epoch_durability
     let opening =
         Seen::Departure { from: NodeId(2), to: NodeId(1), msg: &follower_info, pending: &none, looking_initial: None };
     checker.check(&opening).expect("FOLLOWERINFO opens the conversation");
-    let departure = Seen::Departure { from: NodeId(2), to: NodeId(1), msg: &ack, pending: &pending, looking_initial: None };
+    let departure =
+        Seen::Departure { from: NodeId(2), to: NodeId(1), msg: &ack, pending: &pending, looking_initial: None };
     assert_eq!(breached(checker.check(&departure)), Invariant::AcceptedEpochDurability);
 }
 

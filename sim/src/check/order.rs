@@ -221,6 +221,9 @@ impl Checker {
         };
         if legal {
             self.exercise(rule);
+            if matches!(packet, QuorumPacket::Proposal { .. } | QuorumPacket::Commit { .. }) {
+                self.exercise(Rule::ProposalAfterSync);
+            }
             return Ok(());
         }
         Err(Breach::new(
