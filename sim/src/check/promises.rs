@@ -104,9 +104,6 @@ impl Checker {
                 _ => None,
             };
             if let Some(covers) = covers {
-                // The newest copy of one message to one peer is the one that can still leave:
-                // an older one was held for a connection that has closed since.
-                ledger.unsent.retain(|(to, msg, _)| !(*to == send.to && *msg == send.msg));
                 ledger.unsent.push((send.to, send.msg.clone(), covers));
             }
         }
@@ -122,14 +119,27 @@ impl Checker {
         msg: &Message,
         pending: &VecDeque<(WriteId, DiskWrite)>,
     ) -> Result<(), Breach> {
-        let Message::Quorum(QuorumPacket::AckEpoch { .. } | QuorumPacket::LeaderInfo { .. } | QuorumPacket::Ack { .. }) =
-            msg
-        else {
-            return Ok(());
-        };
         let ledger = &mut self.ledgers[id.index()];
-        let Some(i) = ledger.unsent.iter().rposition(|(t, m, _)| *t == to && m == msg) else { return Ok(()) };
-        let (_, _, covers) = ledger.unsent.remove(i);
+        let covers = match msg {
+            // A new connection: what was held for the old one to that peer never leaves
+            // (ZooKeeper shuts that processor chain down with the socket).
+            Message::Quorum(QuorumPacket::FollowerInfo { .. }) => {
+                ledger.unsent.retain(|(t, _, _)| *t != to);
+                return Ok(());
+            }
+            Message::Quorum(
+                QuorumPacket::AckEpoch { .. } | QuorumPacket::LeaderInfo { .. } | QuorumPacket::Ack { .. },
+            ) => {
+                // Copies of one message to one peer leave in the order they were made.
+                let Some(i) = ledger.unsent.iter().position(|(t, m, _)| *t == to && m == msg) else { return Ok(()) };
+                let (_, _, covers) = ledger.unsent.remove(i);
+                if let Message::Quorum(QuorumPacket::LeaderInfo { .. }) = msg {
+                    ledger.unsent.retain(|(t, _, _)| *t != to);
+                }
+                covers
+            }
+            _ => return Ok(()),
+        };
         let is_pending = |w: WriteId| pending.iter().find(|(p, _)| *p == w).map(|(_, write)| write);
         match covers {
             Covers::AcceptedEpoch(w) => {
