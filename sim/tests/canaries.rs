@@ -138,13 +138,13 @@ fn an_ackepoch_before_accepted_epoch_is_durable_breaks_accepted_epoch_durability
         sends: vec![zabsim_protocol::Send { to: NodeId(1), msg: ack.clone(), after_write: Some(0) }],
         ..Output::default()
     };
-    step(&mut checker, 2, &[], &output).expect("the step itself is fine");
     let pending: VecDeque<(WriteId, DiskWrite)> = [(0, DiskWrite::AcceptedEpoch(Epoch(1)))].into();
     let follower_info = Message::Quorum(zabsim_protocol::QuorumPacket::FollowerInfo { accepted_epoch: Epoch(0) });
     let none = VecDeque::new();
     let opening =
         Seen::Departure { from: NodeId(2), to: NodeId(1), msg: &follower_info, pending: &none, looking_initial: None };
     checker.check(&opening).expect("FOLLOWERINFO opens the conversation");
+    step(&mut checker, 2, &[], &output).expect("the step itself is fine");
     let departure =
         Seen::Departure { from: NodeId(2), to: NodeId(1), msg: &ack, pending: &pending, looking_initial: None };
     assert_eq!(breached(checker.check(&departure)), Invariant::AcceptedEpochDurability);
