@@ -155,7 +155,8 @@ impl Breach {
 /// One thing that happened, as the checker sees it. The engine hands every one of these to
 /// [`Checker::check`], whatever code path produced it.
 pub enum Seen<'a> {
-    /// A server took one step.
+    /// A server took one step; seen before any message the step produced leaves, so the
+    /// checker knows what each of them promises.
     Step {
         /// The server.
         id: NodeId,
