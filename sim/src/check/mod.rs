@@ -8,7 +8,9 @@
 //! - `history.rs`: Leadership, Integrity, ZxidUniqueness, LeaderCompleteness,
 //!   PrefixConsistency, AcknowledgedDurability, MessageLegality (the committed history);
 //! - `durability.rs`: LocalMonotonicity and CommittedDurability (what disks hold);
-//! - `promises.rs`: what a departing message promises (the NEWLEADER ACK: CommittedDurability);
+//! - `promises.rs`: what a departing message promises durable (ACKEPOCH and LEADERINFO:
+//!   AcceptedEpochDurability; proposal and NEWLEADER ACKs: CommittedDurability);
+//! - `order.rs`: the order of each leader-learner conversation (MessageLegality);
 //! - `liveness.rs`: Liveness.
 //!
 //! The core is one canonical committed history `committed` (TigerBeetle's approach, the
@@ -21,9 +23,11 @@ mod durability;
 mod election;
 mod history;
 mod liveness;
+mod order;
 mod promises;
 
 pub use liveness::{converged, refused_members, LivenessReason, LivenessWatch};
+pub use order::Rule;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -66,6 +70,10 @@ pub enum Invariant {
     /// NEWLEADER ACK leaves only once the synced history is durable (Remix
     /// `committedLogDurability`).
     CommittedDurability,
+    /// A server tells others of an epoch it accepted (a counted ACKEPOCH; a leader's
+    /// LEADERINFO) only once that acceptedEpoch is durable (`Learner.registerWithLeader`,
+    /// `Leader.getEpochToPropose`, ZOOKEEPER-1291), so no epoch is promised twice.
+    AcceptedEpochDurability,
     /// Every server delivers a prefix of the one committed history: the Zab paper's agreement,
     /// total order, local and global primary order (Remix `prefixConsistency`).
     PrefixConsistency,
@@ -74,7 +82,9 @@ pub enum Invariant {
     Integrity,
     /// A client write acknowledged as committed is in the committed history.
     AcknowledgedDurability,
-    /// No server receives a packet its role should never see (Remix `messageLegal`).
+    /// No server receives a packet its role should never see, and every leader-learner
+    /// conversation keeps ZooKeeper's order (Remix `messageLegal`, `ackConsistent`,
+    /// `commitConsistent`).
     MessageLegality,
     /// After the last fault, a connected quorum converges on one established leader with
     /// every member synced, within the bound.
@@ -145,7 +155,8 @@ impl Breach {
 /// One thing that happened, as the checker sees it. The engine hands every one of these to
 /// [`Checker::check`], whatever code path produced it.
 pub enum Seen<'a> {
-    /// A server took one step.
+    /// A server took one step; seen before any message the step produced leaves, so the
+    /// checker knows what each of them promises.
     Step {
         /// The server.
         id: NodeId,
@@ -202,9 +213,14 @@ pub struct Checker {
     sync_decided_at: Vec<usize>,
     /// Durable epochs last seen per server, for monotonicity.
     epochs: Vec<(Epoch, Epoch)>,
-    /// Per server: the epoch of its pending NEWLEADER ACK and the last write that ACK promises
-    /// durable.
-    newleader_promises: Vec<Option<(Epoch, WriteId)>>,
+    /// Per server process: its writes and the promises of its messages not yet departed.
+    ledgers: Vec<promises::Ledger>,
+    /// Per server: its latest leadership.
+    terms: Vec<order::Term>,
+    /// Per (sender, receiver): the leader-learner conversation so far.
+    talks: Vec<order::Talk>,
+    /// Per rule: how many messages passed it.
+    exercised: Vec<u64>,
     /// The liveness phase, once it started.
     pub liveness: Option<LivenessWatch>,
 }
@@ -221,7 +237,10 @@ impl Checker {
             initial_votes: BTreeMap::new(),
             epochs: vec![(Epoch(0), Epoch(0)); n + 1],
             sync_decided_at: vec![usize::MAX; n + 1],
-            newleader_promises: vec![None; n + 1],
+            ledgers: vec![promises::Ledger::default(); n + 1],
+            terms: vec![order::Term::default(); n + 1],
+            talks: vec![order::Talk::default(); (n + 1) * (n + 1)],
+            exercised: vec![0; Rule::ALL.len()],
             liveness: None,
         }
     }
@@ -245,17 +264,19 @@ impl Checker {
                 if replaces {
                     self.check_replace(id, durable_log, &server.disk_view().log)?;
                 }
-                self.note_promise(id, output);
+                self.note_promises(id, server, output)?;
+                self.note_term(id, server, output)?;
                 self.check_observations(id, server, &output.observations, delivered_before)
             }
             Seen::Fsync { id, last_before, writes, durable } => self.check_durable(id, last_before, writes, durable),
-            Seen::Departure { from, to: _, msg, pending, looking_initial } => {
+            Seen::Departure { from, to, msg, pending, looking_initial } => {
                 if let (Some(initial), Message::Notification(n)) = (looking_initial, msg) {
                     if n.state == zabsim_protocol::ServerState::Looking {
                         self.note_looking_vote(from, n.round, initial);
                     }
                 }
-                self.check_ack_promise(from, msg, pending)
+                self.check_promise(from, to, msg, pending)?;
+                self.check_order(from, to, msg)
             }
         }
     }

@@ -1,62 +1,202 @@
-//! Promises made by messages, checked at the moment the message leaves: a NEWLEADER ACK
-//! promises that the synced history it acknowledges is durable (CommittedDurability).
+//! Promises made by messages, checked at the moment the message leaves, against exactly the
+//! writes each one promises:
+//! - a counted ACKEPOCH, and a leader's LEADERINFO, promise that acceptedEpoch is durable
+//!   (`Learner.registerWithLeader` writes it before replying; `Leader.getEpochToPropose`
+//!   before any handler sends LEADERINFO, ZOOKEEPER-1291): AcceptedEpochDurability;
+//! - a proposal ACK promises that its txn is durable (`Follower` logs through
+//!   `SyncRequestProcessor`, and `SendAckRequestProcessor` acks after the flush):
+//!   CommittedDurability, since the leader counts it towards a commit;
+//! - the NEWLEADER ACK promises the synced history and currentEpoch = e (`Learner.syncWithLeader`,
+//!   ZOOKEEPER-4646/4643/1282): CommittedDurability.
+//!
+//! The checker sees each step before its messages leave, so it notes there which writes of
+//! the server's process (by `WriteId`) each promise-bearing message covers; at departure it
+//! looks only at those in the sender's queue of writes not yet durable. Write ids count per
+//! process lifetime: a step whose first write id is below the ledger's next one belongs to a
+//! restarted process, and the ledger starts over.
 
 use super::*;
+use zabsim_protocol::{QuorumPacket, ServerState, ZabPhase};
+
+/// What one message promises durable, by write id of its sender's process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Covers {
+    /// The acceptedEpoch write (counted ACKEPOCH, LEADERINFO).
+    AcceptedEpoch(WriteId),
+    /// The append of the acknowledged txn.
+    Txn(Zxid, WriteId),
+    /// Every log write up to `log_through` and the currentEpoch write (NEWLEADER ACK).
+    History { epoch: Epoch, log_through: Option<WriteId>, epoch_write: Option<WriteId> },
+}
+
+/// One server process's writes as far as promises need them, and its promise-bearing
+/// messages that have not left yet.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Ledger {
+    /// Id the process's next write gets.
+    next_write: WriteId,
+    /// Latest acceptedEpoch write of this lifetime.
+    accepted_write: Option<WriteId>,
+    /// Latest currentEpoch write of this lifetime.
+    epoch_write: Option<WriteId>,
+    /// Latest log write (append, truncate, snapshot) of this lifetime.
+    log_through: Option<WriteId>,
+    /// zxid -> latest append of it in this lifetime.
+    appends: BTreeMap<Zxid, WriteId>,
+    /// Messages produced and not yet departed, with what each promises; held ones wait here.
+    unsent: Vec<(NodeId, Message, Covers)>,
+}
 
 impl Checker {
-    /// Server `id` took a step that wrote currentEpoch: in ZooKeeper only a learner handling
-    /// NEWLEADER does that before it acknowledges (`Learner.syncWithLeader`), so its next ACK
-    /// of that epoch promises every log write issued up to the end of this step, whatever
-    /// order the step issued them in.
-    pub(super) fn note_promise(&mut self, id: NodeId, output: &Output) {
-        let epoch = output.writes.iter().rev().find_map(|w| match w {
-            DiskWrite::CurrentEpoch(e) => Some(*e),
-            _ => None,
-        });
-        if let Some(epoch) = epoch {
-            let through = output.first_write_id + output.writes.len() as WriteId - 1;
-            self.newleader_promises[id.index()] = Some((epoch, through));
+    /// Server `id` took a step: note its writes, and what each promise-bearing message it
+    /// produced covers. A NEWLEADER ACK must also come from a server whose currentEpoch is the
+    /// acknowledged epoch (ZOOKEEPER-1282 set it only at UPTODATE).
+    pub(super) fn note_promises(&mut self, id: NodeId, server: &Node, output: &Output) -> Result<(), Breach> {
+        let ledger = &mut self.ledgers[id.index()];
+        if output.first_write_id < ledger.next_write {
+            *ledger = Ledger::default();
         }
+        for (k, write) in output.writes.iter().enumerate() {
+            let w = output.first_write_id + k as WriteId;
+            match write {
+                DiskWrite::AcceptedEpoch(_) => ledger.accepted_write = Some(w),
+                DiskWrite::CurrentEpoch(_) => ledger.epoch_write = Some(w),
+                DiskWrite::Append(txn) => {
+                    ledger.appends.insert(txn.zxid, w);
+                    ledger.log_through = Some(w);
+                }
+                DiskWrite::Truncate(_) | DiskWrite::Snapshot(_) => ledger.log_through = Some(w),
+            }
+        }
+        ledger.next_write = output.first_write_id + output.writes.len() as WriteId;
+        let view = server.role_view();
+        for send in &output.sends {
+            let Message::Quorum(packet) = &send.msg else { continue };
+            let covers = match packet {
+                QuorumPacket::AckEpoch { current_epoch: Some(_), .. } | QuorumPacket::LeaderInfo { .. } => {
+                    ledger.accepted_write.map(Covers::AcceptedEpoch)
+                }
+                QuorumPacket::Ack { zxid } if !zxid.is_epoch_marker() => {
+                    ledger.appends.get(zxid).map(|w| Covers::Txn(*zxid, *w))
+                }
+                // The ACK of NEWLEADER leaves from SYNCHRONIZATION; the one after UPTODATE,
+                // with the same zxid, from BROADCAST and promises nothing.
+                QuorumPacket::Ack { zxid }
+                    if view.state == ServerState::Following && view.phase == ZabPhase::Synchronization =>
+                {
+                    if server.current_epoch() != zxid.epoch {
+                        return Err(Breach::new(
+                            Invariant::CommittedDurability,
+                            vec![id.0],
+                            format!(
+                                "{id} acknowledged NEWLEADER {} with currentEpoch {}",
+                                zxid.epoch,
+                                server.current_epoch()
+                            ),
+                        ));
+                    }
+                    Some(Covers::History {
+                        epoch: zxid.epoch,
+                        log_through: ledger.log_through,
+                        epoch_write: ledger.epoch_write,
+                    })
+                }
+                _ => None,
+            };
+            if let Some(covers) = covers {
+                ledger.unsent.push((send.to, send.msg.clone(), covers));
+            }
+        }
+        Ok(())
     }
 
-    /// A message leaves `id`. The NEWLEADER ACK (the first ACK of the epoch's marker zxid after
-    /// currentEpoch was written) promises that the synced history is durable, since the leader
-    /// counts it towards committing the new epoch's initial history (ZOOKEEPER-4646 broke
-    /// exactly this). The ACK a learner sends after UPTODATE carries the same zxid and
-    /// promises nothing. `pending` is the sender's disk queue of writes not yet synced.
-    pub(super) fn check_ack_promise(
+    /// A message leaves `id`: if it carries a promise, the writes it covers must not be in
+    /// `pending`, the sender's queue of writes not yet durable.
+    pub(super) fn check_promise(
         &mut self,
         id: NodeId,
+        to: NodeId,
         msg: &Message,
         pending: &VecDeque<(WriteId, DiskWrite)>,
     ) -> Result<(), Breach> {
-        let Message::Quorum(zabsim_protocol::QuorumPacket::Ack { zxid }) = msg else { return Ok(()) };
-        if !zxid.is_epoch_marker() {
-            return Ok(());
-        }
-        let Some((epoch, through)) = self.newleader_promises[id.index()] else { return Ok(()) };
-        if epoch != zxid.epoch {
-            return Ok(());
-        }
-        self.newleader_promises[id.index()] = None;
-        let log_writes: Vec<String> = pending
-            .iter()
-            .filter(|(w_id, w)| {
-                *w_id <= through && matches!(w, DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot(_))
-            })
-            .map(|(w_id, w)| format!("w{w_id} {w}"))
-            .collect();
-        match log_writes.first() {
-            None => Ok(()),
-            Some(first) => Err(Breach::new(
-                Invariant::CommittedDurability,
-                vec![id.0],
-                format!(
-                    "{id} acknowledged NEWLEADER {} before its synced history was durable ({} log writes pending, first {first})",
-                    zxid.epoch,
-                    log_writes.len()
-                ),
-            )),
+        let ledger = &mut self.ledgers[id.index()];
+        let covers = match msg {
+            // A new connection: what was held for the old one to that peer never leaves
+            // (ZooKeeper shuts that processor chain down with the socket).
+            Message::Quorum(QuorumPacket::FollowerInfo { .. }) => {
+                ledger.unsent.retain(|(t, _, _)| *t != to);
+                return Ok(());
+            }
+            Message::Quorum(
+                QuorumPacket::AckEpoch { .. } | QuorumPacket::LeaderInfo { .. } | QuorumPacket::Ack { .. },
+            ) => {
+                // Copies of one message to one peer leave in the order they were made.
+                let Some(i) = ledger.unsent.iter().position(|(t, m, _)| *t == to && m == msg) else { return Ok(()) };
+                let (_, _, covers) = ledger.unsent.remove(i);
+                if let Message::Quorum(QuorumPacket::LeaderInfo { .. }) = msg {
+                    ledger.unsent.retain(|(t, _, _)| *t != to);
+                }
+                covers
+            }
+            _ => return Ok(()),
+        };
+        let is_pending = |w: WriteId| pending.iter().find(|(p, _)| *p == w).map(|(_, write)| write);
+        match covers {
+            Covers::AcceptedEpoch(w) => {
+                let rule = match msg {
+                    Message::Quorum(QuorumPacket::LeaderInfo { .. }) => Rule::AcceptedEpochBeforeLeaderInfo,
+                    _ => Rule::AcceptedEpochBeforeAckEpoch,
+                };
+                self.exercise(rule);
+                match is_pending(w) {
+                    None => Ok(()),
+                    Some(write) => Err(Breach::new(
+                        Invariant::AcceptedEpochDurability,
+                        vec![id.0],
+                        format!("{id} sent {msg} to {to} before w{w} {write} was durable"),
+                    )),
+                }
+            }
+            Covers::Txn(zxid, w) => {
+                self.exercise(Rule::TxnBeforeAck);
+                match is_pending(w) {
+                    None => Ok(()),
+                    Some(_) => Err(Breach::new(
+                        Invariant::CommittedDurability,
+                        vec![id.0],
+                        format!("{id} acknowledged proposal {zxid} before its append w{w} was durable"),
+                    )),
+                }
+            }
+            Covers::History { epoch, log_through, epoch_write } => {
+                self.exercise(Rule::HistoryBeforeNewLeaderAck);
+                let log_writes: Vec<String> = pending
+                    .iter()
+                    .filter(|(w, write)| {
+                        log_through.is_some_and(|t| *w <= t)
+                            && matches!(write, DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot(_))
+                    })
+                    .map(|(w, write)| format!("w{w} {write}"))
+                    .collect();
+                if let Some(first) = log_writes.first() {
+                    return Err(Breach::new(
+                        Invariant::CommittedDurability,
+                        vec![id.0],
+                        format!(
+                            "{id} acknowledged NEWLEADER {epoch} before its synced history was durable ({} log writes pending, first {first})",
+                            log_writes.len()
+                        ),
+                    ));
+                }
+                match epoch_write.and_then(|w| is_pending(w).map(|write| (w, write))) {
+                    None => Ok(()),
+                    Some((w, write)) => Err(Breach::new(
+                        Invariant::CommittedDurability,
+                        vec![id.0],
+                        format!("{id} acknowledged NEWLEADER {epoch} before w{w} {write} was durable"),
+                    )),
+                }
+            }
         }
     }
 }

@@ -352,17 +352,22 @@ impl Sim {
             self.steps_at_instant = 0;
         }
         self.steps_at_instant += 1;
+        // The checker sees the step before any message it produced leaves, so it knows which
+        // writes each of them promises and what the sender had established.
+        let server = self.nodes[id.index()].as_ref().expect("stepped node is up");
+        let durable_log = &self.disks[id.index()].durable.log;
+        let checked = self.checker.check(&Seen::Step { id, server, output: &out, delivered_before, durable_log });
+        let failed = checked.is_err();
+        if let Err(breach) = checked {
+            self.fail(breach);
+        }
         self.apply_output(id, &out);
         if let Some(input) = traced_input {
             self.trace_step(id, &input, &out);
         }
-        let server = self.nodes[id.index()].as_ref().expect("stepped node is up");
-        let durable_log = &self.disks[id.index()].durable.log;
-        let checked = self.checker.check(&Seen::Step { id, server, output: &out, delivered_before, durable_log });
         self.stats.observe(self.now_us, id, &out.observations, &self.submit_times);
         self.out = out;
-        if let Err(breach) = checked {
-            self.fail(breach);
+        if failed {
             return;
         }
         if self.checker.watch_liveness(self.now_us, &self.nodes, Some(id), self.stats.writes_tracked_pending) {
