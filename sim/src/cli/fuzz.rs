@@ -301,12 +301,7 @@ fn save_failure(
         crate::campaign::shrink::Shrunk { scenario: original.clone(), attempts: 0, wall_seconds: 0.0 }
     };
     let mut scenario: Scenario = shrunk.scenario;
-    let variants = if spec.variants.is_empty() {
-        String::new()
-    } else {
-        spec.variants.iter().map(|v| format!(" --variant {v}")).collect::<String>()
-    };
-    let found_by = format!("zabsim run --nodes {} --seed {} --faults swarm{variants}", failure.nodes, failure.seed);
+    let found_by = failure.found_by(spec);
     scenario.description = format!(
         "Found by the fuzzer at seed {} ({} servers, {} faults), shrunk to {} servers and {} faults. \
          It breaks {}: {}",
@@ -318,7 +313,9 @@ fn save_failure(
         failure.invariant,
         failure.detail
     );
-    scenario.expect = Expect { violation: Some(failure.invariant), ..Expect::default() };
+    // The violation found is a record, not an expectation: the file keeps the protocol's
+    // promise (no violation), so replaying it fails while the bug is there.
+    scenario.expect = Expect::default();
     scenario.recorded = None;
     let stem = format!("{}-seed{}", failure.fingerprint.replace('/', "-"), failure.seed);
     let trace_path = out.join("failures").join(format!("{stem}.jsonl"));
@@ -327,6 +324,7 @@ fn save_failure(
     std::fs::write(&trace_path, buffer.bytes()).map_err(|e| format!("{}: {e}", trace_path.display()))?;
     scenario.recorded = Some(Recorded {
         trace_hash: report.trace_hash.clone().unwrap_or_default(),
+        invariant: report.violation.as_ref().map(|v| v.invariant),
         violation: report.violation.as_ref().map(|v| v.to_string()).unwrap_or_default(),
         found_by,
     });
