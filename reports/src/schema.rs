@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Schema version of `SweepResults`.
+/// Schema version of `SweepResults`. Version 1 grew the optional `RunMetrics::violation`
+/// compatibly: a file without it reads as before, and a sweep with no violation writes the
+/// very bytes it wrote before.
 pub const SWEEP_SCHEMA: u32 = 1;
 
 /// The output of `zabsim sweep GRID.json`.
@@ -69,6 +71,22 @@ pub struct RunMetrics {
     /// Fault windows (start, end) in µs, for shading.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fault_windows: Vec<(u64, u64)>,
+    /// The safety property the run broke, if any: the run stopped there, so its measurements
+    /// are not those of a correct ensemble.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violation: Option<SweepViolation>,
+}
+
+/// A safety violation in one sweep run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepViolation {
+    /// The invariant's name (`CommittedDurability`, ...).
+    pub invariant: String,
+    /// The violation as the checker reported it.
+    pub detail: String,
+    /// The command that runs this one run again and prints it.
+    pub replay: String,
 }
 
 impl RunMetrics {

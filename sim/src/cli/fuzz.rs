@@ -100,7 +100,8 @@ fn campaign_report(out: &Path) -> Result<PathBuf, String> {
     grid.seeds = 25;
     let results_path = out.join("results.json");
     let command = "zabsim (default campaign: scenarios/sweeps/default.json with 25 seeds per point)";
-    let results = crate::campaign::sweep::sweep(&grid, "default", command);
+    let results =
+        crate::campaign::sweep::sweep(&grid, "default", command, "zabsim sweep scenarios/sweeps/default.json");
     let text = serde_json::to_string(&results).map_err(|e| e.to_string())? + "\n";
     std::fs::write(&results_path, text).map_err(|e| format!("{}: {e}", results_path.display()))?;
     let dir = out.join("report");

@@ -344,7 +344,7 @@ fn ms(us: u64) -> String {
     format!("{}.{:03} ms", us / 1000, us % 1000)
 }
 
-fn print_report(r: &RunReport, replay: &str) {
+pub(crate) fn print_report(r: &RunReport, replay: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "seed {}  nodes {}{}", r.seed, r.nodes, variants_note(&r.variants));
     match (r.first_leader, r.first_decided_us) {
