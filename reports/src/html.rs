@@ -1,7 +1,7 @@
 //! The two index.html pages: plain HTML with a little inline CSS, no JavaScript and nothing
 //! loaded from elsewhere; charts are embedded as `<img src="*.svg">` beside the page.
 
-use crate::schema::SweepResults;
+use crate::schema::{CampaignSummary, SweepResults};
 use crate::stats::ms;
 use crate::style::{fmt_ms, fmt_num};
 use crate::sweep::{ChartDoc, SummaryRow};
@@ -59,8 +59,13 @@ fn figure(doc: &ChartDoc, reproduce: &str) -> String {
     )
 }
 
-/// The sweep report page.
-pub(crate) fn sweep_page(results: &SweepResults, rows: &[SummaryRow], charts: &[ChartDoc]) -> String {
+/// The sweep report page, after the fuzz campaign's summary when there is one.
+pub(crate) fn sweep_page(
+    results: &SweepResults,
+    campaign: Option<&CampaignSummary>,
+    rows: &[SummaryRow],
+    charts: &[ChartDoc],
+) -> String {
     let faults: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.fault.as_str()).collect();
     let sizes: std::collections::BTreeSet<u8> = rows.iter().map(|r| r.nodes).collect();
     let title = format!("zabsim sweep report: {}", results.grid_name);
@@ -79,6 +84,10 @@ pub(crate) fn sweep_page(results: &SweepResults, rows: &[SummaryRow], charts: &[
         if faults.len() == 1 { "" } else { "s" },
         results.schema
     ));
+    if let Some(c) = campaign {
+        b.push_str(&crate::html_campaign::section(c));
+        b.push_str("<h2>Sweep</h2>\n");
+    }
     b.push_str(&format!("<p>{reproduce}</p>\n"));
     b.push_str(&violations(results));
     b.push_str(

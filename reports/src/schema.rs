@@ -105,3 +105,42 @@ impl RunMetrics {
         }
     }
 }
+
+/// A fuzz campaign as the default campaign's report page shows it beside its sweep (not a
+/// file format: the simulator fills it in memory).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CampaignSummary {
+    /// The command that ran the campaign.
+    pub command: String,
+    /// Seeds run.
+    pub seeds: u64,
+    /// Server steps, all seeds.
+    pub events: u64,
+    /// Virtual time simulated, all seeds, µs.
+    pub simulated_us: u64,
+    /// Wall seconds the seeds took (shrinking excluded): the one figure that depends on the
+    /// machine.
+    pub wall_seconds: f64,
+    /// Fault kinds and protocol paths with the number of seeds that took each, in the order
+    /// the campaign lists them (zero when never taken).
+    pub coverage: Vec<(String, u64)>,
+    /// The failures worth reading: one per fingerprint.
+    pub failures: Vec<CampaignFailure>,
+    /// Failing seeds in all.
+    pub failing_seeds: u64,
+}
+
+/// One distinct failure of a campaign.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CampaignFailure {
+    /// Invariant plus a coarse cause.
+    pub fingerprint: String,
+    /// The first seed that showed it.
+    pub seed: u64,
+    /// Its cluster size.
+    pub nodes: u8,
+    /// The violation as reported.
+    pub detail: String,
+    /// The command that replays the saved (shrunk) failure.
+    pub replay: String,
+}
