@@ -1,7 +1,7 @@
 //! The two index.html pages: plain HTML with a little inline CSS, no JavaScript and nothing
 //! loaded from elsewhere; charts are embedded as `<img src="*.svg">` beside the page.
 
-use crate::schema::SweepResults;
+use crate::schema::{CampaignSummary, SweepResults};
 use crate::stats::ms;
 use crate::style::{fmt_ms, fmt_num};
 use crate::sweep::{ChartDoc, SummaryRow};
@@ -59,8 +59,13 @@ fn figure(doc: &ChartDoc, reproduce: &str) -> String {
     )
 }
 
-/// The sweep report page.
-pub(crate) fn sweep_page(results: &SweepResults, rows: &[SummaryRow], charts: &[ChartDoc]) -> String {
+/// The sweep report page, after the fuzz campaign's summary when there is one.
+pub(crate) fn sweep_page(
+    results: &SweepResults,
+    campaign: Option<&CampaignSummary>,
+    rows: &[SummaryRow],
+    charts: &[ChartDoc],
+) -> String {
     let faults: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.fault.as_str()).collect();
     let sizes: std::collections::BTreeSet<u8> = rows.iter().map(|r| r.nodes).collect();
     let title = format!("zabsim sweep report: {}", results.grid_name);
@@ -79,7 +84,12 @@ pub(crate) fn sweep_page(results: &SweepResults, rows: &[SummaryRow], charts: &[
         if faults.len() == 1 { "" } else { "s" },
         results.schema
     ));
+    if let Some(c) = campaign {
+        b.push_str(&crate::html_campaign::section(c));
+        b.push_str("<h2>Sweep</h2>\n");
+    }
     b.push_str(&format!("<p>{reproduce}</p>\n"));
+    b.push_str(&violations(results));
     b.push_str(
         "<h2>Summary</h2>\n<table>\n<thead><tr><th>fault</th><th>servers</th><th>runs</th>\
         <th>new leader</th><th>median election time</th><th>median unavailability</th>\
@@ -112,6 +122,37 @@ pub(crate) fn sweep_page(results: &SweepResults, rows: &[SummaryRow], charts: &[
         b.push_str(&figure(doc, &reproduce));
     }
     page(&title, &b)
+}
+
+/// The runs that broke a safety property, first on the page: a chart drawn from them shows
+/// a broken ensemble, not ZooKeeper's behaviour.
+fn violations(results: &SweepResults) -> String {
+    let broken: Vec<_> = results.runs.iter().filter_map(|r| r.violation.as_ref().map(|v| (r, v))).collect();
+    if broken.is_empty() {
+        return String::new();
+    }
+    let mut b = format!(
+        "<h2 class=\"warn\">Safety violations: {} of {} runs</h2>\n<p class=\"warn\">These runs stopped at the \
+         violation; their measurements are in the charts below but describe a broken ensemble.</p>\n\
+         <table>\n<thead><tr><th>fault</th><th>servers</th><th>seed</th><th>invariant</th><th>detail</th>\
+         <th>replay</th></tr></thead>\n<tbody>\n",
+        fmt_num(broken.len() as f64, 0),
+        fmt_num(results.runs.len() as f64, 0)
+    );
+    for (r, v) in broken {
+        b.push_str(&format!(
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"bad\">{}</td><td>{}</td>\
+             <td><code>{}</code></td></tr>\n",
+            esc(&r.fault),
+            r.nodes,
+            r.seed,
+            esc(&v.invariant),
+            esc(&v.detail),
+            esc(&v.replay)
+        ));
+    }
+    b.push_str("</tbody>\n</table>\n");
+    b
 }
 
 /// The trace page.

@@ -25,6 +25,7 @@
 mod chart;
 mod error;
 mod html;
+mod html_campaign;
 pub mod schema;
 pub mod stats;
 mod style;
@@ -84,6 +85,24 @@ fn write_index(out_dir: &Path, html: String) -> Result<PathBuf, ReportError> {
 /// unavailability-by-fault, commit-latency-timeline), then `index.html`. Returns the paths
 /// written, in that order.
 pub fn render_sweep(results: &SweepResults, out_dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    render_sweep_page(results, None, out_dir)
+}
+
+/// [`render_sweep`] with a fuzz campaign's summary first on the page (seeds, throughput,
+/// coverage, failures with their replay commands): the default campaign's report.
+pub fn render_campaign(
+    results: &SweepResults,
+    campaign: &schema::CampaignSummary,
+    out_dir: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
+    render_sweep_page(results, Some(campaign), out_dir)
+}
+
+fn render_sweep_page(
+    results: &SweepResults,
+    campaign: Option<&schema::CampaignSummary>,
+    out_dir: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
     style::ensure_font()?;
     sweep::validate(results)?;
     prepare_dir(out_dir)?;
@@ -114,7 +133,7 @@ pub fn render_sweep(results: &SweepResults, out_dir: &Path) -> Result<Vec<PathBu
     let (fig, doc) = CommitTimeline::new(&view);
     emit(out_dir, &fig, doc, &mut written, &mut docs)?;
     let rows = sweep::summary(&view);
-    written.push(write_index(out_dir, html::sweep_page(results, &rows, &docs))?);
+    written.push(write_index(out_dir, html::sweep_page(results, campaign, &rows, &docs))?);
     Ok(written)
 }
 

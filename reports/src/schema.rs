@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Schema version of `SweepResults`.
+/// Schema version of `SweepResults`. Version 1 grew the optional `RunMetrics::violation`
+/// compatibly: a file without it reads as before, and a sweep with no violation writes the
+/// very bytes it wrote before.
 pub const SWEEP_SCHEMA: u32 = 1;
 
 /// The output of `zabsim sweep GRID.json`.
@@ -69,6 +71,22 @@ pub struct RunMetrics {
     /// Fault windows (start, end) in µs, for shading.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fault_windows: Vec<(u64, u64)>,
+    /// The safety property the run broke, if any: the run stopped there, so its measurements
+    /// are not those of a correct ensemble.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violation: Option<SweepViolation>,
+}
+
+/// A safety violation in one sweep run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepViolation {
+    /// The invariant's name (`CommittedDurability`, ...).
+    pub invariant: String,
+    /// The violation as the checker reported it.
+    pub detail: String,
+    /// The command that runs this one run again and prints it.
+    pub replay: String,
 }
 
 impl RunMetrics {
@@ -86,4 +104,43 @@ impl RunMetrics {
             self.sync_time_us.is_some()
         }
     }
+}
+
+/// A fuzz campaign as the default campaign's report page shows it beside its sweep (not a
+/// file format: the simulator fills it in memory).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CampaignSummary {
+    /// The command that ran the campaign.
+    pub command: String,
+    /// Seeds run.
+    pub seeds: u64,
+    /// Server steps, all seeds.
+    pub events: u64,
+    /// Virtual time simulated, all seeds, µs.
+    pub simulated_us: u64,
+    /// Wall seconds the seeds took (shrinking excluded): the one figure that depends on the
+    /// machine.
+    pub wall_seconds: f64,
+    /// Fault kinds and protocol paths with the number of seeds that took each, in the order
+    /// the campaign lists them (zero when never taken).
+    pub coverage: Vec<(String, u64)>,
+    /// The failures worth reading: one per fingerprint.
+    pub failures: Vec<CampaignFailure>,
+    /// Failing seeds in all.
+    pub failing_seeds: u64,
+}
+
+/// One distinct failure of a campaign.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CampaignFailure {
+    /// Invariant plus a coarse cause.
+    pub fingerprint: String,
+    /// The first seed that showed it.
+    pub seed: u64,
+    /// Its cluster size.
+    pub nodes: u8,
+    /// The violation as reported.
+    pub detail: String,
+    /// The command that replays the saved (shrunk) failure.
+    pub replay: String,
 }

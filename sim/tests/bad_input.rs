@@ -20,6 +20,10 @@ const CASES: &[(&str, &[&str])] = &[
     ("pause_without_duration.json", &["faults[0]", "needs the field `duration_ms`"]),
     ("field_not_for_this_fault.json", &["faults[0]", "`groups` does not apply to a `crash` fault"]),
     ("unknown_fault.json", &["faults[0].fault", "unknown variant `explode`"]),
+    (
+        "chaos_fault_reorder_too_long.json",
+        &["faults[0].chaos.reorder_max_us", "expected at most 60 s (60000000 µs), got 18000000000000000000"],
+    ),
     ("delay_min_above_max.json", &["network.delay.max_us", "expected at least min_us"]),
     ("zero_tick_time.json", &["protocol.tickTime", "expected a positive number"]),
     ("unknown_variant.json", &["protocol.variants.zk-9999", "expected `zk-1419` or `zk-4646`"]),

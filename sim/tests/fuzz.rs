@@ -86,7 +86,8 @@ fn kubernetes_indexed_job_variables_select_the_shard() {
     assert_eq!(summary(&dir)["seed_ranges"], serde_json::json!([[1024, 2048]]));
 }
 
-/// The variant is found within the budget, and its saved replay file still fails the same way.
+/// The variant is found within the budget; its saved replay file records the violation,
+/// replays it with exit 1 (as does its `found_by` command), and passes once the variant is off.
 fn variant_is_found_and_shrinks(variant: &str, invariant: &str) {
     let dir = temp(variant);
     let o = zabsim(&[
@@ -115,11 +116,33 @@ fn variant_is_found_and_shrinks(variant: &str, invariant: &str) {
         let replay: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&file).expect("readable")).expect("json");
         assert!(replay["faults"].as_array().is_some_and(|f| f.len() <= 15), "{}: at most 15 faults", file.display());
+        assert_eq!(replay["recorded"]["invariant"], invariant, "{}: the violation is recorded", file.display());
+        assert_eq!(replay["protocol"]["variants"][variant], true, "{}: the variant is saved", file.display());
+        // CI replays saved failures: red (1) while the bug reproduces, green (0) once fixed.
         let o = zabsim(&["replay", s(&file), "--json"]);
-        assert_eq!(o.status.code(), Some(0), "{}: the replay shows its violation again", file.display());
+        assert_eq!(o.status.code(), Some(1), "{}: the replay shows its violation again", file.display());
         let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json report");
         assert_eq!(report["same_as_recorded"], true, "{}: same trace hash as recorded", file.display());
+        assert_eq!(report["recorded_violation"]["reproduces"], true, "{}", file.display());
+        let o = zabsim(&["run", s(&file)]);
+        assert_eq!(o.status.code(), Some(1), "{}: `run` agrees with `replay`", file.display());
+        let mut fixed = replay.clone();
+        fixed["protocol"]["variants"][variant] = serde_json::json!(false);
+        let fixed_path = file.with_extension("fixed.json");
+        std::fs::write(&fixed_path, fixed.to_string()).expect("written");
+        let o = zabsim(&["replay", s(&fixed_path)]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{}: with the bug fixed the replay passes: {text}", file.display());
+        assert!(text.contains("no longer reproduces"), "{text}");
+        std::fs::remove_file(&fixed_path).expect("removed");
     }
+    let found_by = sum["unique_failures"][0]["seed"].as_u64().map(|seed| {
+        let nodes = &sum["unique_failures"][0]["nodes"];
+        format!("run --nodes {nodes} --seed {seed} --faults swarm --variant {variant}")
+    });
+    let o = zabsim(&found_by.expect("a seed").split_whitespace().collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(1), "the found_by command fails the same way");
+    assert!(String::from_utf8_lossy(&o.stdout).contains(&format!("VIOLATION: {invariant}")));
 }
 
 #[test]

@@ -81,6 +81,7 @@ fn run(nodes: u8, fault: &str, delay_us: u64, finalize_wait_ms: u32, seed: u64) 
         converge_after_heal_us: if never || fault == "none" { None } else { Some(10_000 + g.below(30_000)) },
         commit_timeline: Vec::new(),
         fault_windows: Vec::new(),
+        violation: None,
     };
     if seed == 0 {
         // A write every 50 ms; none commits while there is no leader, the first ones after

@@ -105,6 +105,15 @@ pub struct Failure {
     pub detail: String,
 }
 
+impl Failure {
+    /// The command that runs this seed alone, exactly as the campaign ran it (the `found_by`
+    /// line of a saved failure): `zabsim run --nodes N --seed S --faults swarm [--variant V]...`.
+    pub fn found_by(&self, spec: &CampaignSpec) -> String {
+        let variants: String = spec.variants.iter().map(|v| format!(" --variant {v}")).collect();
+        format!("zabsim run --nodes {} --seed {} --faults swarm{variants}", self.nodes, self.seed)
+    }
+}
+
 /// Runs one seed of the campaign.
 pub fn run_seed(profile: &Profile, seed: u64) -> (Scenario, RunReport) {
     let scenario = random::scenario(seed, profile);

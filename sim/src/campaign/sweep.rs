@@ -2,15 +2,18 @@
 //! finalizeWait) x seeds and measure what users ask about: how long the ensemble is without a
 //! leader, how long until everyone is synced, how long no write could commit, commit latency,
 //! and how long it takes to converge after the heal. The output is the reports crate's
-//! `SweepResults`; `zabsim report` draws it.
+//! `SweepResults`; `zabsim report` draws it. The checker runs in every sweep run: a safety
+//! violation is recorded with the run, with the command that replays that one run.
 
 use crate::check::converged;
 use crate::engine::{Sim, TraceMode};
+use crate::report::RunReport;
 use crate::scenario::{Delay, DiskModel, Fault, Scenario, WriteTarget};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use zabsim_protocol::Variants;
 use zabsim_protocol::{NodeId, NodeSet};
-use zabsim_reports::schema::{RunMetrics, SweepResults, SWEEP_SCHEMA};
+use zabsim_reports::schema::{RunMetrics, SweepResults, SweepViolation, SWEEP_SCHEMA};
 
 /// A sweep grid (JSON, unknown fields rejected). Every list is one axis.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +52,9 @@ pub struct Grid {
     /// Run length, ms.
     #[serde(default = "default_duration")]
     pub duration_ms: u64,
+    /// Known-bug variants on in every run (`zk-1419`, `zk-4646`): what a bug costs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
 }
 
 fn default_delay() -> Vec<u64> {
@@ -109,7 +115,8 @@ impl SweepFault {
     }
 }
 
-/// One grid point.
+/// One grid point. As text (`Point::key`, the `--run` of `zabsim sweep`):
+/// `nodes=5,fault=leader_crash,delay_us=300,finalize_wait_ms=200,fsync_us=5000,tick_time_ms=2000`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Point {
     nodes: u8,
@@ -120,9 +127,72 @@ pub struct Point {
     tick_time_ms: u32,
 }
 
+impl Point {
+    /// The point and a seed as the text `zabsim sweep GRID --run` reads.
+    pub fn key(&self, seed: u64) -> String {
+        format!(
+            "nodes={},fault={},delay_us={},finalize_wait_ms={},fsync_us={},tick_time_ms={},seed={seed}",
+            self.nodes,
+            self.fault.name(),
+            self.delay_us,
+            self.finalize_wait_ms,
+            self.fsync_us,
+            self.tick_time_ms
+        )
+    }
+
+    /// Reads `Point::key`'s text back: every field once, in any order.
+    pub fn parse_key(text: &str) -> Result<(Point, u64), String> {
+        let mut fields = std::collections::BTreeMap::new();
+        for part in text.split(',') {
+            let (k, v) = part.split_once('=').ok_or_else(|| format!("expected name=value, got '{part}'"))?;
+            if fields.insert(k.trim(), v.trim()).is_some() {
+                return Err(format!("{} is given twice", k.trim()));
+            }
+        }
+        let mut take = |name: &str| fields.remove(name).ok_or_else(|| format!("{name}: missing"));
+        fn num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T, String> {
+            v.parse().map_err(|_| format!("{name}: expected a non-negative integer, got '{v}'"))
+        }
+        let fault_name = take("fault")?;
+        let fault = <SweepFault as strum::IntoEnumIterator>::iter()
+            .find(|f| f.name() == fault_name)
+            .ok_or_else(|| format!("fault: unknown fault kind '{fault_name}'"))?;
+        let point = Point {
+            nodes: num("nodes", take("nodes")?)?,
+            fault,
+            delay_us: num("delay_us", take("delay_us")?)?,
+            finalize_wait_ms: num("finalize_wait_ms", take("finalize_wait_ms")?)?,
+            fsync_us: num("fsync_us", take("fsync_us")?)?,
+            tick_time_ms: num("tick_time_ms", take("tick_time_ms")?)?,
+        };
+        let seed = num("seed", take("seed")?)?;
+        if let Some(k) = fields.keys().next() {
+            return Err(format!("{k}: not a field of a grid point"));
+        }
+        if point.nodes < 2 {
+            return Err(format!("nodes: expected a cluster of at least 2 servers, got {}", point.nodes));
+        }
+        if point.tick_time_ms < 2 {
+            return Err(format!("tick_time_ms: expected at least 2 ms, got {}", point.tick_time_ms));
+        }
+        Ok((point, seed))
+    }
+}
+
 impl Grid {
+    /// The variants the grid turns on.
+    fn variants(&self) -> Result<Variants, String> {
+        let mut variants = Variants::default();
+        for (i, v) in self.variants.iter().enumerate() {
+            variants.enable(v).map_err(|e| format!("variants[{i}]: {e}"))?;
+        }
+        Ok(variants)
+    }
+
     /// Checks the grid, naming the field.
     pub fn validate(&self) -> Result<(), String> {
+        self.variants()?;
         for (name, empty) in [
             ("nodes", self.nodes.is_empty()),
             ("faults", self.faults.is_empty()),
@@ -175,10 +245,23 @@ impl Grid {
 }
 
 /// Runs the whole grid on every core; results are in grid order whatever the thread count.
-pub fn sweep(grid: &Grid, grid_name: &str, command: &str) -> SweepResults {
+/// `replay_prefix` is how a command line names this grid (`zabsim sweep GRID.json`): a run
+/// that breaks a safety property records `{replay_prefix} --run KEY`, which runs it alone.
+pub fn sweep(grid: &Grid, grid_name: &str, command: &str, replay_prefix: &str) -> SweepResults {
     let jobs: Vec<(Point, u64)> =
         grid.points().into_iter().flat_map(|p| (0..grid.seeds).map(move |s| (p.clone(), s))).collect();
-    let runs: Vec<RunMetrics> = jobs.par_iter().map(|(p, seed)| measure(grid, p, *seed)).collect();
+    let runs: Vec<RunMetrics> = jobs
+        .par_iter()
+        .map(|(p, seed)| {
+            let (mut m, report) = measure(grid, p, *seed, TraceMode::Off);
+            m.violation = report.violation.map(|v| SweepViolation {
+                invariant: v.invariant.name().to_string(),
+                detail: v.to_string(),
+                replay: format!("{replay_prefix} --run {}", p.key(*seed)),
+            });
+            m
+        })
+        .collect();
     SweepResults {
         schema: SWEEP_SCHEMA,
         command: command.to_string(),
@@ -199,6 +282,7 @@ fn scenario_for(grid: &Grid, p: &Point, seed: u64) -> Scenario {
     s.protocol.min_notification_interval_ms = p.finalize_wait_ms.max(1);
     s.workload.writes_per_sec = grid.writes_per_sec;
     s.workload.target = WriteTarget::Leader;
+    s.protocol.variants = grid.variants().unwrap_or_default();
     s
 }
 
@@ -217,11 +301,12 @@ fn newest_leader(sim: &Sim) -> Option<NodeId> {
     sim.leaders().last().map(|l| NodeId(l.leader))
 }
 
-/// One run of one grid point, driven step by step so the fault hits the actual leader.
-fn measure(grid: &Grid, p: &Point, seed: u64) -> RunMetrics {
+/// One run of one grid point, driven step by step so the fault hits the actual leader: its
+/// measurements and the run's report (with the violation, if the checker found one).
+pub fn measure(grid: &Grid, p: &Point, seed: u64, trace: TraceMode) -> (RunMetrics, RunReport) {
     let scenario = scenario_for(grid, p, seed);
     let n = p.nodes;
-    let mut sim = Sim::new(scenario, TraceMode::Off);
+    let mut sim = Sim::new(scenario, trace);
     let mut m = RunMetrics {
         nodes: n,
         fault: p.fault.name().to_string(),
@@ -242,7 +327,7 @@ fn measure(grid: &Grid, p: &Point, seed: u64) -> RunMetrics {
         m.election_messages = sim.messages_sent();
         let report = sim.run();
         finish(&mut m, &report, 0);
-        return m;
+        return (m, report);
     }
     let fault_at = grid.fault_at_ms * 1000;
     sim.run_until(|s| s.now_us() >= fault_at);
@@ -250,7 +335,7 @@ fn measure(grid: &Grid, p: &Point, seed: u64) -> RunMetrics {
     let Some(leader) = leader else {
         let report = sim.run();
         finish(&mut m, &report, fault_at);
-        return m;
+        return (m, report);
     };
     let follower = (1..=n).map(NodeId).find(|id| *id != leader).expect("a cluster of 2+ servers");
     m.fault_at_us = sim.now_us();
@@ -308,7 +393,7 @@ fn measure(grid: &Grid, p: &Point, seed: u64) -> RunMetrics {
     let report = sim.run();
     let fault_at_us = m.fault_at_us;
     finish(&mut m, &report, fault_at_us);
-    m
+    (m, report)
 }
 
 fn finish(m: &mut RunMetrics, report: &crate::RunReport, fault_at_us: u64) {

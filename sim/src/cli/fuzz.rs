@@ -69,7 +69,7 @@ pub struct MergeArgs {
 /// `cargo run --release` with no arguments: a short fuzz over 3- and 5-server clusters, then
 /// a small sweep of the default grid drawn as a report.
 pub fn default_campaign() -> i32 {
-    let code = fuzz(FuzzArgs {
+    let outcome = fuzz_outcome(FuzzArgs {
         nodes: "3,5".into(),
         seeds: Some(2_000),
         time: None,
@@ -83,30 +83,70 @@ pub fn default_campaign() -> i32 {
         stop_on_failure: false,
         json: false,
     });
-    match campaign_report(Path::new("zabsim-out")) {
-        Ok(index) => {
-            crate::say!("report: {} (zabsim report zabsim-out/results.json --out DIR redraws it)", index.display())
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let campaign = campaign_view("zabsim (default campaign: fuzz --nodes 3,5 --seeds 2000 --out zabsim-out)", &outcome);
+    match campaign_report(Path::new("zabsim-out"), &campaign) {
+        Ok((index, sweep_code)) => {
+            crate::say!(
+                "report: {} (zabsim report zabsim-out/results.json --out DIR redraws the sweep)",
+                index.display()
+            );
+            outcome.code.max(sweep_code)
         }
-        Err(e) => eprintln!("zabsim: the campaign report could not be written: {e}"),
+        Err(e) => {
+            eprintln!("zabsim: the campaign report could not be written: {e}");
+            outcome.code
+        }
     }
-    code
+}
+
+/// The campaign as the report page shows it.
+fn campaign_view(command: &str, o: &FuzzOutcome) -> zabsim_reports::schema::CampaignSummary {
+    let s = &o.summary;
+    zabsim_reports::schema::CampaignSummary {
+        command: command.to_string(),
+        seeds: s.seeds,
+        events: s.events,
+        simulated_us: s.simulated_us,
+        wall_seconds: o.wall_secs,
+        coverage: fuzz::listed_coverage()
+            .map(|k| (k.to_string(), s.coverage_seeds.get(k).copied().unwrap_or(0)))
+            .collect(),
+        failures: o
+            .saved
+            .iter()
+            .map(|f| zabsim_reports::schema::CampaignFailure {
+                fingerprint: f.failure.fingerprint.clone(),
+                seed: f.failure.seed,
+                nodes: f.failure.nodes,
+                detail: f.failure.detail.clone(),
+                replay: format!("zabsim replay {}", f.path.display()),
+            })
+            .collect(),
+        failing_seeds: s.failures.len() as u64,
+    }
 }
 
 /// The default grid (scenarios/sweeps/default.json) with 25 seeds per point, measured and
-/// drawn under `out/report/`.
-fn campaign_report(out: &Path) -> Result<PathBuf, String> {
+/// drawn under `out/report/` after the campaign's summary; returns the page and the sweep's
+/// exit code (1 when a run broke a safety property).
+fn campaign_report(out: &Path, campaign: &zabsim_reports::schema::CampaignSummary) -> Result<(PathBuf, i32), String> {
     let mut grid: crate::campaign::sweep::Grid =
         serde_json::from_str(include_str!("../../../scenarios/sweeps/default.json")).map_err(|e| e.to_string())?;
     grid.seeds = 25;
     let results_path = out.join("results.json");
     let command = "zabsim (default campaign: scenarios/sweeps/default.json with 25 seeds per point)";
-    let results = crate::campaign::sweep::sweep(&grid, "default", command);
+    let results =
+        crate::campaign::sweep::sweep(&grid, "default", command, "zabsim sweep scenarios/sweeps/default.json");
     let text = serde_json::to_string(&results).map_err(|e| e.to_string())? + "\n";
     std::fs::write(&results_path, text).map_err(|e| format!("{}: {e}", results_path.display()))?;
     let dir = out.join("report");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    zabsim_reports::render_sweep(&results, &dir).map_err(|e| e.to_string())?;
-    Ok(dir.join("index.html"))
+    zabsim_reports::render_campaign(&results, campaign, &dir).map_err(|e| e.to_string())?;
+    Ok((dir.join("index.html"), crate::cli::sweep::print_violations(&results)))
 }
 
 /// Parses `3..7` (inclusive) or `3,5,7`.
@@ -167,32 +207,38 @@ fn shard_from(args: &FuzzArgs) -> Result<Shard, String> {
 
 /// `zabsim fuzz`.
 pub fn fuzz(args: FuzzArgs) -> i32 {
-    let nodes = match parse_nodes(&args.nodes) {
-        Ok(n) => n,
-        Err(e) => return usage_error(e),
-    };
-    let budget_secs = match args.time.as_deref().map(parse_duration).transpose() {
-        Ok(b) => b,
-        Err(e) => return usage_error(e),
-    };
-    let shard = match shard_from(&args) {
-        Ok(s) => s,
-        Err(e) => return usage_error(e),
-    };
-    let spec = CampaignSpec { nodes, variants: args.variants.clone(), first_seed: args.first_seed };
-    let profile = match spec.profile() {
-        Ok(p) => p,
-        Err(e) => return usage_error(format!("--variant: {e}")),
-    };
-    if args.jobs == Some(0) {
-        return usage_error("--jobs: expected at least 1");
+    match fuzz_outcome(args) {
+        Ok(o) => o.code,
+        Err(code) => code,
     }
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build() {
-        Ok(p) => p,
-        Err(e) => return usage_error(format!("--jobs: {e}")),
-    };
+}
+
+/// What a campaign found, for the default campaign's report.
+struct FuzzOutcome {
+    /// The exit code.
+    code: i32,
+    summary: Summary,
+    /// Wall seconds the seeds took, shrinking excluded.
+    wall_secs: f64,
+    saved: Vec<Saved>,
+}
+
+/// `zabsim fuzz`, returning what it found; a usage error is its exit code.
+fn fuzz_outcome(args: FuzzArgs) -> Result<FuzzOutcome, i32> {
+    let nodes = parse_nodes(&args.nodes).map_err(usage_error)?;
+    let budget_secs = args.time.as_deref().map(parse_duration).transpose().map_err(usage_error)?;
+    let shard = shard_from(&args).map_err(usage_error)?;
+    let spec = CampaignSpec { nodes, variants: args.variants.clone(), first_seed: args.first_seed };
+    let profile = spec.profile().map_err(|e| usage_error(format!("--variant: {e}")))?;
+    if args.jobs == Some(0) {
+        return Err(usage_error("--jobs: expected at least 1"));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| usage_error(format!("--jobs: {e}")))?;
     if let Err(e) = std::fs::create_dir_all(args.out.join("failures")) {
-        return usage_error(format!("{}: cannot create the output folder: {e}", args.out.display()));
+        return Err(usage_error(format!("{}: cannot create the output folder: {e}", args.out.display())));
     }
     let planned = if budget_secs.is_some() { None } else { Some(args.seeds.unwrap_or(10_000)) };
     let first = args.first_seed;
@@ -268,13 +314,14 @@ pub fn fuzz(args: FuzzArgs) -> i32 {
     } else {
         print_summary(&summary, shard, wall, &saved, &summary_path);
     }
-    if !summary.failures.is_empty() {
+    let code = if !summary.failures.is_empty() {
         1
     } else if was_interrupted {
         130
     } else {
         0
-    }
+    };
+    Ok(FuzzOutcome { code, summary, wall_secs: wall, saved })
 }
 
 /// A saved failure: where it went and how it shrank.
@@ -301,12 +348,7 @@ fn save_failure(
         crate::campaign::shrink::Shrunk { scenario: original.clone(), attempts: 0, wall_seconds: 0.0 }
     };
     let mut scenario: Scenario = shrunk.scenario;
-    let variants = if spec.variants.is_empty() {
-        String::new()
-    } else {
-        spec.variants.iter().map(|v| format!(" --variant {v}")).collect::<String>()
-    };
-    let found_by = format!("zabsim run --nodes {} --seed {} --faults swarm{variants}", failure.nodes, failure.seed);
+    let found_by = failure.found_by(spec);
     scenario.description = format!(
         "Found by the fuzzer at seed {} ({} servers, {} faults), shrunk to {} servers and {} faults. \
          It breaks {}: {}",
@@ -318,7 +360,9 @@ fn save_failure(
         failure.invariant,
         failure.detail
     );
-    scenario.expect = Expect { violation: Some(failure.invariant), ..Expect::default() };
+    // The violation found is a record, not an expectation: the file keeps the protocol's
+    // promise (no violation), so replaying it fails while the bug is there.
+    scenario.expect = Expect::default();
     scenario.recorded = None;
     let stem = format!("{}-seed{}", failure.fingerprint.replace('/', "-"), failure.seed);
     let trace_path = out.join("failures").join(format!("{stem}.jsonl"));
@@ -327,6 +371,7 @@ fn save_failure(
     std::fs::write(&trace_path, buffer.bytes()).map_err(|e| format!("{}: {e}", trace_path.display()))?;
     scenario.recorded = Some(Recorded {
         trace_hash: report.trace_hash.clone().unwrap_or_default(),
+        invariant: report.violation.as_ref().map(|v| v.invariant),
         violation: report.violation.as_ref().map(|v| v.to_string()).unwrap_or_default(),
         found_by,
     });
@@ -431,28 +476,5 @@ pub fn merge(args: MergeArgs) -> i32 {
         0
     } else {
         1
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_duration;
-
-    #[test]
-    fn time_budgets_read_as_a_person_writes_them() {
-        assert_eq!(parse_duration("60s"), Ok(60.0));
-        assert_eq!(parse_duration("2m"), Ok(120.0));
-        assert_eq!(parse_duration("1h 30m"), Ok(5400.0));
-        assert_eq!(parse_duration("90"), Ok(90.0));
-        assert_eq!(parse_duration("1500ms"), Ok(1.5));
-    }
-
-    #[test]
-    fn a_bad_time_budget_says_what_was_expected() {
-        for bad in ["abc", "", "5 parsecs", "-3s"] {
-            let e = parse_duration(bad).expect_err(bad);
-            assert!(e.starts_with("--time: expected a duration like 60s"), "{bad}: {e}");
-        }
-        assert_eq!(parse_duration("0s"), Err("--time: expected a positive duration, got '0s'".to_string()));
     }
 }

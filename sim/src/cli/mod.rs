@@ -84,6 +84,17 @@ pub fn main() -> i32 {
     }
 }
 
+/// The scenario a `zabsim run ...` command line runs (the `found_by` line of a saved
+/// failure, the replay line a run prints), parsed and built by the very code `zabsim run`
+/// uses, without running it. The error is what `zabsim run` would print before exiting 2.
+pub fn scenario_of_run_command(command: &str) -> Result<Scenario, String> {
+    let cli = Cli::try_parse_from(command.split_whitespace()).map_err(|e| e.to_string())?;
+    match cli.command {
+        Some(Command::Run(args)) => run::scenario_of(&args),
+        _ => Err(format!("expected a `zabsim run` command, got `{command}`")),
+    }
+}
+
 pub(crate) fn usage_error(message: impl std::fmt::Display) -> i32 {
     eprintln!("zabsim: {message}");
     2

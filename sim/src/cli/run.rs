@@ -78,13 +78,12 @@ pub(crate) enum FaultsArg {
     Swarm,
 }
 
-/// `zabsim run`: a scenario file or a seeded cluster; returns the exit code.
-pub(crate) fn run(args: RunArgs) -> i32 {
+/// The scenario `zabsim run` runs for these arguments: a scenario file, or a seeded cluster
+/// (`--faults swarm` is exactly the schedule a fuzz campaign ran for that seed and size),
+/// with `--seed` and `--variant` applied, validated. The error is the message to print.
+pub(crate) fn scenario_of(args: &RunArgs) -> Result<Scenario, String> {
     let mut scenario = match &args.scenario {
-        Some(path) => match load_scenario(path) {
-            Ok(s) => s,
-            Err(e) => return usage_error(e),
-        },
+        Some(path) => load_scenario(path)?,
         None => {
             let nodes = args.nodes.unwrap_or(5);
             let seed = args.seed.unwrap_or(0);
@@ -109,11 +108,9 @@ pub(crate) fn run(args: RunArgs) -> i32 {
                 FaultsArg::Swarm => {
                     let mut variants = Variants::default();
                     for v in &args.variants {
-                        if let Err(e) = variants.enable(v) {
-                            return usage_error(format!("--variant: {e}"));
-                        }
+                        variants.enable(v).map_err(|e| format!("--variant: {e}"))?;
                     }
-                    random::scenario(seed, &Profile::swarm(nodes, nodes, variants))
+                    random::swarm_scenario(nodes, seed, variants)
                 }
             }
         }
@@ -124,13 +121,19 @@ pub(crate) fn run(args: RunArgs) -> i32 {
         }
     }
     for v in &args.variants {
-        if let Err(e) = scenario.protocol.variants.enable(v) {
-            return usage_error(format!("--variant: {e}"));
-        }
+        scenario.protocol.variants.enable(v).map_err(|e| format!("--variant: {e}"))?;
     }
-    if let Err(e) = validate(&scenario) {
-        return usage_error(e);
-    }
+    // A generated schedule obeys the same rules as a file; a file names itself in the message.
+    validate(&scenario).map_err(|e| e.to_string())?;
+    Ok(scenario)
+}
+
+/// `zabsim run`: a scenario file or a seeded cluster; returns the exit code.
+pub(crate) fn run(args: RunArgs) -> i32 {
+    let scenario = match scenario_of(&args) {
+        Ok(s) => s,
+        Err(e) => return usage_error(e),
+    };
     if args.check_determinism {
         return match crate::campaign::determinism::check(&scenario) {
             Ok(lines) => {
@@ -189,6 +192,11 @@ pub(crate) fn run(args: RunArgs) -> i32 {
 }
 
 /// `zabsim replay`: a scenario or saved failure as a server log; returns the exit code.
+///
+/// A hand-written scenario is judged by its `expect` block, as `zabsim run` judges it. A saved
+/// failure (a file with `recorded`) is judged by its record: exit 1 while the run still
+/// violates an invariant (the recorded one, or another the fix uncovered), 0 once it violates
+/// none, so a CI job that replays saved failures turns green when the bug is fixed.
 pub(crate) fn replay(args: ReplayArgs) -> i32 {
     let scenario = match load_scenario(&args.file) {
         Ok(s) => s,
@@ -208,14 +216,22 @@ pub(crate) fn replay(args: ReplayArgs) -> i32 {
     if let Some(Err(code)) = trace_file.map(TraceFile::finish) {
         return code;
     }
-    let expectation = Some(expect.check(&report));
+    let expectation = recorded.is_none().then(|| expect.check(&report));
     let same = recorded.as_ref().map(|r| report.trace_hash.as_deref() == Some(r.trace_hash.as_str()));
     let command = format!("zabsim replay {}", args.file.display());
+    let record = recorded.as_ref().map(|r| RecordCheck::new(r, &report));
     if args.json {
         let mut value = serde_json::to_value(&report).expect("reports serialize");
         value["replay"] = serde_json::Value::String(command);
         value["same_as_recorded"] = serde_json::json!(same);
         add_expectation(&mut value, &expectation);
+        if let Some(r) = &record {
+            value["recorded_violation"] = serde_json::json!({
+                "invariant": r.recorded,
+                "reproduces": r.reproduces(),
+                "now": r.now,
+            });
+        }
         crate::say!("{}", serde_json::to_string_pretty(&value).expect("json"));
     } else {
         print_report(&report, &command);
@@ -229,15 +245,51 @@ pub(crate) fn replay(args: ReplayArgs) -> i32 {
             ),
             _ => {}
         }
+        if let Some(r) = &record {
+            crate::say!("{}", r.describe());
+        }
     }
     let ok = match &expectation {
         Some(result) => result.is_ok(),
         None => report.passed(),
     };
-    if ok && same != Some(false) {
+    if ok {
         0
     } else {
         1
+    }
+}
+
+/// A saved failure's recorded violation beside the replayed run.
+struct RecordCheck {
+    /// The recorded invariant's name ("" when the record names none).
+    recorded: String,
+    /// The invariant the replay violated, if any.
+    now: Option<&'static str>,
+}
+
+impl RecordCheck {
+    fn new(r: &crate::scenario::Recorded, report: &RunReport) -> RecordCheck {
+        // Failures saved before `invariant` was recorded start their `violation` with it.
+        let recorded = match r.invariant {
+            Some(i) => i.name().to_string(),
+            None => r.violation.split_whitespace().next().unwrap_or("").to_string(),
+        };
+        RecordCheck { recorded, now: report.violation.as_ref().map(|v| v.invariant.name()) }
+    }
+
+    fn reproduces(&self) -> bool {
+        self.now == Some(self.recorded.as_str())
+    }
+
+    fn describe(&self) -> String {
+        match self.now {
+            Some(_) if self.reproduces() => {
+                format!("recorded violation: {} reproduces (exit 1 until it is fixed)", self.recorded)
+            }
+            Some(now) => format!("recorded violation: {} no more, but {now} is violated now (exit 1)", self.recorded),
+            None => format!("recorded violation: {} no longer reproduces: fixed (exit 0)", self.recorded),
+        }
     }
 }
 
@@ -292,7 +344,7 @@ fn ms(us: u64) -> String {
     format!("{}.{:03} ms", us / 1000, us % 1000)
 }
 
-fn print_report(r: &RunReport, replay: &str) {
+pub(crate) fn print_report(r: &RunReport, replay: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "seed {}  nodes {}{}", r.seed, r.nodes, variants_note(&r.variants));
     match (r.first_leader, r.first_decided_us) {

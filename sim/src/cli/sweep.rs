@@ -1,6 +1,11 @@
-//! `zabsim sweep`: a grid of runs measured into a results file for `zabsim report`.
+//! `zabsim sweep`: a grid of runs measured into a results file for `zabsim report`, or one
+//! run of it (`--run KEY`, the replay command of a run that broke a safety property).
 
+use super::run::print_report;
 use super::usage_error;
+use crate::campaign::sweep::{measure, Grid, Point};
+use crate::engine::TraceMode;
+use crate::trace::Sink;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -11,26 +16,38 @@ pub(crate) struct SweepArgs {
     /// Where the results go (JSON, input of `zabsim report`).
     #[arg(long, default_value = "results.json")]
     out: PathBuf,
+    /// Run one run of the grid alone and print its report:
+    /// `nodes=5,fault=leader_crash,delay_us=300,finalize_wait_ms=200,fsync_us=5000,tick_time_ms=2000,seed=7`
+    /// (a violation's replay command names it).
+    #[arg(long, value_name = "KEY")]
+    run: Option<String>,
+    /// With --run: print the run as a server log first.
+    #[arg(long, requires = "run")]
+    describe: bool,
 }
 
-/// `zabsim sweep`: returns the exit code.
+/// `zabsim sweep`: returns the exit code (1 when a run broke a safety property).
 pub(crate) fn sweep(args: SweepArgs) -> i32 {
     let text = match std::fs::read_to_string(&args.grid) {
         Ok(t) => t,
         Err(e) => return usage_error(format!("{}: cannot read: {e}", args.grid.display())),
     };
     let mut de = serde_json::Deserializer::from_str(&text);
-    let grid: crate::campaign::sweep::Grid = match serde_path_to_error::deserialize(&mut de) {
+    let grid: Grid = match serde_path_to_error::deserialize(&mut de) {
         Ok(g) => g,
         Err(e) => return usage_error(format!("{}: {}: {}", args.grid.display(), e.path(), e.inner())),
     };
     if let Err(e) = grid.validate() {
         return usage_error(format!("{}: {e}", args.grid.display()));
     }
-    let command = format!("zabsim sweep {} --out {}", args.grid.display(), args.out.display());
+    let prefix = format!("zabsim sweep {}", args.grid.display());
+    if let Some(key) = &args.run {
+        return run_one(&grid, &prefix, key, args.describe);
+    }
+    let command = format!("{prefix} --out {}", args.out.display());
     let name = args.grid.file_stem().map_or("grid".into(), |s| s.to_string_lossy().into_owned());
     let clock = crate::wallclock::Stopwatch::start();
-    let results = crate::campaign::sweep::sweep(&grid, &name, &command);
+    let results = crate::campaign::sweep::sweep(&grid, &name, &command, &prefix);
     let text = serde_json::to_string(&results).expect("results serialize") + "\n";
     if let Err(e) = std::fs::write(&args.out, text) {
         return usage_error(format!("{}: cannot write: {e}", args.out.display()));
@@ -46,5 +63,43 @@ pub(crate) fn sweep(args: SweepArgs) -> i32 {
     );
     crate::say!("results: {}", args.out.display());
     crate::say!("charts: zabsim report {} --out report/", args.out.display());
-    0
+    print_violations(&results)
+}
+
+/// Prints every run that broke a safety property; returns the exit code (1 if any did).
+pub(crate) fn print_violations(results: &zabsim_reports::schema::SweepResults) -> i32 {
+    let broken: Vec<_> = results.runs.iter().filter_map(|r| r.violation.as_ref()).collect();
+    if broken.is_empty() {
+        crate::say!("no safety violations");
+        return 0;
+    }
+    crate::say!(
+        "SAFETY VIOLATIONS: {} of {} runs (their measurements describe a broken ensemble)",
+        broken.len(),
+        results.runs.len()
+    );
+    for v in broken {
+        crate::say!("  {}", v.detail);
+        crate::say!("    replay: {}", v.replay);
+    }
+    1
+}
+
+fn run_one(grid: &Grid, prefix: &str, key: &str, describe: bool) -> i32 {
+    let (point, seed) = match Point::parse_key(key) {
+        Ok(p) => p,
+        Err(e) => return usage_error(format!("--run: {e}")),
+    };
+    let trace = if describe {
+        TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout()))))
+    } else {
+        TraceMode::Hash
+    };
+    let (_, report) = measure(grid, &point, seed, trace);
+    print_report(&report, &format!("{prefix} --run {key}"));
+    if report.passed() {
+        0
+    } else {
+        1
+    }
 }

@@ -56,12 +56,18 @@ pub struct Scenario {
     pub recorded: Option<Recorded>,
 }
 
-/// What a saved failure recorded about the run that found it.
+/// What a saved failure recorded about the run that found it. A saved failure's `expect` is
+/// the protocol's own promise (no violation), so `zabsim run` and `zabsim replay` fail (exit
+/// 1) while the recorded violation still reproduces and pass once it is fixed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recorded {
     /// Running hash of the original trace.
     pub trace_hash: String,
+    /// The invariant the run broke (absent in failures saved before it was recorded: then
+    /// the first word of `violation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invariant: Option<crate::check::Invariant>,
     /// The violation, as reported.
     #[serde(default)]
     pub violation: String,
