@@ -7,7 +7,7 @@ use super::*;
 impl Sim {
     pub(super) fn apply_fault(&mut self, i: usize) {
         let fault = self.scenario.faults[i].fault.clone();
-        self.stats.note_fault(fault.kind().name());
+        self.stats.note_fault(fault.kind());
         self.trace_fault(i);
         match fault {
             Fault::Crash { node } => self.crash(NodeId(node)),

@@ -54,7 +54,6 @@ impl Stats {
                 }
                 Observation::ClientRejected { value } => self.resolve(*value, WriteState::Rejected),
                 Observation::SyncChosen { mode, learner } => {
-                    self.sync_modes[*mode as usize] += 1;
                     self.syncs.push(crate::report::SyncRecord {
                         at_us: now_us,
                         leader: id.0,

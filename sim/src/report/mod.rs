@@ -155,10 +155,12 @@ impl RunReport {
                 },
             })
             .collect();
+        let sync_counts: Vec<u64> =
+            SyncMode::ALL.iter().map(|mode| stats.syncs.iter().filter(|r| r.mode == *mode).count() as u64).collect();
         let sync_modes: BTreeMap<&'static str, u64> =
-            SyncMode::ALL.into_iter().zip(stats.sync_modes).map(|(mode, n)| (mode.name(), n)).collect();
+            SyncMode::ALL.iter().zip(&sync_counts).map(|(mode, n)| (mode.name(), *n)).collect();
         let mut paths = std::mem::take(&mut stats.coverage);
-        for (mode, n) in SyncMode::ALL.into_iter().zip(stats.sync_modes) {
+        for (mode, n) in SyncMode::ALL.into_iter().zip(sync_counts) {
             if n > 0 {
                 paths.insert(Coverage::from(mode), n);
             }
@@ -175,7 +177,8 @@ impl RunReport {
         if stats.converged_at_us.is_some() {
             paths.insert(Coverage::ConvergedAfterHeal, 1);
         }
-        let mut coverage: BTreeMap<&'static str, u64> = stats.faults.clone();
+        let faults: BTreeMap<&'static str, u64> = stats.faults.iter().map(|(kind, n)| (kind.name(), *n)).collect();
+        let mut coverage = faults.clone();
         coverage.extend(paths.into_iter().map(|(path, n)| (path.name(), n)));
         RunReport {
             seed: scenario.seed,
@@ -201,7 +204,7 @@ impl RunReport {
             acked_values: stats.acked_values,
             commit_times: stats.commit_times,
             ack_timeline: stats.ack_timeline,
-            faults: stats.faults,
+            faults,
             coverage,
             liveness_start_us: stats.liveness_start_us,
             converged_at_us: stats.converged_at_us,

@@ -1,6 +1,7 @@
 //! Counters collected while a run goes, and what became of each client write.
 
 use super::{Coverage, LeaderRecord, SyncRecord};
+use crate::scenario::FaultKind;
 use std::collections::BTreeMap;
 
 /// What became of one client write.
@@ -29,7 +30,6 @@ pub struct Stats {
     pub(crate) writes_acked: u64,
     pub(crate) writes_rejected: u64,
     pub(crate) commit_latencies_us: Vec<u64>,
-    pub(crate) sync_modes: [u64; 3],
     pub(crate) syncs: Vec<SyncRecord>,
     /// Per write value (from 1): its state.
     pub(crate) write_state: Vec<WriteState>,
@@ -37,7 +37,7 @@ pub struct Stats {
     pub(crate) writes_tracked: Vec<u64>,
     pub(crate) writes_tracked_pending: usize,
     pub(crate) acked_values: Vec<u64>,
-    pub(crate) faults: BTreeMap<&'static str, u64>,
+    pub(crate) faults: BTreeMap<FaultKind, u64>,
     pub(crate) liveness_start_us: Option<u64>,
     pub(crate) converged_at_us: Option<u64>,
     pub(crate) liveness_note: Option<String>,
@@ -86,7 +86,7 @@ impl Stats {
         *self.coverage.entry(what).or_default() += 1;
     }
 
-    pub(crate) fn note_fault(&mut self, kind: &'static str) {
+    pub(crate) fn note_fault(&mut self, kind: FaultKind) {
         *self.faults.entry(kind).or_default() += 1;
     }
 }
