@@ -202,6 +202,8 @@ pub struct Checker {
     sync_decided_at: Vec<usize>,
     /// Durable epochs last seen per server, for monotonicity.
     epochs: Vec<(Epoch, Epoch)>,
+    /// Per server: the log its disk holds durably, replayed from fsync completions.
+    durable_logs: Vec<Vec<Txn>>,
     /// Per server: the epoch of its pending NEWLEADER ACK and the last write that ACK promises
     /// durable.
     newleader_promises: Vec<Option<(Epoch, WriteId)>>,
@@ -220,6 +222,7 @@ impl Checker {
             bindings: BTreeMap::new(),
             initial_votes: BTreeMap::new(),
             epochs: vec![(Epoch(0), Epoch(0)); n + 1],
+            durable_logs: vec![Vec::new(); n + 1],
             sync_decided_at: vec![usize::MAX; n + 1],
             newleader_promises: vec![None; n + 1],
             liveness: None,

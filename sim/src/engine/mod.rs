@@ -202,9 +202,7 @@ impl Sim {
             sim.queue.push(sim.scenario.last_fault_ms() * 1000, Event::LivenessStart);
         }
         for (id, durable) in sim.ensemble.members().zip(disks) {
-            for txn in &durable.log {
-                sim.checker.preload(*txn);
-            }
+            sim.checker.preload_disk(id, &durable);
             sim.disks[id.index()].durable = durable.clone();
             let node = Node::new(id, sim.ensemble, sim.scenario.protocol.clone(), durable);
             sim.nodes[id.index()] = Some(node);
