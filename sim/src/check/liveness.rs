@@ -47,13 +47,15 @@ pub struct LivenessWatch {
     pub members: NodeSet,
     /// When it converged, if it did.
     pub converged_at_us: Option<u64>,
-    /// Proposal changes per server during the phase (a vote cycle shows up here).
+    /// Proposal changes per server during the phase, each within one election round (a vote
+    /// cycle shows up here; a new election is not a vote change).
     pub proposal_changes: Vec<u32>,
     /// Client writes from before the phase still unanswered at the last check.
     pub writes_pending: usize,
     /// Members left out at convergence because ZooKeeper refuses them (see `refused_members`).
     pub refused: NodeSet,
-    last_proposal: Vec<Option<Vote>>,
+    /// Per server: its round and proposal when last seen LOOKING.
+    last_proposal: Vec<Option<(Round, Vote)>>,
 }
 
 impl Checker {
@@ -88,11 +90,18 @@ impl Checker {
         }
         if let Some(id) = stepped {
             if let Some(node) = &nodes[id.index()] {
-                let p = node.proposal();
-                if p.is_some() && p != watch.last_proposal[id.index()] {
-                    watch.proposal_changes[id.index()] += 1;
+                // A vote change is a new proposal within one `lookForLeader` round. Entering a
+                // new election (a new round, or LOOKING again after leaving a role) starts from
+                // the server's own vote: that is a new election, not a vote changing, so a
+                // leader that keeps failing DISCOVERY is not taken for a vote cycle.
+                let seen = node.proposal().map(|p| (node.logicalclock(), p));
+                let last = &mut watch.last_proposal[id.index()];
+                if let (Some((round, p)), Some((last_round, last_p))) = (seen, *last) {
+                    if round == last_round && p != last_p {
+                        watch.proposal_changes[id.index()] += 1;
+                    }
                 }
-                watch.last_proposal[id.index()] = p;
+                *last = seen;
             }
         }
         watch.writes_pending = writes_pending;

@@ -195,9 +195,9 @@ pub struct Checker {
     committed_in: Vec<Epoch>,
     /// zxid -> (value, proposer): every txn ever proposed.
     bindings: BTreeMap<Zxid, (u64, NodeId)>,
-    /// (server, round) -> the server's initial vote when it last sent a LOOKING notification
-    /// in that round.
-    initial_votes: BTreeMap<(NodeId, Round), Vote>,
+    /// (server, round, vote sent) -> the server's weakest initial vote when it sent that vote
+    /// in a LOOKING notification of that round.
+    initial_votes: BTreeMap<election::SentVote, Vote>,
     /// Per learner: how long the committed history was when its leader chose how to sync it.
     sync_decided_at: Vec<usize>,
     /// Durable epochs last seen per server, for monotonicity.
@@ -255,7 +255,7 @@ impl Checker {
             Seen::Departure { from, to: _, msg, pending, looking_initial } => {
                 if let (Some(initial), Message::Notification(n)) = (looking_initial, msg) {
                     if n.state == zabsim_protocol::ServerState::Looking {
-                        self.note_looking_vote(from, n.round, initial);
+                        self.note_looking_vote(from, n, initial);
                     }
                 }
                 self.check_ack_promise(from, msg, pending)

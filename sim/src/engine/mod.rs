@@ -430,6 +430,15 @@ impl Sim {
     fn record_violation(&mut self, breach: Breach, reason: Option<LivenessReason>) {
         if self.violation.is_none() {
             let Breach { invariant, servers, detail } = breach;
+            // A server named twice (one server on both sides of a breach) is named once, first
+            // place kept.
+            let mut named = Vec::with_capacity(servers.len());
+            for s in servers {
+                if !named.contains(&s) {
+                    named.push(s);
+                }
+            }
+            let servers = named;
             self.violation =
                 Some(Violation { invariant, event: self.events, time_us: self.now_us, servers, detail, reason });
         }
