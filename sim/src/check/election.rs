@@ -49,3 +49,56 @@ impl Checker {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zabsim_protocol::ServerState;
+
+    fn vote(leader: u8) -> Vote {
+        Vote { leader: NodeId(leader), zxid: Zxid::ZERO, peer_epoch: Epoch(0) }
+    }
+
+    fn send(checker: &mut Checker, from: u8, state: ServerState, v: Vote, initial: Option<Vote>) {
+        let msg = Message::Notification(Notification { state, vote: v, round: Round(1) });
+        let pending = VecDeque::new();
+        let seen = Seen::Departure {
+            from: NodeId(from),
+            to: NodeId(3),
+            msg: &msg,
+            pending: &pending,
+            looking_initial: initial,
+        };
+        checker.check(&seen).expect("a departure alone breaks nothing here");
+    }
+
+    /// 5 servers, cold start: s5 voted for itself LOOKING in round 1, then joined leader s4
+    /// through FOLLOWING/LEADING notifications and answers with FOLLOWING (s4) of round 1.
+    /// s3 counts that FOLLOWING vote in its LOOKING tally (`Vote.equals`), with s3's and s4's
+    /// LOOKING votes for s4: FLE allows it, s5's own LOOKING vote was never counted.
+    #[test]
+    fn a_following_vote_counted_in_a_looking_tally_is_not_held_to_its_looking_vote() {
+        let mut checker = Checker::new(5);
+        send(&mut checker, 5, ServerState::Looking, vote(5), Some(vote(5)));
+        send(&mut checker, 4, ServerState::Looking, vote(4), Some(vote(4)));
+        send(&mut checker, 3, ServerState::Looking, vote(4), Some(vote(3)));
+        send(&mut checker, 5, ServerState::Following, vote(4), None);
+        let agreeing: NodeSet = [NodeId(3), NodeId(4), NodeId(5)].into_iter().collect();
+        checker.check_decision(NodeId(3), vote(4), Round(1), agreeing).expect("s5 was counted as FOLLOWING");
+    }
+
+    /// The same tally where s2 sent (s4) LOOKING though its own initial vote was better: a
+    /// LOOKING vote below the sender's initial vote is still caught.
+    #[test]
+    fn a_looking_vote_below_its_senders_initial_vote_is_caught() {
+        let mut checker = Checker::new(5);
+        let better = Vote { leader: NodeId(2), zxid: Zxid { epoch: Epoch(1), counter: 3 }, peer_epoch: Epoch(1) };
+        send(&mut checker, 2, ServerState::Looking, vote(4), Some(better));
+        send(&mut checker, 4, ServerState::Looking, vote(4), Some(vote(4)));
+        send(&mut checker, 3, ServerState::Looking, vote(4), Some(vote(3)));
+        let agreeing: NodeSet = [NodeId(2), NodeId(3), NodeId(4)].into_iter().collect();
+        let breach = checker.check_decision(NodeId(3), vote(4), Round(1), agreeing).expect_err("s2's vote is better");
+        assert_eq!(breach.invariant, Invariant::ElectionQuorumMaximum);
+        assert_eq!(breach.servers, vec![3, 2]);
+    }
+}

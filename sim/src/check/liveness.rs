@@ -218,3 +218,38 @@ fn diagnose(nodes: &[Option<Node>], watch: &LivenessWatch) -> (Vec<u8>, Liveness
         format!("the connected quorum did not converge within {within}: {reason}; states: {}", states.join("; ")),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zabsim_protocol::{Ensemble, Input, Notification, ProtocolConfig};
+
+    fn looking(leader: u8, round: u64) -> Input {
+        let vote = Vote { leader: NodeId(leader), zxid: Zxid::ZERO, peer_epoch: Epoch(0) };
+        let msg = Message::Notification(Notification { state: ServerState::Looking, vote, round: Round(round) });
+        Input::Message { from: NodeId(leader), msg }
+    }
+
+    #[test]
+    fn a_new_round_is_a_new_election_not_a_vote_change() {
+        let mut checker = Checker::new(3);
+        let mut nodes: Vec<Option<Node>> = vec![None; 4];
+        let mut s2 = Node::new(NodeId(2), Ensemble::new(3), ProtocolConfig::default(), DurableState::default());
+        s2.step_into(0, Input::Start, &mut Output::default());
+        nodes[2] = Some(s2);
+        checker.start_liveness(0, 10_000_000, [NodeId(1), NodeId(2), NodeId(3)].into_iter().collect());
+        checker.watch_liveness(0, &nodes, Some(NodeId(2)), 0);
+        let mut step = |nodes: &mut Vec<Option<Node>>, input: Input| {
+            nodes[2].as_mut().expect("up").step_into(1, input, &mut Output::default());
+            checker.watch_liveness(1, nodes, Some(NodeId(2)), 0);
+            checker.liveness.as_ref().expect("watching").proposal_changes[2]
+        };
+        // s3's vote beats s2's own in round 1: one vote change.
+        assert_eq!(step(&mut nodes, looking(3, 1)), 1);
+        // s1 in round 2 pulls s2 up, which re-judges against its initial vote and proposes
+        // itself again: a new election, not a vote change.
+        assert_eq!(step(&mut nodes, looking(1, 2)), 1);
+        // s3's vote beats it within round 2: a vote change.
+        assert_eq!(step(&mut nodes, looking(3, 2)), 2);
+    }
+}
