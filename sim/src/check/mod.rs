@@ -53,7 +53,7 @@ pub enum Invariant {
     /// `Leadership`; the Zab paper's "one primary per epoch").
     Leadership,
     /// A vote decided by a LOOKING quorum is at least the initial vote (currentEpoch, last
-    /// zxid, sid) of every server in that quorum when it voted.
+    /// zxid, sid) every member counted through its LOOKING vote had when it sent that vote.
     ElectionQuorumMaximum,
     /// No two different txns carry one zxid (ZOOKEEPER-335 broke it).
     ZxidUniqueness,
@@ -62,9 +62,9 @@ pub enum Invariant {
     /// Every committed txn is in the initial history of every later established leader
     /// (Remix `leaderLogCompleteness`).
     LeaderCompleteness,
-    /// A committed txn durable at a server is never truncated or replaced away, and a
-    /// NEWLEADER ACK leaves only once the synced history is durable (Remix
-    /// `committedLogDurability`).
+    /// A committed txn stays durable on a quorum: a TRUNC or SNAP cuts it from a server only
+    /// while a quorum of the others holds it durably, and a NEWLEADER ACK leaves only once the
+    /// synced history is durable (Remix `committedLogDurability`, ZOOKEEPER-4646).
     CommittedDurability,
     /// Every server delivers a prefix of the one committed history: the Zab paper's agreement,
     /// total order, local and global primary order (Remix `prefixConsistency`).
