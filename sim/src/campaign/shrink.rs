@@ -197,4 +197,18 @@ mod tests {
         );
         assert!(validate(&s).is_ok());
     }
+
+    /// Shrinking keeps what a campaign reports: the shrunk zk-1419 schedule fails Liveness for
+    /// the reason the original did, not just Liveness.
+    #[test]
+    fn shrinking_keeps_the_fingerprint() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/zk-1419-vote-cycle.json");
+        let original = crate::cli::load_scenario(&path).expect("the library scenario loads");
+        let fingerprint =
+            |s: &Scenario| crate::run(s.clone()).violation.map(|v| crate::campaign::fuzz::fingerprint(&v));
+        let before = fingerprint(&original);
+        assert!(before.as_deref().is_some_and(|f| f.starts_with("Liveness/")), "{before:?}");
+        let shrunk = shrink(&original, Invariant::Liveness, 60.0);
+        assert_eq!(fingerprint(&shrunk.scenario), before);
+    }
 }
