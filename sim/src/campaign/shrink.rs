@@ -22,14 +22,25 @@ pub struct Shrunk {
     pub wall_seconds: f64,
 }
 
-/// Whether `s` is valid and still breaks `invariant`.
-fn still_fails(s: &Scenario, invariant: Invariant) -> bool {
-    validate(s).is_ok() && crate::run(s.clone()).violation.is_some_and(|v| v.invariant == invariant)
+/// Whether `s` is valid and still fails the same way: the same fingerprint (invariant and,
+/// for Liveness, its reason) when `fingerprint` is known, else the same invariant.
+fn still_fails(s: &Scenario, invariant: Invariant, target: Option<&str>) -> bool {
+    validate(s).is_ok()
+        && crate::run(s.clone()).violation.is_some_and(|v| {
+            v.invariant == invariant && target.is_none_or(|t| crate::campaign::fuzz::fingerprint(&v) == t)
+        })
 }
 
 /// Shrinks `scenario`, which must fail with `invariant`, within `budget_secs` of wall time.
+/// The shrunk scenario fails with the original's fingerprint: a "stuck" liveness failure is not
+/// allowed to turn into "servers follow different leaders" on the way, since the campaign
+/// deduplicates and reports by fingerprint.
 pub fn shrink(scenario: &Scenario, invariant: Invariant, budget_secs: f64) -> Shrunk {
     let clock = Stopwatch::start();
+    let target = crate::run(scenario.clone())
+        .violation
+        .filter(|v| v.invariant == invariant)
+        .map(|v| crate::campaign::fuzz::fingerprint(&v));
     let mut best = scenario.clone();
     let mut attempts = 0u64;
     // The budget is counted in candidate runs, so the shrunk scenario is the same on every
@@ -39,7 +50,7 @@ pub fn shrink(scenario: &Scenario, invariant: Invariant, budget_secs: f64) -> Sh
             return false;
         }
         attempts += 1;
-        if still_fails(&candidate, invariant) {
+        if still_fails(&candidate, invariant, target.as_deref()) {
             *best = candidate;
             true
         } else {
@@ -185,5 +196,19 @@ mod tests {
             ]
         );
         assert!(validate(&s).is_ok());
+    }
+
+    /// Shrinking keeps what a campaign reports: the shrunk zk-1419 schedule fails Liveness for
+    /// the reason the original did, not just Liveness.
+    #[test]
+    fn shrinking_keeps_the_fingerprint() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/zk-1419-vote-cycle.json");
+        let original = crate::cli::load_scenario(&path).expect("the library scenario loads");
+        let fingerprint =
+            |s: &Scenario| crate::run(s.clone()).violation.map(|v| crate::campaign::fuzz::fingerprint(&v));
+        let before = fingerprint(&original);
+        assert!(before.as_deref().is_some_and(|f| f.starts_with("Liveness/")), "{before:?}");
+        let shrunk = shrink(&original, Invariant::Liveness, 60.0);
+        assert_eq!(fingerprint(&shrunk.scenario), before);
     }
 }

@@ -47,13 +47,15 @@ pub struct LivenessWatch {
     pub members: NodeSet,
     /// When it converged, if it did.
     pub converged_at_us: Option<u64>,
-    /// Proposal changes per server during the phase (a vote cycle shows up here).
+    /// Proposal changes per server during the phase, each within one election round (a vote
+    /// cycle shows up here; a new election is not a vote change).
     pub proposal_changes: Vec<u32>,
     /// Client writes from before the phase still unanswered at the last check.
     pub writes_pending: usize,
     /// Members left out at convergence because ZooKeeper refuses them (see `refused_members`).
     pub refused: NodeSet,
-    last_proposal: Vec<Option<Vote>>,
+    /// Per server: its round and proposal when last seen LOOKING.
+    last_proposal: Vec<Option<(Round, Vote)>>,
 }
 
 impl Checker {
@@ -88,11 +90,18 @@ impl Checker {
         }
         if let Some(id) = stepped {
             if let Some(node) = &nodes[id.index()] {
-                let p = node.proposal();
-                if p.is_some() && p != watch.last_proposal[id.index()] {
-                    watch.proposal_changes[id.index()] += 1;
+                // A vote change is a new proposal within one `lookForLeader` round. Entering a
+                // new election (a new round, or LOOKING again after leaving a role) starts from
+                // the server's own vote: that is a new election, not a vote changing, so a
+                // leader that keeps failing DISCOVERY is not taken for a vote cycle.
+                let seen = node.proposal().map(|p| (node.logicalclock(), p));
+                let last = &mut watch.last_proposal[id.index()];
+                if let (Some((round, p)), Some((last_round, last_p))) = (seen, *last) {
+                    if round == last_round && p != last_p {
+                        watch.proposal_changes[id.index()] += 1;
+                    }
                 }
-                watch.last_proposal[id.index()] = p;
+                *last = seen;
             }
         }
         watch.writes_pending = writes_pending;
@@ -208,4 +217,39 @@ fn diagnose(nodes: &[Option<Node>], watch: &LivenessWatch) -> (Vec<u8>, Liveness
         why,
         format!("the connected quorum did not converge within {within}: {reason}; states: {}", states.join("; ")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zabsim_protocol::{Ensemble, Input, Notification, ProtocolConfig};
+
+    fn looking(leader: u8, round: u64) -> Input {
+        let vote = Vote { leader: NodeId(leader), zxid: Zxid::ZERO, peer_epoch: Epoch(0) };
+        let msg = Message::Notification(Notification { state: ServerState::Looking, vote, round: Round(round) });
+        Input::Message { from: NodeId(leader), msg }
+    }
+
+    #[test]
+    fn a_new_round_is_a_new_election_not_a_vote_change() {
+        let mut checker = Checker::new(3);
+        let mut nodes: Vec<Option<Node>> = vec![None; 4];
+        let mut s2 = Node::new(NodeId(2), Ensemble::new(3), ProtocolConfig::default(), DurableState::default());
+        s2.step_into(0, Input::Start, &mut Output::default());
+        nodes[2] = Some(s2);
+        checker.start_liveness(0, 10_000_000, [NodeId(1), NodeId(2), NodeId(3)].into_iter().collect());
+        checker.watch_liveness(0, &nodes, Some(NodeId(2)), 0);
+        let mut step = |nodes: &mut Vec<Option<Node>>, input: Input| {
+            nodes[2].as_mut().expect("up").step_into(1, input, &mut Output::default());
+            checker.watch_liveness(1, nodes, Some(NodeId(2)), 0);
+            checker.liveness.as_ref().expect("watching").proposal_changes[2]
+        };
+        // s3's vote beats s2's own in round 1: one vote change.
+        assert_eq!(step(&mut nodes, looking(3, 1)), 1);
+        // s1 in round 2 pulls s2 up, which re-judges against its initial vote and proposes
+        // itself again: a new election, not a vote change.
+        assert_eq!(step(&mut nodes, looking(1, 2)), 1);
+        // s3's vote beats it within round 2: a vote change.
+        assert_eq!(step(&mut nodes, looking(3, 2)), 2);
+    }
 }

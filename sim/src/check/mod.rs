@@ -57,7 +57,7 @@ pub enum Invariant {
     /// `Leadership`; the Zab paper's "one primary per epoch").
     Leadership,
     /// A vote decided by a LOOKING quorum is at least the initial vote (currentEpoch, last
-    /// zxid, sid) of every server in that quorum when it voted.
+    /// zxid, sid) every member counted through its LOOKING vote had when it sent that vote.
     ElectionQuorumMaximum,
     /// No two different txns carry one zxid (ZOOKEEPER-335 broke it).
     ZxidUniqueness,
@@ -66,9 +66,9 @@ pub enum Invariant {
     /// Every committed txn is in the initial history of every later established leader
     /// (Remix `leaderLogCompleteness`).
     LeaderCompleteness,
-    /// A committed txn durable at a server is never truncated or replaced away, and a
-    /// NEWLEADER ACK leaves only once the synced history is durable (Remix
-    /// `committedLogDurability`).
+    /// A committed txn stays durable on a quorum: a TRUNC or SNAP cuts it from a server only
+    /// while a quorum of the others holds it durably, and a NEWLEADER ACK leaves only once the
+    /// synced history is durable (Remix `committedLogDurability`, ZOOKEEPER-4646).
     CommittedDurability,
     /// A server tells others of an epoch it accepted (a counted ACKEPOCH; a leader's
     /// LEADERINFO) only once that acceptedEpoch is durable (`Learner.registerWithLeader`,
@@ -206,9 +206,9 @@ pub struct Checker {
     committed_in: Vec<Epoch>,
     /// zxid -> (value, proposer): every txn ever proposed.
     bindings: BTreeMap<Zxid, (u64, NodeId)>,
-    /// (server, round) -> the server's initial vote when it last sent a LOOKING notification
-    /// in that round.
-    initial_votes: BTreeMap<(NodeId, Round), Vote>,
+    /// (server, round, vote sent) -> the server's weakest initial vote when it sent that vote
+    /// in a LOOKING notification of that round.
+    initial_votes: BTreeMap<election::SentVote, Vote>,
     /// Per learner: how long the committed history was when its leader chose how to sync it.
     sync_decided_at: Vec<usize>,
     /// Durable epochs last seen per server, for monotonicity.
@@ -221,6 +221,8 @@ pub struct Checker {
     talks: Vec<order::Talk>,
     /// Per rule: how many messages passed it.
     exercised: Vec<u64>,
+    /// Per server: the log its disk holds durably, replayed from fsync completions.
+    durable_logs: Vec<Vec<Txn>>,
     /// The liveness phase, once it started.
     pub liveness: Option<LivenessWatch>,
 }
@@ -236,6 +238,7 @@ impl Checker {
             bindings: BTreeMap::new(),
             initial_votes: BTreeMap::new(),
             epochs: vec![(Epoch(0), Epoch(0)); n + 1],
+            durable_logs: vec![Vec::new(); n + 1],
             sync_decided_at: vec![usize::MAX; n + 1],
             ledgers: vec![promises::Ledger::default(); n + 1],
             terms: vec![order::Term::default(); n + 1],
@@ -272,7 +275,7 @@ impl Checker {
             Seen::Departure { from, to, msg, pending, looking_initial } => {
                 if let (Some(initial), Message::Notification(n)) = (looking_initial, msg) {
                     if n.state == zabsim_protocol::ServerState::Looking {
-                        self.note_looking_vote(from, n.round, initial);
+                        self.note_looking_vote(from, n, initial);
                     }
                 }
                 self.check_promise(from, to, msg, pending)?;

@@ -15,6 +15,13 @@ impl Sim {
     }
 
     pub(super) fn on_liveness_start(&mut self) {
+        // The phase starts once the fault phase is over, so after every pause or slow disk
+        // that ends at this very instant. Their ends were queued when the faults began, before
+        // this event, so going to the back of this instant's queue lets them all run first.
+        if self.fault_ending_now() {
+            self.queue.push(self.now_us, Event::LivenessStart);
+            return;
+        }
         let members = self.connected_quorum();
         self.stats.liveness_start_us = Some(self.now_us);
         if !self.ensemble.is_quorum(&members) {
@@ -28,6 +35,22 @@ impl Sim {
         if self.checker.watch_liveness(self.now_us, &self.nodes, None, self.stats.writes_tracked_pending) {
             self.note_convergence();
         }
+    }
+
+    /// Whether a pause or slow fsync that ends now has not ended yet. A fault with a duration
+    /// that ends now began earlier, so its end is already queued; one that began now would
+    /// end later, so a still-paused server (or a still-slow disk) is a fault ending now.
+    fn fault_ending_now(&self) -> bool {
+        self.scenario.faults.iter().any(|f| {
+            let ends_now = (f.at_ms + f.fault.duration_ms()) * 1000 == self.now_us;
+            match f.fault {
+                Fault::Pause { node, duration_ms } => ends_now && duration_ms > 0 && self.paused[node as usize],
+                Fault::SlowFsync { node, duration_ms, .. } => {
+                    ends_now && duration_ms > 0 && self.disks[node as usize].slow_factor > 1
+                }
+                _ => false,
+            }
+        })
     }
 
     pub(super) fn note_convergence(&mut self) {

@@ -202,9 +202,7 @@ impl Sim {
             sim.queue.push(sim.scenario.last_fault_ms() * 1000, Event::LivenessStart);
         }
         for (id, durable) in sim.ensemble.members().zip(disks) {
-            for txn in &durable.log {
-                sim.checker.preload(*txn);
-            }
+            sim.checker.preload_disk(id, &durable);
             sim.disks[id.index()].durable = durable.clone();
             let node = Node::new(id, sim.ensemble, sim.scenario.protocol.clone(), durable);
             sim.nodes[id.index()] = Some(node);
@@ -437,6 +435,15 @@ impl Sim {
     fn record_violation(&mut self, breach: Breach, reason: Option<LivenessReason>) {
         if self.violation.is_none() {
             let Breach { invariant, servers, detail } = breach;
+            // A server named twice (one server on both sides of a breach) is named once, first
+            // place kept.
+            let mut named = Vec::with_capacity(servers.len());
+            for s in servers {
+                if !named.contains(&s) {
+                    named.push(s);
+                }
+            }
+            let servers = named;
             self.violation =
                 Some(Violation { invariant, event: self.events, time_us: self.now_us, servers, detail, reason });
         }
