@@ -1,5 +1,6 @@
-//! The disk as the engine drives it: fsyncs as their own events (group commit), and the
-//! completion that releases sends held behind a write.
+//! The disk as the engine drives it: fsyncs as their own events (group commit); a completion
+//! is checked, then handed to the process as `WritesDurable` (delivery.rs releases the sends
+//! held behind those writes).
 
 use super::*;
 

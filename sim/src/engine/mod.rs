@@ -9,10 +9,10 @@ mod faults;
 mod liveness;
 pub mod network;
 pub mod queue;
+mod record;
 pub mod rng;
 mod stats;
 mod timers;
-mod tracing;
 mod transport;
 mod workload;
 
@@ -417,10 +417,6 @@ impl Sim {
             }
         }
     }
-
-    // ----- faults -------------------------------------------------------------------------------
-
-    // ----- workload and liveness ------------------------------------------------------------------
 
     // ----- reporting --------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-//! Writing the run's trace: one record per server step, and records for faults, resumes and
-//! the verdict. Only called when a tracer exists, so fuzzing (no tracer) builds nothing.
+//! Recording the run into its trace: one record per server step, and records for faults,
+//! resumes and the verdict. Only called when a tracer exists, so fuzzing (no tracer) builds nothing.
 
 use super::*;
 use crate::trace::{Event, Note, Out, Role, Texted};
