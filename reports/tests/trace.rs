@@ -29,7 +29,7 @@ fn renders_a_real_trace() {
     assert_eq!(png_size(&out["trace-roles.png"]).0, 1400);
     let html = page(dir.path());
     assert!(html.contains("zabsim trace: seed 2, 3 servers"));
-    assert!(html.contains("verified: line count and hash <code>3c488c106a8630fd</code> match"), "{html}");
+    assert!(html.contains("verified: line count and hash <code>9086075c1a3f987d</code> match"), "{html}");
     assert!(html.contains("<img src=\"trace-roles.svg\"") && html.contains("<img src=\"trace-messages.svg\""));
     assert!(!html.contains("<script") && !html.contains("http"));
     // Every fault in the table, both leaders.
