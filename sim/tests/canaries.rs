@@ -71,7 +71,9 @@ fn deciding_below_a_quorum_members_own_vote_breaks_election_quorum_maximum() {
     let round = Round(1);
     let strong = Vote { leader: NodeId(3), zxid: Zxid::new(Epoch(1), 5), peer_epoch: Epoch(1) };
     let weak = Vote { leader: NodeId(1), zxid: Zxid::ZERO, peer_epoch: Epoch(0) };
-    let msg = Message::Notification(Notification { state: ServerState::Looking, vote: strong, round });
+    // s3 sends the weak vote LOOKING in round 1 while its own initial vote is strong: a decision
+    // for the weak vote that counts s3 decided below a quorum member's own vote.
+    let msg = Message::Notification(Notification { state: ServerState::Looking, vote: weak, round });
     let pending = VecDeque::new();
     let departure =
         Seen::Departure { from: NodeId(3), to: NodeId(1), msg: &msg, pending: &pending, looking_initial: Some(strong) };
@@ -115,7 +117,8 @@ fn a_later_leader_without_a_committed_txn_breaks_leader_completeness() {
 fn truncating_a_durable_committed_txn_breaks_committed_durability() {
     let mut checker = Checker::new(N as usize);
     let t = txn(1, 1, 10);
-    checker.preload(t);
+    // Only s2 holds t durably: cutting it leaves no quorum that does.
+    checker.preload_disk(NodeId(2), &DurableState { accepted_epoch: Epoch(1), current_epoch: Epoch(1), log: vec![t] });
     step(&mut checker, 1, &[t], &observing(vec![established(1)])).expect("committed");
     let sync = observing(vec![Observation::SyncChosen { learner: NodeId(2), mode: zabsim_protocol::SyncMode::Trunc }]);
     step(&mut checker, 1, &[t], &sync).expect("the leader chose TRUNC for s2");
