@@ -1,6 +1,8 @@
 //! Every scenario in scenarios/ runs and shows what it says it shows. A scenario written for a
 //! known-bug variant must also pass, on the same schedule, with the variant off: the bug is
-//! the variant's, not the schedule's.
+//! the variant's, not the schedule's. Every false alarm the checker once raised stays fixed:
+//! each scenario in scenarios/regressions/ replays a run that used to fail on the correct
+//! protocol and must now meet its own `expect`.
 
 use std::path::PathBuf;
 use zabsim_protocol::Variants;
@@ -8,9 +10,14 @@ use zabsim_sim::cli::load_scenario;
 use zabsim_sim::{Fault, Scenario};
 
 fn scenario_files() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    json_files_in("scenarios")
+}
+
+/// The JSON files of a folder under the repository's top, sorted.
+fn json_files_in(folder: &str) -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(folder);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("scenarios/ exists")
+        .unwrap_or_else(|e| panic!("{folder}/: {e}"))
         .map(|e| e.expect("readable entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
@@ -18,9 +25,8 @@ fn scenario_files() -> Vec<PathBuf> {
     files
 }
 
-#[test]
-fn every_scenario_meets_its_expectations() {
-    let files = scenario_files();
+/// Runs every scenario of `files` and holds it to its expectation and its story.
+fn meets_expectations(files: Vec<PathBuf>) {
     assert!(!files.is_empty(), "no scenarios found");
     for path in files {
         let scenario = load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
@@ -30,6 +36,21 @@ fn every_scenario_meets_its_expectations() {
             panic!("{}: {why}\nreplay: zabsim run {} --describe", path.display(), path.display());
         }
     }
+}
+
+#[test]
+fn every_scenario_meets_its_expectations() {
+    meets_expectations(scenario_files());
+}
+
+#[test]
+fn every_regression_meets_its_expectation() {
+    let files = json_files_in("scenarios/regressions");
+    for path in &files {
+        let scenario = load_scenario(path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(scenario.expect.leaders.is_some(), "{}: expect.leaders is missing", path.display());
+    }
+    meets_expectations(files);
 }
 
 /// Every scenario pins more than a cold start shows: the epochs it establishes, and either a
