@@ -40,13 +40,7 @@ impl Node {
             self.drop_learner(cx, sid);
         }
         let leader = self.leader();
-        let pingable: Vec<NodeId> = leader
-            .handlers
-            .iter()
-            .flatten()
-            .filter(|h| h.stage >= HandlerStage::AwaitNewLeaderAck)
-            .map(|h| h.sid)
-            .collect();
+        let pingable = leader.forwarding_to();
         leader.half_tick = !leader.half_tick;
         let check = !leader.half_tick;
         if check {
@@ -127,13 +121,7 @@ impl Node {
         let committed = leader.outstanding.pop_front().expect("checked non-empty");
         leader.committed_len += 1;
         let committed_len = leader.committed_len;
-        let targets: Vec<NodeId> = leader
-            .handlers
-            .iter()
-            .flatten()
-            .filter(|h| h.stage >= HandlerStage::AwaitNewLeaderAck)
-            .map(|h| h.sid)
-            .collect();
+        let targets = leader.forwarding_to();
         let epoch = leader.epoch;
         debug_assert_eq!(
             self.disk.log.get(committed_len - 1).map(|t| t.zxid),

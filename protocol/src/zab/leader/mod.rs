@@ -53,6 +53,17 @@ pub struct Leader {
 }
 
 impl Leader {
+    /// The learners whose handlers have sent NEWLEADER: `Leader.forwardingFollowers`, which
+    /// get proposals, commits and pings.
+    pub(crate) fn forwarding_to(&self) -> Vec<NodeId> {
+        self.handlers
+            .iter()
+            .flatten()
+            .filter(|h| h.stage >= learner_handler::HandlerStage::AwaitNewLeaderAck)
+            .map(|h| h.sid)
+            .collect()
+    }
+
     /// Whether the leader is established and serving (BROADCAST).
     pub(crate) fn is_serving(&self) -> bool {
         self.started
