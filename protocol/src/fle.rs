@@ -85,9 +85,10 @@ impl Node {
                 }
                 self.look_for_leader_receive(cx, from, n);
             }
-            Role::Following(_) | Role::Leading(_) => {
+            Role::Following(_) | Role::Leading(_) | Role::Leaving(_) => {
                 // Established servers answer LOOKING ones with their current vote, its round
-                // and their own state; other notifications are ignored.
+                // and their own state (still the old one while shutting down: QuorumPeer's
+                // state changes only after the shutdown); other notifications are ignored.
                 if n.state == ServerState::Looking {
                     let reply = self.notification(self.state(), self.current_vote, self.current_vote_round);
                     self.send(cx, from, reply);

@@ -70,11 +70,13 @@ pub enum TimerKind {
     LeaderWait,
     /// Leader: heartbeat every tickTime/2 in BROADCAST.
     Heartbeat,
+    /// The `Work` the server started is done (the simulator chose how long it took).
+    Work,
 }
 
 impl TimerKind {
     /// Number of timer kinds (size of the simulator's per-node timer table).
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 7;
 
     /// Index into a timer table.
     #[inline]
@@ -92,6 +94,7 @@ impl TimerKind {
             TimerKind::LearnerRead => "LearnerRead",
             TimerKind::LeaderWait => "LeaderWait",
             TimerKind::Heartbeat => "Heartbeat",
+            TimerKind::Work => "Work",
         }
     }
 
@@ -103,7 +106,50 @@ impl TimerKind {
         TimerKind::LearnerRead,
         TimerKind::LeaderWait,
         TimerKind::Heartbeat,
+        TimerKind::Work,
     ];
+}
+
+/// Work a ZooKeeper server does on its `QuorumPeer` thread between protocol steps, which takes
+/// real time that the protocol logic itself does not: objects built, threads started and
+/// joined, a snapshot written. The protocol names the work and waits for `TimerKind::Work`;
+/// the simulator decides how long it takes (`ServerCosts`, measured against ZooKeeper 3.8).
+/// While it runs the server answers election notifications in the state `QuorumPeer` still
+/// reports, exactly as ZooKeeper does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Work {
+    /// Leaving FOLLOWING or LEADING: `Follower.shutdown` / `Leader.shutdown` and
+    /// `ZooKeeperServer.shutdown` join the request-processor threads; only then does
+    /// `QuorumPeer.run` call `updateServerState` and go LOOKING (until then the peer still
+    /// answers as FOLLOWING or LEADING).
+    Shutdown,
+    /// `QuorumPeer.makeLeader` (a `LeaderZooKeeperServer`, then `new Leader`, which binds the
+    /// quorum port) and `Leader.lead` up to `cnxAcceptor.start()` (`zk.loadData` takes a
+    /// snapshot). Learners that connect before it ends are refused.
+    LeaderSetup,
+    /// `QuorumPeer.makeFollower` (a `FollowerZooKeeperServer`) and `Follower.followLeader` up to
+    /// `connectToLeader`.
+    FollowerSetup,
+    /// `Leader.startZkServer` after the NEWLEADER quorum: `zk.startup()` starts the session
+    /// tracker and request processors; `LearnerHandler`s block in `waitForStartup` and send
+    /// UPTODATE only after it.
+    LeaderStartup,
+}
+
+impl Work {
+    /// Every kind.
+    pub const ALL: [Work; 4] = [Work::Shutdown, Work::LeaderSetup, Work::FollowerSetup, Work::LeaderStartup];
+
+    /// The name traces, describe lines and scenario `costs` use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Work::Shutdown => "shutdown",
+            Work::LeaderSetup => "leader_setup",
+            Work::FollowerSetup => "follower_setup",
+            Work::LeaderStartup => "leader_startup",
+        }
+    }
 }
 
 /// Sequence number of a disk write, per process lifetime.
@@ -362,6 +408,9 @@ pub struct Output {
     pub net: Vec<NetCmd>,
     /// Observations.
     pub observations: Vec<Observation>,
+    /// Work started by this step; `TimerKind::Work` fires when the simulator says it is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work: Option<Work>,
 }
 
 impl Output {
@@ -373,6 +422,7 @@ impl Output {
         self.timers.clear();
         self.net.clear();
         self.observations.clear();
+        self.work = None;
     }
 }
 

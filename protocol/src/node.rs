@@ -7,7 +7,7 @@ use crate::durable::DurableState;
 use crate::fle::Election;
 use crate::ids::{Ensemble, Epoch, NodeId, Round, Zxid};
 use crate::io::{
-    DiskWrite, Input, NetCmd, Observation, Output, RoleView, Send, TimerCmd, TimerKind, WriteId, ZabPhase,
+    DiskWrite, Input, NetCmd, Observation, Output, RoleView, Send, TimerCmd, TimerKind, Work, WriteId, ZabPhase,
 };
 use crate::message::{Message, Notification, QuorumPacket, Txn};
 use crate::vote::{ServerState, Vote};
@@ -26,6 +26,9 @@ pub(crate) enum Role {
     Following(Box<Learner>),
     /// Leading.
     Leading(Box<Leader>),
+    /// Shutting down the role it left (`Work::Shutdown`); `QuorumPeer` still reports the old
+    /// state, FOLLOWING or LEADING, until `updateServerState` makes it LOOKING.
+    Leaving(ServerState),
 }
 
 /// One server. Durable state is only ever changed through `DiskWrite`s, so the view here is
@@ -239,7 +242,7 @@ impl Node {
                     );
                 }
             }
-            Role::Looking(_) | Role::Down => {}
+            Role::Looking(_) | Role::Down | Role::Leaving(_) => {}
         }
     }
 
@@ -251,6 +254,10 @@ impl Node {
             (Role::Following(_), TimerKind::LearnerRead) => self.leave(cx, crate::io::LeaveReason::LeaderReadTimeout),
             (Role::Leading(_), TimerKind::LeaderWait) => self.leader_on_wait_timeout(cx),
             (Role::Leading(_), TimerKind::Heartbeat) => self.leader_on_heartbeat(cx),
+            (Role::Leading(_), TimerKind::Work) => self.leader_on_work_done(cx),
+            (Role::Following(_), TimerKind::Work) => self.learner_on_setup_done(cx),
+            // updateServerState: the shutdown is over, LOOKING again.
+            (Role::Leaving(_), TimerKind::Work) => self.start_election(cx),
             // A timer of a role we already left: the simulator cancels them on role changes,
             // but a restart-free race is harmless to ignore.
             _ => {}
@@ -262,7 +269,7 @@ impl Node {
             Role::Leading(_) => self.leader_on_packet(cx, from, packet),
             Role::Following(_) => self.learner_on_packet(cx, from, packet),
             // A packet on a connection we no longer own (it was in flight when we left).
-            Role::Looking(_) | Role::Down => {}
+            Role::Looking(_) | Role::Down | Role::Leaving(_) => {}
         }
     }
 
@@ -347,7 +354,7 @@ impl Node {
                 }
             }
             Role::Following(learner) => cx.out.net.push(NetCmd::Close(learner.leader)),
-            Role::Looking(_) | Role::Down => return,
+            Role::Looking(_) | Role::Down | Role::Leaving(_) => return,
         }
         cx.out.observations.push(Observation::Left { reason });
         self.cancel_all_timers(cx);
@@ -356,7 +363,9 @@ impl Node {
         for value in std::mem::take(&mut self.client_writes) {
             cx.out.observations.push(Observation::ClientRejected { value });
         }
-        self.start_election(cx);
+        // QuorumPeer.run's finally block: shut the role down, then updateServerState.
+        self.role = Role::Leaving(self.state());
+        cx.out.work = Some(Work::Shutdown);
     }
 
     // ----- read-only views for the simulator, checker and traces -------------------------
@@ -374,6 +383,7 @@ impl Node {
             Role::Down | Role::Looking(_) => ServerState::Looking,
             Role::Following(_) => ServerState::Following,
             Role::Leading(_) => ServerState::Leading,
+            Role::Leaving(was) => was,
         }
     }
 
@@ -385,12 +395,15 @@ impl Node {
             }
             Role::Following(l) => RoleView { state: ServerState::Following, phase: l.phase(), leader: Some(l.leader) },
             Role::Leading(l) => RoleView { state: ServerState::Leading, phase: l.phase(), leader: Some(self.id) },
+            // Out of every Zab phase, but not yet LOOKING.
+            Role::Leaving(was) => RoleView { state: *was, phase: ZabPhase::Election, leader: None },
         }
     }
 
-    /// Whether the quorum port accepts learner connections (a `Leader` object exists).
+    /// Whether the quorum port accepts learner connections: a `Leader` object exists and its
+    /// set-up is over (`Work::LeaderSetup`).
     pub fn accepts_learners(&self) -> bool {
-        matches!(self.role, Role::Leading(_))
+        matches!(&self.role, Role::Leading(l) if !l.setting_up)
     }
 
     /// Durable state as this process sees it (every issued write applied).
@@ -447,6 +460,7 @@ impl Node {
             (Role::Down, _) => "NOT STARTED".to_string(),
             (Role::Following(_), Some(l)) => format!("FOLLOWING {l} {}", view.phase.name()),
             (Role::Leading(_), _) => format!("LEADING {}", view.phase.name()),
+            (Role::Leaving(was), _) => format!("{} SHUTTING DOWN", was.name()),
             _ => format!("LOOKING {}", self.logicalclock),
         };
         format!(

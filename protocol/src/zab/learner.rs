@@ -9,7 +9,7 @@
 //! the synced txns are on disk.
 
 use crate::ids::{Epoch, NodeId, Zxid};
-use crate::io::{DiskWrite, LeaveReason, NetCmd, Observation, SyncMode, TimerKind, ZabPhase};
+use crate::io::{DiskWrite, LeaveReason, NetCmd, Observation, SyncMode, TimerKind, Work, ZabPhase};
 use crate::message::{Message, QuorumPacket, Txn};
 use crate::node::{Cx, Node, Role};
 use std::collections::VecDeque;
@@ -18,6 +18,8 @@ use std::sync::Arc;
 /// Where the learner is in its conversation with the leader.
 #[derive(Clone, Debug)]
 pub(crate) enum Stage {
+    /// `makeFollower` and `followLeader` before `connectToLeader` (`Work::FollowerSetup`).
+    SettingUp,
     /// Connecting; `attempt` counts tries (`connectToLeader` makes 5, 100 ms apart).
     Connecting { attempt: u32, since_us: u64 },
     /// FOLLOWERINFO sent; waiting for LEADERINFO.
@@ -74,7 +76,9 @@ impl Learner {
 
     pub(crate) fn phase(&self) -> ZabPhase {
         match self.stage {
-            Stage::Connecting { .. } | Stage::AwaitLeaderInfo | Stage::AwaitSyncMode { .. } => ZabPhase::Discovery,
+            Stage::SettingUp | Stage::Connecting { .. } | Stage::AwaitLeaderInfo | Stage::AwaitSyncMode { .. } => {
+                ZabPhase::Discovery
+            }
             Stage::Syncing(_) => ZabPhase::Synchronization,
             Stage::Serving { .. } => ZabPhase::Broadcast,
         }
@@ -89,14 +93,22 @@ impl Node {
         }
     }
 
-    /// `followLeader`: connect to the elected leader.
+    /// `makeFollower`, then `followLeader` (`Work::FollowerSetup`).
     pub(crate) fn start_following(&mut self, cx: &mut Cx<'_>, leader: NodeId) {
-        self.role = Role::Following(Box::new(Learner {
-            leader,
-            stage: Stage::Connecting { attempt: 1, since_us: cx.now_us },
-            pending_txns: VecDeque::new(),
-        }));
-        cx.out.net.push(NetCmd::Connect(leader));
+        self.role =
+            Role::Following(Box::new(Learner { leader, stage: Stage::SettingUp, pending_txns: VecDeque::new() }));
+        cx.out.work = Some(Work::FollowerSetup);
+    }
+
+    /// Set-up is done: `connectToLeader`, whose initLimit budget starts now.
+    pub(crate) fn learner_on_setup_done(&mut self, cx: &mut Cx<'_>) {
+        let now_us = cx.now_us;
+        let learner = self.learner();
+        if let Stage::SettingUp = learner.stage {
+            learner.stage = Stage::Connecting { attempt: 1, since_us: now_us };
+            let leader = learner.leader;
+            cx.out.net.push(NetCmd::Connect(leader));
+        }
     }
 
     pub(crate) fn learner_on_connect_failed(&mut self, cx: &mut Cx<'_>, peer: NodeId) {
@@ -383,6 +395,7 @@ impl Node {
 
 fn stage_name(stage: &Stage) -> &'static str {
     match stage {
+        Stage::SettingUp => "setting up",
         Stage::Connecting { .. } => "connecting",
         Stage::AwaitLeaderInfo => "awaiting LEADERINFO",
         Stage::AwaitSyncMode { .. } => "awaiting DIFF/TRUNC/SNAP",

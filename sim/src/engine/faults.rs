@@ -50,7 +50,9 @@ impl Sim {
                 }
                 self.network.set_chaos(Default::default());
                 for id in members {
-                    if self.nodes[id.index()].is_none() {
+                    // A server whose process has not started yet (start_ms) is not crashed.
+                    let started = self.now_us >= self.scenario.start_of(id.0) * 1000;
+                    if self.nodes[id.index()].is_none() && started {
                         self.restart(id);
                     }
                 }

@@ -53,6 +53,8 @@ enum Event {
     Timer { node: NodeId, kind: TimerKind, gen: u64 },
     /// An fsync completes.
     Fsync { node: NodeId, incarnation: u32, through: WriteId },
+    /// A server's process starts for the first time (`start_ms`).
+    ProcessStart(NodeId),
     /// Scenario fault number `i` starts.
     Fault(usize),
     /// A pause or slow fsync ends.
@@ -115,6 +117,10 @@ pub struct Sim {
     network: Network,
     disk_rng: Stream,
     workload_rng: Stream,
+    /// How long each server's `Work` takes (`scenario.costs`).
+    costs_rng: Stream,
+    /// When each server's current `Work` ends (for the trace).
+    work_until: Vec<u64>,
     checker: Checker,
     stats: Stats,
     tracer: Option<Tracer>,
@@ -168,6 +174,8 @@ impl Sim {
             network: Network::new(n, &scenario.network, seed),
             disk_rng: Stream::new(seed, Purpose::Disk),
             workload_rng: Stream::new(seed, Purpose::Workload),
+            costs_rng: Stream::new(seed, Purpose::Costs),
+            work_until: vec![0; n + 1],
             checker: Checker::new(n),
             stats: Stats::new(n),
             tracer,
@@ -208,7 +216,14 @@ impl Sim {
             sim.nodes[id.index()] = Some(node);
         }
         for id in sim.ensemble.members() {
-            sim.step(id, Input::Start);
+            match sim.scenario.start_of(id.0) {
+                0 => sim.step(id, Input::Start),
+                // Until its process starts a server is as good as crashed: nothing listens.
+                at_ms => {
+                    sim.nodes[id.index()] = None;
+                    sim.queue.push(at_ms * 1000, Event::ProcessStart(id));
+                }
+            }
         }
         sim
     }
@@ -323,6 +338,7 @@ impl Sim {
             Event::Local { node, input } => self.deliver_local(node, input),
             Event::Timer { node, kind, gen } => self.on_timer(node, kind, gen),
             Event::Fsync { node, incarnation, through } => self.on_fsync(node, incarnation, through),
+            Event::ProcessStart(id) => self.restart(id),
             Event::Fault(i) => self.apply_fault(i),
             Event::FaultEnd(i) => self.end_fault(i),
             Event::Workload => self.on_workload(),
@@ -405,6 +421,12 @@ impl Sim {
                 TimerCmd::Set { kind, at_us } => self.set_timer(id, kind, at_us),
                 TimerCmd::Cancel(kind) => self.timers[id.index()][kind.index()].deadline_us = None,
             }
+        }
+        if let Some(work) = out.work {
+            let span = self.scenario.costs.of(work);
+            let until = self.now_us + self.costs_rng.between(span.min_us, span.max_us);
+            self.work_until[id.index()] = until;
+            self.set_timer(id, TimerKind::Work, until);
         }
         for cmd in &out.net {
             match *cmd {

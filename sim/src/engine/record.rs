@@ -30,6 +30,11 @@ impl Sim {
                 TimerCmd::Cancel(_) => {}
             }
         }
+        if let Some(work) = out.work {
+            let until_us = self.work_until[id.index()];
+            let text = format!("work {} until {}", work.name(), crate::format_time(until_us));
+            outputs.push(Texted::new(Out::Work { work, until_us }, text));
+        }
         for c in &out.net {
             match *c {
                 NetCmd::Connect(peer) => outputs.push(Texted::new(Out::Connect { peer }, format!("connect {peer}"))),
@@ -43,6 +48,8 @@ impl Sim {
         let text = match (view.state, view.leader) {
             (ServerState::Following, Some(l)) => format!("FOLLOWING {l} {}", view.phase.name()),
             (ServerState::Leading, _) => format!("LEADING {}", view.phase.name()),
+            // Shutting the old role down: QuorumPeer still reports it.
+            (state, None) if state != ServerState::Looking => format!("{} SHUTTING DOWN", state.name()),
             _ => format!("LOOKING {}", node.logicalclock()),
         };
         let role = Role { state: view.state, phase: view.phase, leader: view.leader, round: node.logicalclock(), text };

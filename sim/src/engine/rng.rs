@@ -20,6 +20,8 @@ pub enum Purpose {
     Profile = 5,
     /// Chaos mode's message faults: loss, duplication and reordering beyond TCP.
     Chaos = 6,
+    /// How long a server's own work takes (`ServerCosts`).
+    Costs = 7,
 }
 
 /// A deterministic random stream.

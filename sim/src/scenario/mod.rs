@@ -2,12 +2,14 @@
 //! workload, fault schedule, duration and seed. The same structure is the JSON scenario
 //! format (unknown fields are rejected) and what the fuzzer generates.
 
+pub mod costs;
 pub mod expect;
 pub mod fault;
 pub mod random;
 pub mod strategies;
 pub mod validate;
 
+pub use costs::{ServerCosts, Span};
 pub use expect::Expect;
 pub use fault::{Fault, FaultKind, TimedFault};
 
@@ -38,6 +40,13 @@ pub struct Scenario {
     /// Fsync latency.
     #[serde(default)]
     pub disk: DiskModel,
+    /// How long each server's own work takes (role shutdown, set-up, start-up).
+    #[serde(default)]
+    pub costs: ServerCosts,
+    /// When each server's process starts, in ms, by id order (`[0, 120, 340]`); empty: all
+    /// at 0. Real ensembles start their JVMs tens to hundreds of ms apart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub start_ms: Vec<u64>,
     /// Client writes.
     #[serde(default)]
     pub workload: Workload,
@@ -91,6 +100,8 @@ impl Scenario {
             protocol: ProtocolConfig::default(),
             network: NetworkModel::default(),
             disk: DiskModel::default(),
+            costs: ServerCosts::default(),
+            start_ms: Vec::new(),
             workload: Workload::default(),
             faults: Vec::new(),
             liveness: Liveness::default(),
@@ -99,9 +110,16 @@ impl Scenario {
         }
     }
 
-    /// Time of the last scheduled fault, in ms (0 without faults).
+    /// End of the fault phase, in ms: the last scheduled fault (with its duration) or the
+    /// last server start, whichever is later (0 without either).
     pub fn last_fault_ms(&self) -> u64 {
-        self.faults.iter().map(|f| f.at_ms + f.fault.duration_ms()).max().unwrap_or(0)
+        let faults = self.faults.iter().map(|f| f.at_ms + f.fault.duration_ms());
+        faults.chain(self.start_ms.iter().copied()).max().unwrap_or(0)
+    }
+
+    /// When server `id` (1-based) starts, in ms.
+    pub fn start_of(&self, id: u8) -> u64 {
+        self.start_ms.get(id as usize - 1).copied().unwrap_or(0)
     }
 }
 

@@ -2,6 +2,7 @@
 //! and what was expected, never as a panic later.
 
 use crate::scenario::{Chaos, Delay, Fault, Scenario, WriteTarget};
+use zabsim_protocol::Work;
 use std::fmt;
 
 /// A scenario field that makes no sense.
@@ -64,6 +65,30 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     if s.disk.fsync_max_us > 60_000_000 {
         return Err(err("disk.fsync_max_us", "expected at most 60 s (60000000 µs)"));
     }
+    for work in Work::ALL {
+        let span = s.costs.of(work);
+        let path = format!("costs.{}.max_us", work.name());
+        if span.min_us > span.max_us {
+            return Err(err(path, format!("expected at least min_us ({}), got {}", span.min_us, span.max_us)));
+        }
+        if span.max_us > 60_000_000 {
+            return Err(err(path, format!("expected at most 60 s (60000000 µs), got {}", span.max_us)));
+        }
+    }
+    if !s.start_ms.is_empty() && s.start_ms.len() != n as usize {
+        return Err(err(
+            "start_ms",
+            format!("expected one start time per server ({n} values) or none, got {}", s.start_ms.len()),
+        ));
+    }
+    for (i, at) in s.start_ms.iter().enumerate() {
+        if *at > s.duration_ms {
+            return Err(err(
+                format!("start_ms[{i}]"),
+                format!("expected a time within the run (duration_ms = {}), got {at}", s.duration_ms),
+            ));
+        }
+    }
     if let WriteTarget::Server(id) = s.workload.target {
         server("workload.target.server".into(), id)?;
     }
@@ -84,6 +109,17 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
                 path("at_ms"),
                 format!("expected a time within the run (duration_ms = {}), got {}", s.duration_ms, f.at_ms),
             ));
+        }
+        // A server's process does not exist before its start: nothing to crash or restart.
+        if let Fault::Crash { node } | Fault::Restart { node } = &f.fault {
+            server(path("node"), *node)?;
+            let starts = s.start_of(*node);
+            if f.at_ms < starts {
+                return Err(err(
+                    path("node"),
+                    format!("s{node} starts at {starts} ms (start_ms), after this fault at {} ms", f.at_ms),
+                ));
+            }
         }
         match &f.fault {
             Fault::Crash { node } => {

@@ -6,7 +6,7 @@ use crate::check::Invariant;
 use crate::scenario::TimedFault;
 use serde::Serialize;
 use zabsim_protocol::{
-    DiskWrite, Epoch, Input, NodeId, Observation, Round, Send, ServerState, TimerKind, WriteId, ZabPhase, Zxid,
+    DiskWrite, Epoch, Input, NodeId, Observation, Round, Send, ServerState, TimerKind, Work, WriteId, ZabPhase, Zxid,
 };
 
 /// An item of the trace with its human line: the item's own fields, then `text`.
@@ -90,6 +90,13 @@ pub enum Out<'a> {
         kind: TimerKind,
         /// When, virtual µs.
         at_us: u64,
+    },
+    /// Work on the server's own thread (`Work`), done at `until_us`.
+    Work {
+        /// Which work.
+        work: Work,
+        /// When it ends, virtual µs.
+        until_us: u64,
     },
     /// Open the learner connection to the leader.
     Connect {

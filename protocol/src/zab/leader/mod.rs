@@ -18,7 +18,7 @@ mod learner_handler;
 mod synchronization;
 
 use crate::ids::{Epoch, NodeId, NodeSet, Zxid};
-use crate::io::{LeaveReason, TimerKind, WriteId, ZabPhase};
+use crate::io::{LeaveReason, TimerKind, Work, WriteId, ZabPhase};
 use crate::node::{Cx, Node, Role};
 use broadcast::Outstanding;
 use learner_handler::Handler;
@@ -37,6 +37,11 @@ pub struct Leader {
     pub(crate) newleader_acks: NodeSet,
     /// The leader counts its own NEWLEADER ack once its currentEpoch write is durable.
     pub(crate) self_newleader_ack_after: Option<WriteId>,
+    /// `makeLeader` and `lead()` up to `cnxAcceptor.start()` are still running
+    /// (`Work::LeaderSetup`): the quorum port refuses learners.
+    pub(crate) setting_up: bool,
+    /// A NEWLEADER quorum was reached and `startZkServer` is running (`Work::LeaderStartup`).
+    pub(crate) starting: bool,
     /// A NEWLEADER quorum was reached and the leader started serving (startZkServer).
     pub(crate) started: bool,
     /// `leaderStateSummary`: (currentEpoch, last zxid) when lead() began.
@@ -109,6 +114,8 @@ impl Node {
             election_finished: false,
             newleader_acks: NodeSet::EMPTY,
             self_newleader_ack_after: None,
+            setting_up: true,
+            starting: false,
             started: false,
             summary,
             handlers: vec![None; slots],
@@ -118,9 +125,21 @@ impl Node {
             last_proposed: Zxid::ZERO,
             committed_len: 0,
         }));
-        self.set_timer(cx, TimerKind::LeaderWait, self.config.init_limit_us());
-        let (me, accepted) = (self.id, self.disk.accepted_epoch);
-        self.get_epoch_to_propose(cx, me, accepted);
+        cx.out.work = Some(Work::LeaderSetup);
+    }
+
+    /// The leader's `Work` is done: set-up (the learner port opens and `lead()` proceeds) or
+    /// `startZkServer`.
+    pub(crate) fn leader_on_work_done(&mut self, cx: &mut Cx<'_>) {
+        let leader = self.leader();
+        if leader.setting_up {
+            leader.setting_up = false;
+            self.set_timer(cx, TimerKind::LeaderWait, self.config.init_limit_us());
+            let (me, accepted) = (self.id, self.disk.accepted_epoch);
+            self.get_epoch_to_propose(cx, me, accepted);
+        } else if leader.starting && !leader.started {
+            self.finish_zk_server_startup(cx);
+        }
     }
 
     /// A write became durable: it may complete the leader's own NEWLEADER ack (its currentEpoch)
@@ -146,7 +165,8 @@ impl Node {
 
     /// An initLimit wait ran out before a NEWLEADER quorum: `Leader.lead()` gives up.
     pub(crate) fn leader_on_wait_timeout(&mut self, cx: &mut Cx<'_>) {
-        if !self.leader().started {
+        let leader = self.leader();
+        if !(leader.starting || leader.started) {
             self.leave(cx, LeaveReason::WaitTimedOut);
         }
     }

@@ -4,7 +4,7 @@
 
 use super::learner_handler::HandlerStage;
 use crate::ids::{NodeId, Zxid};
-use crate::io::{Observation, TimerKind};
+use crate::io::{Observation, TimerKind, Work};
 use crate::message::{Message, QuorumPacket, Txn};
 use crate::node::{Cx, Node};
 use crate::zab::sync::plan_sync;
@@ -86,25 +86,35 @@ impl Node {
                 h.stage = HandlerStage::AwaitStartup;
             }
         }
-        if !(leader.newleader_acks.contains(me) && ensemble.is_quorum(&leader.newleader_acks)) {
+        // While startZkServer runs, a late ACK's handler waits in waitForStartup like the rest.
+        if leader.starting || !(leader.newleader_acks.contains(me) && ensemble.is_quorum(&leader.newleader_acks)) {
             return;
         }
         self.start_zk_server(cx);
     }
 
-    /// `startZkServer`: the epoch is established; its initial history is committed; every
-    /// waiting handler sends UPTODATE; the heartbeat loop starts.
+    /// "Have quorum of supporters": the epoch is established; `startZkServer` begins
+    /// (`Work::LeaderStartup`) and the handlers wait for it before sending UPTODATE.
     fn start_zk_server(&mut self, cx: &mut Cx<'_>) {
+        let leader = self.leader();
+        leader.starting = true;
+        let epoch = leader.epoch.expect("established leaders have an epoch");
+        let quorum = leader.newleader_acks;
+        cx.out.observations.push(Observation::Established { epoch, quorum });
+        self.cancel_timer(cx, TimerKind::LeaderWait);
+        cx.out.work = Some(Work::LeaderStartup);
+    }
+
+    /// `startZkServer` is done (`zk.startup()` returned): the initial history is committed,
+    /// every waiting handler sends UPTODATE, and the heartbeat loop starts.
+    pub(super) fn finish_zk_server_startup(&mut self, cx: &mut Cx<'_>) {
         let log_len = self.disk.log.len();
         let leader = self.leader();
         leader.started = true;
         leader.committed_len = log_len;
         let epoch = leader.epoch.expect("established leaders have an epoch");
-        let quorum = leader.newleader_acks;
         let waiting: Vec<NodeId> =
             leader.handlers.iter().flatten().filter(|h| h.stage == HandlerStage::AwaitStartup).map(|h| h.sid).collect();
-        cx.out.observations.push(Observation::Established { epoch, quorum });
-        self.cancel_timer(cx, TimerKind::LeaderWait);
         // updateElectionVote (ZOOKEEPER-1732): advertise the new epoch to LOOKING servers.
         self.current_vote.peer_epoch = epoch;
         self.deliver_through(cx, log_len);

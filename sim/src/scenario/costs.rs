@@ -1,0 +1,90 @@
+//! How long a server's own work takes: the `Work` the protocol names (shutting a role down,
+//! building a leader or follower, starting the request processors) happens on ZooKeeper's
+//! `QuorumPeer` thread and takes real time that the protocol logic does not. Each is uniform
+//! in its span; the defaults are measured on Debian's ZooKeeper 3.8.0 under OpenJDK 17
+//! (`zabsim conform`, recorded under `scenarios/conform/`; README "Fidelity").
+
+use serde::{Deserialize, Serialize};
+use zabsim_protocol::Work;
+
+/// A uniform span of time, in microseconds: `{"min_us": 8000, "max_us": 35000}`, or a single
+/// number for a fixed time (`0` turns the cost off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "SpanRepr")]
+pub struct Span {
+    /// Shortest.
+    pub min_us: u64,
+    /// Longest.
+    pub max_us: u64,
+}
+
+/// The two ways to write a `Span`.
+#[derive(Deserialize)]
+#[serde(untagged, expecting = "a number of µs or {\"min_us\": .., \"max_us\": ..}")]
+enum SpanRepr {
+    Fixed(u64),
+    Range {
+        min_us: u64,
+        max_us: u64,
+    },
+}
+
+impl From<SpanRepr> for Span {
+    fn from(r: SpanRepr) -> Span {
+        match r {
+            SpanRepr::Fixed(us) => Span { min_us: us, max_us: us },
+            SpanRepr::Range { min_us, max_us } => Span { min_us, max_us },
+        }
+    }
+}
+
+impl Span {
+    const fn new(min_us: u64, max_us: u64) -> Span {
+        Span { min_us, max_us }
+    }
+}
+
+/// The time each kind of `Work` takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerCosts {
+    /// `Follower.shutdown` / `Leader.shutdown` until `updateServerState` (LOOKING).
+    pub shutdown: Span,
+    /// `makeLeader` + `Leader.lead` until the learner acceptor runs.
+    pub leader_setup: Span,
+    /// `makeFollower` + `followLeader` until `connectToLeader`.
+    pub follower_setup: Span,
+    /// `Leader.startZkServer`, between the NEWLEADER quorum and the first UPTODATE.
+    pub leader_startup: Span,
+}
+
+impl Default for ServerCosts {
+    fn default() -> Self {
+        ServerCosts {
+            shutdown: Span::new(8_000, 35_000),
+            leader_setup: Span::new(20_000, 40_000),
+            follower_setup: Span::new(5_000, 15_000),
+            leader_startup: Span::new(40_000, 70_000),
+        }
+    }
+}
+
+impl ServerCosts {
+    /// Every cost zero: the protocol's work takes no time (the model before `Work` existed).
+    pub const ZERO: ServerCosts = ServerCosts {
+        shutdown: Span::new(0, 0),
+        leader_setup: Span::new(0, 0),
+        follower_setup: Span::new(0, 0),
+        leader_startup: Span::new(0, 0),
+    };
+
+    /// The span of one kind of work.
+    pub fn of(&self, work: Work) -> Span {
+        match work {
+            Work::Shutdown => self.shutdown,
+            Work::LeaderSetup => self.leader_setup,
+            Work::FollowerSetup => self.follower_setup,
+            Work::LeaderStartup => self.leader_startup,
+        }
+    }
+}
