@@ -23,8 +23,8 @@ pub use config::{ProtocolConfig, Variants};
 pub use durable::DurableState;
 pub use ids::{Ensemble, Epoch, NodeId, NodeSet, Round, Zxid};
 pub use io::{
-    DiskWrite, Input, LeaveReason, NetCmd, Observation, Output, RoleView, Send, SyncMode, TimerCmd, TimerKind, Work, WriteId,
-    ZabPhase,
+    DiskWrite, Input, LeaveReason, NetCmd, Observation, Output, RoleView, Send, SyncMode, TimerCmd, TimerKind, Work,
+    WriteId, ZabPhase,
 };
 pub use message::{Channel, Message, Notification, QuorumPacket, Txn};
 pub use node::Node;

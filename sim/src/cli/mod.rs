@@ -3,6 +3,7 @@
 //! field. Exit codes: 0 all good, 1 a property was violated, 2 bad input or usage.
 
 mod bench;
+pub mod conform;
 pub mod export;
 pub mod fuzz;
 pub mod report;
@@ -59,6 +60,9 @@ enum Command {
     Merge(crate::cli::fuzz::MergeArgs),
     /// Engine speed figures for the README.
     Bench(BenchArgs),
+    /// Run real ZooKeeper 3.8 and the model on the same schedule and compare them (leader
+    /// elected, election and recovery times); `--recorded FILE` compares checked-in trials.
+    Conform(crate::cli::conform::ConformArgs),
 }
 
 /// Runs the command line; returns the process exit code.
@@ -81,6 +85,7 @@ pub fn main() -> i32 {
         Some(Command::Sweep(args)) => sweep::sweep(args),
         Some(Command::Report(args)) => crate::cli::report::report(args),
         Some(Command::Export(args)) => crate::cli::export::export(args),
+        Some(Command::Conform(args)) => crate::cli::conform::conform(args),
     }
 }
 

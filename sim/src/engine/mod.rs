@@ -298,6 +298,11 @@ impl Sim {
         &self.stats.leaders
     }
 
+    /// Learner syncs chosen so far.
+    pub fn syncs(&self) -> &[crate::report::SyncRecord] {
+        &self.stats.syncs
+    }
+
     /// Whether messages flow both ways between two servers.
     pub fn reachable_both(&self, a: NodeId, b: NodeId) -> bool {
         self.network.reachable_both(a, b)
@@ -423,7 +428,7 @@ impl Sim {
             }
         }
         if let Some(work) = out.work {
-            let span = self.scenario.costs.of(work);
+            let span = self.scenario.costs.on(id.0, work);
             let until = self.now_us + self.costs_rng.between(span.min_us, span.max_us);
             self.work_until[id.index()] = until;
             self.set_timer(id, TimerKind::Work, until);

@@ -23,10 +23,7 @@ pub struct Span {
 #[serde(untagged, expecting = "a number of µs or {\"min_us\": .., \"max_us\": ..}")]
 enum SpanRepr {
     Fixed(u64),
-    Range {
-        min_us: u64,
-        max_us: u64,
-    },
+    Range { min_us: u64, max_us: u64 },
 }
 
 impl From<SpanRepr> for Span {
@@ -45,7 +42,7 @@ impl Span {
 }
 
 /// The time each kind of `Work` takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerCosts {
     /// `Follower.shutdown` / `Leader.shutdown` until `updateServerState` (LOOKING).
@@ -56,6 +53,22 @@ pub struct ServerCosts {
     pub follower_setup: Span,
     /// `Leader.startZkServer`, between the NEWLEADER quorum and the first UPTODATE.
     pub leader_startup: Span,
+    /// One server's work of one kind taking its own time (`zabsim conform` replays a real
+    /// trial's measured times this way); a later entry for the same pair wins.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<CostOverride>,
+}
+
+/// `{"node": 2, "work": "shutdown", "span": 12000}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostOverride {
+    /// Server id.
+    pub node: u8,
+    /// Which work.
+    pub work: Work,
+    /// Its time on that server.
+    pub span: Span,
 }
 
 impl Default for ServerCosts {
@@ -65,6 +78,7 @@ impl Default for ServerCosts {
             leader_setup: Span::new(20_000, 40_000),
             follower_setup: Span::new(5_000, 15_000),
             leader_startup: Span::new(40_000, 70_000),
+            overrides: Vec::new(),
         }
     }
 }
@@ -76,7 +90,14 @@ impl ServerCosts {
         leader_setup: Span::new(0, 0),
         follower_setup: Span::new(0, 0),
         leader_startup: Span::new(0, 0),
+        overrides: Vec::new(),
     };
+
+    /// The span of one kind of work on server `node`.
+    pub fn on(&self, node: u8, work: Work) -> Span {
+        let own = self.overrides.iter().rev().find(|o| o.node == node && o.work == work);
+        own.map_or_else(|| self.of(work), |o| o.span)
+    }
 
     /// The span of one kind of work.
     pub fn of(&self, work: Work) -> Span {

@@ -2,8 +2,8 @@
 //! and what was expected, never as a panic later.
 
 use crate::scenario::{Chaos, Delay, Fault, Scenario, WriteTarget};
-use zabsim_protocol::Work;
 use std::fmt;
+use zabsim_protocol::Work;
 
 /// A scenario field that makes no sense.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +73,15 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         }
         if span.max_us > 60_000_000 {
             return Err(err(path, format!("expected at most 60 s (60000000 µs), got {}", span.max_us)));
+        }
+    }
+    for (i, o) in s.costs.overrides.iter().enumerate() {
+        server(format!("costs.overrides[{i}].node"), o.node)?;
+        if o.span.min_us > o.span.max_us || o.span.max_us > 60_000_000 {
+            return Err(err(
+                format!("costs.overrides[{i}].span"),
+                format!("expected min_us <= max_us <= 60 s, got {}..{}", o.span.min_us, o.span.max_us),
+            ));
         }
     }
     if !s.start_ms.is_empty() && s.start_ms.len() != n as usize {
