@@ -34,3 +34,8 @@ report-check:
         --disable-background-networking --disable-component-update --disable-sync \
         --user-data-dir="$(mktemp -d)" --window-size=1280,3000 \
         --screenshot="$(pwd)/target/report/screenshot.png" "file://$(pwd)/target/report/index.html"
+
+# Real ZooKeeper 3.8 (Debian's package: `apt-get install -y zookeeper`) against the model on
+# the same schedule: `just conform --nodes 5 --trials 10`, `just conform --case cold-start`.
+conform *ARGS:
+    cargo run --release -- conform {{ARGS}}
