@@ -1,0 +1,3 @@
+//! Conformance: real ZooKeeper beside the simulator on the same schedule (`zabsim conform`).
+
+pub mod real;
