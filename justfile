@@ -34,3 +34,8 @@ report-check:
         --disable-background-networking --disable-component-update --disable-sync \
         --user-data-dir="$(mktemp -d)" --window-size=1280,3000 \
         --screenshot="$(pwd)/target/report/screenshot.png" "file://$(pwd)/target/report/index.html"
+
+# Real ZooKeeper 3.8 (apt-get install -y zookeeper): kill-leader trials on 3 and 5 servers,
+# per-trial figures and the timing distributions; CONFORM_TRIALS / CONFORM_NODES to change.
+conform-real:
+    cargo test --release -p zabsim-sim --test conform_live -- --ignored --nocapture

@@ -55,14 +55,15 @@ fn kill_leader_trials() {
                 .map(|(sid, ms)| format!("s{sid}={}", ms.map_or("-".into(), |m| m.to_string())))
                 .collect();
             println!(
-                "{i:>5}  {load_before:<14} {:>8}  {:>6} {:>5} {:>7}  {:>11}  {}{}",
+                "{i:>5}  {load_before:<14} {:>8}  {:>6} {:>5} {:>7}  {:>11}  {}{}\n       {}",
                 fmt(trial.cold_start_ms()),
                 format!("s{}", trial.leader_before),
                 trial.leader_after().map_or("-".into(), |l| format!("s{l}")),
                 trial.leader_after_is_highest_survivor().map_or("-".into(), |b| b.to_string()),
                 fmt(trial.recovery_ms()),
                 elections.join(" "),
-                if trial.converged { "" } else { "  (did not converge)" }
+                if trial.converged { "" } else { "  (did not converge)" },
+                failover_detail(&trial)
             );
             all.push(trial);
         }
@@ -74,10 +75,35 @@ fn fmt(ms: Option<f64>) -> String {
     ms.map_or("-".into(), |m| format!("{m:.0}"))
 }
 
-/// Cold start is everything before the disruption; failover everything after it.
+/// Cold start is everything before the disruption; failover everything after it, up to the
+/// teardown (whose kills would count as more failovers).
 fn split(t: &RealTrial, events: &[ServerEvent]) -> (Vec<ServerEvent>, Vec<ServerEvent>) {
     let cut = t.disruption().map_or(f64::MAX, |a| a.at_ms);
-    events.iter().cloned().partition(|e| e.at_ms < cut)
+    events.iter().filter(|e| e.at_ms < t.stop_at_ms).cloned().partition(|e| e.at_ms < cut)
+}
+
+/// The failover's facts the columns above leave out: survivors whose first vote carried a
+/// nonzero zxid (FLE orders by zxid before sid) and the sync modes learners were given.
+fn failover_detail(t: &RealTrial) -> String {
+    let mut zxids = Vec::new();
+    let mut syncs = Vec::new();
+    for s in &t.servers {
+        let (_, failover) = split(t, &s.events);
+        if let Some(z) = failover.iter().find_map(|e| match e.kind {
+            EventKind::NewElection { proposed_zxid } => Some(proposed_zxid),
+            _ => None,
+        }) {
+            if z != 0 {
+                zxids.push(format!("s{}=0x{z:x}", s.sid));
+            }
+        }
+        syncs.extend(failover.iter().filter_map(|e| match e.kind {
+            EventKind::Sync { mode } => Some(format!("s{}:{mode:?}", s.sid)),
+            _ => None,
+        }));
+    }
+    let zxids = if zxids.is_empty() { "all 0".to_string() } else { zxids.join(" ") };
+    format!("zxid {zxids}; sync {}", syncs.join(" "))
 }
 
 fn distributions(all: &[RealTrial]) {

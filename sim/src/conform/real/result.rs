@@ -73,6 +73,9 @@ pub struct RealTrial {
     /// Whether, when the watch ended, every running server was in broadcast under one
     /// running leader.
     pub converged: bool,
+    /// When the harness began killing every JVM to end the trial: events after this are
+    /// caused by the teardown, not by the schedule.
+    pub stop_at_ms: f64,
     /// When the last JVM was killed.
     pub ended_at_ms: f64,
     /// Per server, sid order.
@@ -217,3 +220,7 @@ impl RealTrial {
         self.servers.iter().find(|s| s.sid == sid).map_or(&[], |s| &s.events)
     }
 }
+
+#[cfg(test)]
+#[path = "result_tests.rs"]
+mod tests;

@@ -138,6 +138,7 @@ pub fn run_trial(spec: &TrialSpec, workdir: &Path) -> Result<RealTrial, RealErro
     };
 
     let running: Vec<bool> = run.sids.clone().into_iter().map(|sid| run.ensemble.is_running(sid)).collect();
+    let stop_at_ms = run.clock.now_ms();
     run.ensemble.stop_all();
     let ended_at_ms = run.clock.now_ms();
     let servers = run
@@ -159,6 +160,7 @@ pub fn run_trial(spec: &TrialSpec, workdir: &Path) -> Result<RealTrial, RealErro
         leader_before,
         actions,
         converged,
+        stop_at_ms,
         ended_at_ms,
         servers,
     })
