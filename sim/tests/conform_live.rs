@@ -201,3 +201,56 @@ fn summary(values: &[f64]) -> String {
     let median = if v.len() % 2 == 1 { v[v.len() / 2] } else { (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0 };
     format!("n={} min {:.0} median {:.1} max {:.0}", v.len(), v[0], median, v[v.len() - 1])
 }
+
+fn jvms_under(dir: &std::path::Path) -> usize {
+    let out = std::process::Command::new("pgrep").arg("-f").arg(dir.to_string_lossy().as_ref()).output();
+    out.map_or(0, |o| String::from_utf8_lossy(&o.stdout).lines().count())
+}
+
+#[test]
+#[ignore = "starts real ZooKeeper JVMs (apt-get install -y zookeeper); run by hand"]
+fn a_settle_timeout_is_an_error_and_leaves_no_jvm() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("conform-live/settle-timeout");
+    let _ = std::fs::remove_dir_all(&dir);
+    let spec = TrialSpec { settle_ms: 300, ..TrialSpec::kill_leader(EnsembleSpec::together(3)) };
+    let err = run_trial(&spec, &dir).expect_err("no ensemble settles in 300 ms");
+    println!("{err}");
+    assert!(err.to_string().starts_with("no leader with every server in broadcast after 300 ms"), "{err}");
+    assert_eq!(jvms_under(&dir), 0, "the guard killed every JVM");
+}
+
+#[test]
+#[ignore = "starts real ZooKeeper JVMs (apt-get install -y zookeeper); run by hand"]
+fn pauses_kills_and_restarts() {
+    use zabsim_sim::conform::real::Action;
+    let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("conform-live");
+    // tickTime 500 x syncLimit 2: a follower gives up on a silent leader after 1 s.
+    let fast = EnsembleSpec { tick_time_ms: 500, init_limit: 10, sync_limit: 2, ..EnsembleSpec::together(3) };
+    let cases = [
+        ("pause-leader-3s", vec![(500, Action::PauseLeader { duration_ms: 3000 })]),
+        ("pause-follower-3s", vec![(500, Action::Pause { node: 1, duration_ms: 3000 })]),
+        ("kill-1-restart", vec![(500, Action::Kill(1)), (2500, Action::Restart(1))]),
+    ];
+    for (name, actions) in cases {
+        let dir = root.join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        let spec = TrialSpec { ensemble: fast.clone(), settle_ms: 30_000, actions, observe_ms: 15_000 };
+        let t = run_trial(&spec, &dir).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let applied: Vec<String> = t
+            .actions
+            .iter()
+            .map(|a| format!("{:?} s{} at {:.0}", a.applied, a.sid, a.at_ms - t.settled_at_ms))
+            .collect();
+        println!(
+            "{name}: leader s{} -> {:?}; applied [{}]; recovery {} ms; converged {}",
+            t.leader_before,
+            t.leader_after(),
+            applied.join(", "),
+            fmt(t.recovery_ms()),
+            t.converged
+        );
+        std::fs::write(dir.join("trial.json"), serde_json::to_string_pretty(&t).expect("serializes")).expect("write");
+        assert!(t.converged, "{name}: the ensemble came back");
+        assert_eq!(jvms_under(&dir), 0);
+    }
+}
