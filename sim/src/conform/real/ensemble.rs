@@ -197,6 +197,9 @@ impl Ensemble {
     /// Starts server `sid`'s JVM on its directory (a restart keeps the data dir and appends to
     /// the log).
     pub fn start(&mut self, sid: u8) -> Result<(), RealError> {
+        if self.slot(sid)?.is_some() {
+            return Err(RealError::BadSpec { detail: format!("server {sid} is already running") });
+        }
         let dir = server_dir(&self.workdir, sid);
         let io = |path: &Path, e: std::io::Error| RealError::Io { path: path.to_path_buf(), error: e.to_string() };
         let out_path = dir.join("stdout.log");
@@ -229,9 +232,6 @@ impl Ensemble {
             // kills the JVMs itself (rather than racing their shutdown hooks).
             .process_group(0);
         let slot = self.slot(sid)?;
-        if slot.is_some() {
-            return Err(RealError::BadSpec { detail: format!("server {sid} is already running") });
-        }
         let mut registry = live();
         let child = command.spawn().map_err(|e| RealError::SpawnFailed { sid, error: e.to_string() })?;
         registry.insert(child.id());
@@ -307,3 +307,7 @@ impl Drop for Ensemble {
         self.stop_all();
     }
 }
+
+#[cfg(test)]
+#[path = "ensemble_tests.rs"]
+mod tests;
