@@ -39,3 +39,8 @@ report-check:
 # the same schedule: `just conform --nodes 5 --trials 10`, `just conform --case cold-start`.
 conform *ARGS:
     cargo run --release -- conform {{ARGS}}
+
+# Real ZooKeeper 3.8 (apt-get install -y zookeeper): kill-leader trials on 3 and 5 servers,
+# per-trial figures and the timing distributions; CONFORM_TRIALS / CONFORM_NODES to change.
+conform-real:
+    cargo test --release -p zabsim-sim --test conform_live -- --ignored --nocapture

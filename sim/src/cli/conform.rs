@@ -62,7 +62,7 @@ pub fn conform(args: ConformArgs) -> i32 {
                 CaseArg::ColdStart => Action::ColdStart,
             };
             let case = Case::new(args.nodes, action);
-            match live_record(&case, args.trials, args.workdir.as_deref()) {
+            match crate::conform::live::record(&case, args.trials, args.workdir.as_deref()) {
                 Ok(r) => r,
                 Err(e) => return super::usage_error(e),
             }
@@ -91,8 +91,4 @@ pub fn load_recording(path: &std::path::Path) -> Result<Recording, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let mut de = serde_json::Deserializer::from_str(&text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| format!("{}: {}: {}", path.display(), e.path(), e.inner()))
-}
-
-fn live_record(_case: &Case, _trials: usize, _workdir: Option<&std::path::Path>) -> Result<Recording, String> {
-    Err("live trials: not wired yet".into())
 }

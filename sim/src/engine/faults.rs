@@ -118,12 +118,15 @@ impl Sim {
         self.paused[id.index()] = false;
         self.deferred[id.index()].clear();
         // The kernel closes every socket of the dead process, even ones the process had not
-        // accepted yet: peers see the connection end.
+        // accepted yet, once it has torn the process down (`costs.process_exit`): peers see the
+        // connection end.
         for peer in self.ensemble.members() {
             self.app_conn[id.index() * (self.n + 1) + peer.index()] = 0;
         }
+        let exit = self.scenario.costs.process_exit;
+        let exit_us = self.costs_rng.between(exit.min_us, exit.max_us);
         for (peer, inc) in self.network.forget_process(id) {
-            self.send_on_link(id, peer, inc, Payload::Fin);
+            self.send_on_link_after(id, peer, inc, Payload::Fin, exit_us);
         }
         if let Some(watch) = self.checker.liveness.as_mut() {
             watch.members.remove(id);

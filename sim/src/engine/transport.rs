@@ -138,6 +138,20 @@ impl Sim {
     }
 
     pub(super) fn send_on_link(&mut self, from: NodeId, to: NodeId, incarnation: u32, payload: Payload) {
+        self.send_on_link_after(from, to, incarnation, payload, 0);
+    }
+
+    /// `send_on_link`, leaving `after_us` from now (a dead process's FIN, once the kernel has
+    /// torn it down).
+    pub(super) fn send_on_link_after(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        incarnation: u32,
+        payload: Payload,
+        after_us: u64,
+    ) {
+        let now_us = self.now_us + after_us;
         let is_data = matches!(payload, Payload::Message(_));
         if is_data && self.network.chaos_drop() {
             return;
@@ -145,10 +159,10 @@ impl Sim {
         let f = InFlight { from, to, incarnation, payload };
         let channel = f.channel();
         if is_data && self.network.chaos_duplicate() {
-            let at = self.network.arrival_us(self.now_us, from, to, channel);
+            let at = self.network.arrival_us(now_us, from, to, channel);
             self.queue.push(at, Event::Arrive(f.clone()));
         }
-        let at = self.network.arrival_us(self.now_us, from, to, channel);
+        let at = self.network.arrival_us(now_us, from, to, channel);
         self.queue.push(at, Event::Arrive(f));
     }
 

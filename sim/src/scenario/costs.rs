@@ -53,6 +53,9 @@ pub struct ServerCosts {
     pub follower_setup: Span,
     /// `Leader.startZkServer`, between the NEWLEADER quorum and the first UPTODATE.
     pub leader_startup: Span,
+    /// From SIGKILL until the kernel has torn the dead JVM down and closed its sockets: its
+    /// peers see the connections end this much later (not a `Work`: nothing runs any more).
+    pub process_exit: Span,
     /// One server's work of one kind taking its own time (`zabsim conform` replays a real
     /// trial's measured times this way); a later entry for the same pair wins.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -78,6 +81,7 @@ impl Default for ServerCosts {
             leader_setup: Span::new(20_000, 40_000),
             follower_setup: Span::new(5_000, 15_000),
             leader_startup: Span::new(40_000, 70_000),
+            process_exit: Span::new(5_000, 15_000),
             overrides: Vec::new(),
         }
     }
@@ -90,6 +94,7 @@ impl ServerCosts {
         leader_setup: Span::new(0, 0),
         follower_setup: Span::new(0, 0),
         leader_startup: Span::new(0, 0),
+        process_exit: Span::new(0, 0),
         overrides: Vec::new(),
     };
 
