@@ -201,6 +201,13 @@ impl Env {
         for o in &out.observations {
             self.detail(note_line(o));
         }
+        // A server's own work (role shutdown, set-up, start-up) is done at once here: the
+        // scripts pin the protocol's order of steps; how long the work takes is the
+        // simulator's business (scenario `costs`).
+        if let Some(work) = out.work {
+            self.detail(format!("work {} (done at once)", work.name()));
+            self.step(id, Input::Timer(TimerKind::Work));
+        }
     }
 
     /// Puts a message on its queue; false when a quorum packet has no connection to go on.
