@@ -16,13 +16,20 @@ pub struct DurableState {
     pub current_epoch: Epoch,
     /// Snapshot plus txn log, as one history in zxid order.
     pub log: Vec<Txn>,
+    /// The zxid of the newest snapshot (its file name): it can stand above every logged txn,
+    /// when a SNAP carried the leader's epoch marker.
+    #[serde(default)]
+    pub snapshot_zxid: Zxid,
 }
 
 impl DurableState {
-    /// Last logged zxid (`QuorumPeer.getLastLoggedZxid`), ZERO for an empty database.
+    /// Last logged zxid (`QuorumPeer.getLastLoggedZxid`: the data tree's lastProcessedZxid
+    /// once the database is loaded): the last txn, or the snapshot's zxid if that is newer;
+    /// ZERO for an empty database.
     #[inline]
     pub fn last_zxid(&self) -> Zxid {
-        self.log.last().map_or(Zxid::ZERO, |t| t.zxid)
+        let logged = self.log.last().map_or(Zxid::ZERO, |t| t.zxid);
+        logged.max(self.snapshot_zxid)
     }
 
     /// Applies one write, as the disk does when it becomes durable and as the server's own
@@ -35,10 +42,12 @@ impl DurableState {
             DiskWrite::Truncate(zxid) => {
                 let keep = self.log.partition_point(|t| t.zxid <= *zxid);
                 self.log.truncate(keep);
+                self.snapshot_zxid = self.snapshot_zxid.min(*zxid);
             }
-            DiskWrite::Snapshot(history) => {
+            DiskWrite::Snapshot { history, zxid } => {
                 self.log.clear();
                 self.log.extend_from_slice(history);
+                self.snapshot_zxid = *zxid;
             }
         }
     }

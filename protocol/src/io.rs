@@ -170,7 +170,14 @@ pub enum DiskWrite {
     /// Drop every logged txn after `zxid` (TRUNC).
     Truncate(Zxid),
     /// Replace the whole history with a snapshot (SNAP, or the snapshot taken at NEWLEADER).
-    Snapshot(Arc<[Txn]>),
+    Snapshot {
+        /// The txns the snapshot holds.
+        history: Arc<[Txn]>,
+        /// The data tree's lastProcessedZxid when it was taken (the file's name,
+        /// `snapshot.<zxid>`): the leader's epoch marker when a learner is SNAPped before the
+        /// epoch's first txn, above every txn of `history`.
+        zxid: Zxid,
+    },
 }
 
 impl fmt::Display for DiskWrite {
@@ -180,7 +187,7 @@ impl fmt::Display for DiskWrite {
             DiskWrite::CurrentEpoch(e) => write!(f, "currentEpoch:={e}"),
             DiskWrite::Append(t) => write!(f, "append {t}"),
             DiskWrite::Truncate(z) => write!(f, "truncate after {z}"),
-            DiskWrite::Snapshot(h) => write!(f, "snapshot of {} txns", h.len()),
+            DiskWrite::Snapshot { history, zxid } => write!(f, "snapshot of {} txns at {zxid}", history.len()),
         }
     }
 }

@@ -75,6 +75,9 @@ pub enum QuorumPacket {
     Snap {
         /// The leader's committed history at the time of the snapshot.
         history: Arc<[Txn]>,
+        /// The leader's lastProcessedZxid (`SNAP`'s packet zxid), which the learner's data
+        /// tree takes over: the epoch marker once the leader has started, even with no txn.
+        zxid: Zxid,
     },
     /// L->F: end of the initial history of the new epoch.
     NewLeader {
@@ -155,10 +158,7 @@ impl fmt::Display for QuorumPacket {
             }
             QuorumPacket::Diff { last_zxid } => write!(f, "DIFF {last_zxid}"),
             QuorumPacket::Trunc { zxid } => write!(f, "TRUNC {zxid}"),
-            QuorumPacket::Snap { history } => match history.last() {
-                Some(t) => write!(f, "SNAP {} txns to {}", history.len(), t.zxid),
-                None => write!(f, "SNAP empty"),
-            },
+            QuorumPacket::Snap { history, zxid } => write!(f, "SNAP {} txns at {zxid}", history.len()),
             QuorumPacket::NewLeader { epoch } => write!(f, "NEWLEADER {epoch}"),
             QuorumPacket::UpToDate => write!(f, "UPTODATE"),
             QuorumPacket::Ack { zxid } => write!(f, "ACK {zxid}"),

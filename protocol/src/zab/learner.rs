@@ -49,6 +49,8 @@ pub(crate) struct SyncState {
     /// Last proposal queued (`enforceContinuousProposal`, ZOOKEEPER-4925).
     pub(crate) last_queued: Option<Zxid>,
     pub(crate) got_newleader: bool,
+    /// The zxid the snapshot at NEWLEADER is taken at (SNAP: the leader's lastProcessedZxid).
+    pub(crate) snapshot_zxid: Zxid,
 }
 
 /// State of `Follower.followLeader()`.
@@ -209,6 +211,7 @@ impl Node {
 
     /// First packet of `syncWithLeader`: DIFF, TRUNC or SNAP.
     fn on_sync_start(&mut self, cx: &mut Cx<'_>, epoch: Epoch, first: QuorumPacket) {
+        let mut snapshot_zxid = Zxid::ZERO;
         let (mode, memory, snapshot_needed) = match first {
             QuorumPacket::Diff { .. } => (SyncMode::Diff, Vec::new(), false),
             QuorumPacket::Trunc { zxid } => {
@@ -217,7 +220,11 @@ impl Node {
                 self.delivered = self.delivered.min(self.disk.log.len());
                 (SyncMode::Trunc, self.disk.log.clone(), true)
             }
-            QuorumPacket::Snap { history } => (SyncMode::Snap, history.to_vec(), true),
+            QuorumPacket::Snap { history, zxid } => {
+                // Learner.syncWithLeader: the data tree takes the leader's lastProcessedZxid.
+                snapshot_zxid = zxid;
+                (SyncMode::Snap, history.to_vec(), true)
+            }
             other => {
                 // ZooKeeper exits the process on an unexpected first sync packet.
                 cx.out.observations.push(Observation::IllegalMessage {
@@ -236,6 +243,7 @@ impl Node {
             committed: VecDeque::new(),
             last_queued: None,
             got_newleader: false,
+            snapshot_zxid,
         }));
     }
 
@@ -292,8 +300,10 @@ impl Node {
         sync.got_newleader = true;
         let epoch = sync.epoch;
         if sync.snapshot_needed {
-            let snapshot: Arc<[Txn]> = Arc::from(std::mem::take(&mut sync.memory));
-            self.write(cx, DiskWrite::Snapshot(snapshot));
+            let history: Arc<[Txn]> = Arc::from(std::mem::take(&mut sync.memory));
+            let last = history.last().map_or(Zxid::ZERO, |t| t.zxid);
+            let zxid = sync.snapshot_zxid.max(last);
+            self.write(cx, DiskWrite::Snapshot { history, zxid });
             self.delivered = self.delivered.min(self.disk.log.len());
         }
         let mut to_log = Vec::new();

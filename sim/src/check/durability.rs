@@ -78,7 +78,7 @@ impl Checker {
             match write {
                 DiskWrite::Append(txn) => log.push(*txn),
                 DiskWrite::Truncate(z) => log.truncate(log.partition_point(|t| t.zxid <= *z)),
-                DiskWrite::Snapshot(history) => *log = history.to_vec(),
+                DiskWrite::Snapshot { history, .. } => *log = history.to_vec(),
                 DiskWrite::AcceptedEpoch(_) | DiskWrite::CurrentEpoch(_) => {}
             }
         }
@@ -100,7 +100,7 @@ impl Checker {
                     last = txn.zxid;
                 }
                 DiskWrite::Truncate(z) => last = last.min(*z),
-                DiskWrite::Snapshot(history) => {
+                DiskWrite::Snapshot { history, .. } => {
                     if let Some(w) = history.windows(2).find(|w| w[0].zxid >= w[1].zxid) {
                         return Err(Breach::new(
                             Invariant::LocalMonotonicity,

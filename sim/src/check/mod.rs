@@ -263,7 +263,7 @@ impl Checker {
         match *seen {
             Seen::Step { id, server, output, delivered_before, durable_log } => {
                 let replaces =
-                    output.writes.iter().any(|w| matches!(w, DiskWrite::Truncate(_) | DiskWrite::Snapshot(_)));
+                    output.writes.iter().any(|w| matches!(w, DiskWrite::Truncate(_) | DiskWrite::Snapshot { .. }));
                 if replaces {
                     self.check_replace(id, durable_log, &server.disk_view().log)?;
                 }

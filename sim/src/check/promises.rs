@@ -65,7 +65,7 @@ impl Checker {
                     ledger.appends.insert(txn.zxid, w);
                     ledger.log_through = Some(w);
                 }
-                DiskWrite::Truncate(_) | DiskWrite::Snapshot(_) => ledger.log_through = Some(w),
+                DiskWrite::Truncate(_) | DiskWrite::Snapshot { .. } => ledger.log_through = Some(w),
             }
         }
         ledger.next_write = output.first_write_id + output.writes.len() as WriteId;
@@ -174,7 +174,7 @@ impl Checker {
                     .iter()
                     .filter(|(w, write)| {
                         log_through.is_some_and(|t| *w <= t)
-                            && matches!(write, DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot(_))
+                            && matches!(write, DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot { .. })
                     })
                     .map(|(w, write)| format!("w{w} {write}"))
                     .collect();

@@ -37,7 +37,10 @@ impl Node {
         let first = match plan.mode {
             crate::io::SyncMode::Diff => QuorumPacket::Diff { last_zxid: plan.packet_zxid },
             crate::io::SyncMode::Trunc => QuorumPacket::Trunc { zxid: plan.packet_zxid },
-            crate::io::SyncMode::Snap => QuorumPacket::Snap { history: Arc::from(&self.disk.log[..history_len]) },
+            // The snapshot carries lastProcessedZxid (LearnerHandler: SNAP's packet zxid).
+            crate::io::SyncMode::Snap => {
+                QuorumPacket::Snap { history: Arc::from(&self.disk.log[..history_len]), zxid: last_processed }
+            }
         };
         self.send(cx, sid, Message::Quorum(first));
         // The last zxid the learner will hold once the queued packets are applied; outstanding
