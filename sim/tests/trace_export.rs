@@ -51,7 +51,11 @@ fn protocol_types_serialize_as_tagged_objects_and_read_back() {
     assert_eq!(serde_json::to_value(&w).unwrap(), serde_json::json!({"type": "current_epoch", "data": 3}));
     let output = Output {
         sends: vec![Send { to: NodeId(2), msg: Message::Quorum(QuorumPacket::Ack { zxid: z }), after_write: Some(3) }],
-        writes: vec![w.clone(), DiskWrite::Append(Txn { zxid: z, value: 1 }), DiskWrite::Snapshot { history: vec![].into(), zxid: z }],
+        writes: vec![
+            w.clone(),
+            DiskWrite::Append(Txn { zxid: z, value: 1 }),
+            DiskWrite::Snapshot { history: vec![].into(), zxid: z },
+        ],
         first_write_id: 3,
         timers: vec![set, TimerCmd::Cancel(TimerKind::LearnerRead)],
         net: vec![NetCmd::Connect(NodeId(4)), NetCmd::Close(NodeId(1))],

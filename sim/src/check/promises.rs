@@ -174,7 +174,10 @@ impl Checker {
                     .iter()
                     .filter(|(w, write)| {
                         log_through.is_some_and(|t| *w <= t)
-                            && matches!(write, DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot { .. })
+                            && matches!(
+                                write,
+                                DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot { .. }
+                            )
                     })
                     .map(|(w, write)| format!("w{w} {write}"))
                     .collect();

@@ -46,10 +46,10 @@ impl Sim {
         }
         let view = node.role_view();
         let text = match (view.state, view.leader) {
-            (ServerState::Following, Some(l)) => format!("FOLLOWING {l} {}", view.phase.name()),
-            (ServerState::Leading, _) => format!("LEADING {}", view.phase.name()),
             // Shutting the old role down: QuorumPeer still reports it.
             (state, None) if state != ServerState::Looking => format!("{} SHUTTING DOWN", state.name()),
+            (ServerState::Following, Some(l)) => format!("FOLLOWING {l} {}", view.phase.name()),
+            (ServerState::Leading, _) => format!("LEADING {}", view.phase.name()),
             _ => format!("LOOKING {}", node.logicalclock()),
         };
         let role = Role { state: view.state, phase: view.phase, leader: view.leader, round: node.logicalclock(), text };
