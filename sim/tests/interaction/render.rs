@@ -15,6 +15,7 @@ pub fn timer_name(kind: TimerKind) -> &'static str {
         TimerKind::LearnerRead => "learner-read",
         TimerKind::LeaderWait => "leader-wait",
         TimerKind::Heartbeat => "heartbeat",
+        TimerKind::Work => "work",
     }
 }
 
