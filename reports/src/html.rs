@@ -33,7 +33,8 @@ pub(crate) fn esc(s: &str) -> String {
     out
 }
 
-fn page(title: &str, body: &str) -> String {
+/// A whole page: the head with the shared CSS, then `body`.
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -46,7 +47,8 @@ fn opt_ms(v: Option<u64>) -> String {
     v.map_or("–".to_string(), fmt_ms)
 }
 
-fn figure(doc: &ChartDoc, reproduce: &str) -> String {
+/// A chart as a figure: heading, the SVG, the caption and `reproduce` with links to both files.
+pub(crate) fn figure(doc: &ChartDoc, reproduce: &str) -> String {
     let (w, h) = doc.size;
     format!(
         "<figure id=\"{stem}\">\n<h3>{title}</h3>\n\
