@@ -1,8 +1,8 @@
 //! Charts and HTML reports from zabsim metrics. This crate never runs the simulator: it reads
 //! what the simulator wrote and draws it.
 //!
-//! - [`render_sweep`]: a sweep's [`schema::SweepResults`] (`zabsim sweep`) to
-//!   charts of election time, message cost, unavailability and commit latency, and an
+//! - [`render_sweep`]: a sweep's [`schema::SweepResults`] (`zabsim sweep`) to charts of the
+//!   time to a new leader, message cost, client unavailability and commit latency, and an
 //!   `index.html` with a summary table.
 //! - [`render_trace`]: one run's JSON-lines trace (`zabsim run --trace FILE`) to a timeline of
 //!   every server's role and a space-time diagram of the messages, and an `index.html`.

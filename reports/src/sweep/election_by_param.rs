@@ -1,5 +1,5 @@
-//! Election time against one grid parameter (message delay or finalizeWait), the other held
-//! at its most common value: median and p90 per cluster size.
+//! Time to a new leader against one grid parameter (message delay or finalizeWait), the other
+//! held at its most common value: median and p90 per cluster size.
 
 use super::{doc, ChartDoc, View};
 use crate::chart::{self, styled_legend, styled_mesh, Area, DashedPathElement, DrawErr, Figure, KeyedAxis};
@@ -48,7 +48,7 @@ struct ParamPoint {
     p90_ms: f64,
 }
 
-/// Election time (median and p90) against message delay or finalizeWait, per cluster size.
+/// Time to a new leader (median and p90) against message delay or finalizeWait, per cluster size.
 pub(crate) struct ElectionByParam<'a> {
     view: &'a View<'a>,
     param: Param,
