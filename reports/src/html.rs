@@ -33,7 +33,8 @@ pub(crate) fn esc(s: &str) -> String {
     out
 }
 
-fn page(title: &str, body: &str) -> String {
+/// A whole page: the head with the shared CSS, then `body`.
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -46,7 +47,8 @@ fn opt_ms(v: Option<u64>) -> String {
     v.map_or("–".to_string(), fmt_ms)
 }
 
-fn figure(doc: &ChartDoc, reproduce: &str) -> String {
+/// A chart as a figure: heading, the SVG, the caption and `reproduce` with links to both files.
+pub(crate) fn figure(doc: &ChartDoc, reproduce: &str) -> String {
     let (w, h) = doc.size;
     format!(
         "<figure id=\"{stem}\">\n<h3>{title}</h3>\n\
@@ -92,30 +94,37 @@ pub(crate) fn sweep_page(
     b.push_str(&violations(results));
     b.push_str(
         "<h2>Summary</h2>\n<table>\n<thead><tr><th>fault</th><th>servers</th><th>runs</th>\
-        <th>new leader</th><th>median election time</th><th>median unavailability</th>\
+        <th>runs with a new leader</th><th>median FLE decision</th><th>median time to new leader</th>\
+        <th>median time to all in broadcast</th><th>median client unavailability</th>\
         <th>p99 commit latency<br>(median of runs)</th><th>never recovered</th></tr></thead>\n<tbody>\n",
     );
     for r in rows {
         let bad = if r.never_recovered > 0 { " bad" } else { "" };
         b.push_str(&format!(
             "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n{bad}\">{}</td></tr>\n",
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n{bad}\">{}</td></tr>\n",
             esc(&r.fault),
             r.nodes,
             fmt_num(r.runs as f64, 0),
             fmt_num(r.elected as f64, 0),
-            opt_ms(r.median_election_us),
-            opt_ms(r.median_unavailability_us),
+            opt_ms(r.median_fle_decision_us),
+            opt_ms(r.median_new_leader_us),
+            opt_ms(r.median_all_broadcast_us),
+            opt_ms(r.median_client_unavailable_us),
             opt_ms(r.p99_commit_us),
             fmt_num(r.never_recovered as f64, 0),
         ));
     }
     b.push_str("</tbody>\n</table>\n");
     b.push_str(
-        "<p class=\"meta\">Election time: from the fault to a newly established leader (cold start: from 0 to \
-         the first), over the runs that had one. Unavailability: the longest stretch after the fault with no \
-         commit. Never recovered: a fault run that did not converge after the heal, or a cold start that \
-         never got every server synced.</p>\n",
+        "<p class=\"meta\">All times from the fault (cold start: from 0), medians over the runs that had \
+         one. FLE decision: until the first server that went LOOKING decides (goes FOLLOWING or LEADING). \
+         New leader: until a new leader is established (a quorum acknowledged its NEWLEADER). All in \
+         broadcast: until every healthy server is in broadcast with that leader. Client unavailability: \
+         the longest gap between commits after the fault at the grid's write rate (none without writes). \
+         Never recovered: a fault run that did not converge after the heal, or a cold start that never got \
+         every server in broadcast.</p>\n",
     );
     b.push_str("<h2>Charts</h2>\n");
     for doc in charts {

@@ -1,11 +1,14 @@
 //! Charts and HTML reports from zabsim metrics. This crate never runs the simulator: it reads
 //! what the simulator wrote and draws it.
 //!
-//! - [`render_sweep`]: a sweep's [`schema::SweepResults`] (`zabsim sweep`) to
-//!   charts of election time, message cost, unavailability and commit latency, and an
+//! - [`render_sweep`]: a sweep's [`schema::SweepResults`] (`zabsim sweep`) to charts of the
+//!   time to a new leader, message cost, client unavailability and commit latency, and an
 //!   `index.html` with a summary table.
 //! - [`render_trace`]: one run's JSON-lines trace (`zabsim run --trace FILE`) to a timeline of
 //!   every server's role and a space-time diagram of the messages, and an `index.html`.
+//! - [`render_conform`]: a [`conform::ConformReport`] (`zabsim conform --out DIR`) to a CDF of
+//!   real against simulated recovery time and an `index.html` with each case's per-trial table
+//!   and summary.
 //!
 //! Every chart is written twice, as `NAME.svg` and `NAME.png`, at a fixed size. The text is
 //! set in DejaVu Sans, shipped in the repository (`reports/fonts/`) and compiled in, so the
@@ -23,6 +26,7 @@
 //! ```
 
 mod chart;
+pub mod conform;
 mod error;
 mod html;
 mod html_campaign;
@@ -189,5 +193,19 @@ pub fn render_trace_with(
         },
     ];
     written.push(write_index(out_dir, html::trace_page(&model, &docs))?);
+    Ok(written)
+}
+
+/// Draws a conformance report into `out_dir` (created if missing):
+/// `conform-recovery-cdf.svg` and `.png` (one panel per case: the real and the simulated
+/// recovery-time CDF), then `index.html` with each case's per-trial table and summary. Returns
+/// the paths written, in that order.
+pub fn render_conform(report: &conform::ConformReport, out_dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    style::ensure_font()?;
+    conform::validate(report)?;
+    prepare_dir(out_dir)?;
+    let (fig, doc) = conform::RecoveryCdf::new(report);
+    let mut written: Vec<PathBuf> = write_figure(out_dir, &fig)?.into();
+    written.push(write_index(out_dir, conform::page(report, &doc))?);
     Ok(written)
 }

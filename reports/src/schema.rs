@@ -4,9 +4,11 @@
 use serde::{Deserialize, Serialize};
 
 /// Schema version of `SweepResults`. Version 1 grew the optional `RunMetrics::violation`
-/// compatibly: a file without it reads as before, and a sweep with no violation writes the
-/// very bytes it wrote before.
-pub const SWEEP_SCHEMA: u32 = 1;
+/// compatibly. Version 2 renamed the times after what they measure and added one:
+/// `election_time_us` became `new_leader_us`, `sync_time_us` became `all_broadcast_us`,
+/// `unavailability_us` became `client_unavailable_us` (now None in a run without writes), and
+/// `fle_decision_us` is new. A version-1 file is refused, not misread.
+pub const SWEEP_SCHEMA: u32 = 2;
 
 /// The output of `zabsim sweep GRID.json`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -48,16 +50,26 @@ pub struct RunMetrics {
     pub fault_at_us: u64,
     /// When it ended (healed, restarted, resumed), if it did.
     pub fault_end_us: Option<u64>,
-    /// From the fault to a new established leader (cold start: from 0 to the first).
-    pub election_time_us: Option<u64>,
-    /// lookForLeader calls during that election, all servers.
+    /// FLE decision time: from the fault (cold start: from 0) until the first server that went
+    /// LOOKING after it decides, i.e. goes FOLLOWING or LEADING. None when no server went
+    /// LOOKING and decided while the fault lasted (a follower crash in a cluster that keeps its
+    /// quorum, a slow disk).
+    pub fle_decision_us: Option<u64>,
+    /// From the fault until a newly established leader: one that has a quorum of NEWLEADER
+    /// ACKs in a new epoch (cold start: from 0 to the first). None when none was established
+    /// while the fault lasted.
+    pub new_leader_us: Option<u64>,
+    /// lookForLeader calls from the fault to that new leader, all servers.
     pub election_rounds: u64,
-    /// Messages sent during that election (from the fault to establishment).
+    /// Messages sent from the fault to that new leader.
     pub election_messages: u64,
-    /// From the fault until every healthy follower is synced with the new leader.
-    pub sync_time_us: Option<u64>,
-    /// Longest stretch after the fault during which no write committed.
-    pub unavailability_us: Option<u64>,
+    /// From the fault until every healthy server (running, unpaused, reachable both ways from
+    /// the newest leader) is in broadcast with that leader (cold start: from 0 until all are).
+    pub all_broadcast_us: Option<u64>,
+    /// Longest gap between commits after the fault, to the end of the run at most: how long
+    /// clients writing at the grid's rate could not write. None in a run without writes
+    /// (`writes_per_sec` 0) and in a cold start.
+    pub client_unavailable_us: Option<u64>,
     /// Commit latency percentiles over the run, µs.
     pub commit_latency_p50_us: Option<u64>,
     /// 99th percentile.
@@ -96,12 +108,12 @@ impl RunMetrics {
     }
 
     /// Whether the ensemble came back: a fault run converged after the heal, a cold start
-    /// (no fault) got every server synced with a leader.
+    /// (no fault) got every server in broadcast with a leader.
     pub fn recovered(&self) -> bool {
         if self.has_fault() {
             self.converge_after_heal_us.is_some()
         } else {
-            self.sync_time_us.is_some()
+            self.all_broadcast_us.is_some()
         }
     }
 }

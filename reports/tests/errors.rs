@@ -104,8 +104,8 @@ fn bad_trace_options() {
 fn malformed_sweeps() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = sweep(1);
-    s.schema = 2;
-    expect_err(render_sweep(&s, dir.path()), &["schema", "version 2", "expected 1"]);
+    s.schema = 1;
+    expect_err(render_sweep(&s, dir.path()), &["schema", "version 1", "expected 2"]);
 
     let mut s = sweep(1);
     s.runs.clear();

@@ -111,7 +111,7 @@ fn degenerate_sweeps_still_render() {
 
     // Every measurement missing.
     let bare = SweepResults {
-        schema: 1,
+        schema: zabsim_reports::schema::SWEEP_SCHEMA,
         command: "c".into(),
         grid_name: "g".into(),
         seeds: 1,

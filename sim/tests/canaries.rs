@@ -97,7 +97,8 @@ fn two_txns_with_one_zxid_break_zxid_uniqueness() {
 #[test]
 fn current_epoch_above_accepted_epoch_breaks_local_monotonicity() {
     let mut checker = Checker::new(N as usize);
-    let durable = DurableState { accepted_epoch: Epoch(1), current_epoch: Epoch(2), log: Vec::new() };
+    let durable =
+        DurableState { accepted_epoch: Epoch(1), current_epoch: Epoch(2), log: Vec::new(), ..DurableState::default() };
     let writes = [DiskWrite::CurrentEpoch(Epoch(2))];
     let fsync = Seen::Fsync { id: NodeId(2), last_before: Zxid::ZERO, writes: &writes, durable: &durable };
     assert_eq!(breached(checker.check(&fsync)), Invariant::LocalMonotonicity);
@@ -118,7 +119,10 @@ fn truncating_a_durable_committed_txn_breaks_committed_durability() {
     let mut checker = Checker::new(N as usize);
     let t = txn(1, 1, 10);
     // Only s2 holds t durably: cutting it leaves no quorum that does.
-    checker.preload_disk(NodeId(2), &DurableState { accepted_epoch: Epoch(1), current_epoch: Epoch(1), log: vec![t] });
+    checker.preload_disk(
+        NodeId(2),
+        &DurableState { accepted_epoch: Epoch(1), current_epoch: Epoch(1), log: vec![t], ..DurableState::default() },
+    );
     step(&mut checker, 1, &[t], &observing(vec![established(1)])).expect("committed");
     let sync = observing(vec![Observation::SyncChosen { learner: NodeId(2), mode: zabsim_protocol::SyncMode::Trunc }]);
     step(&mut checker, 1, &[t], &sync).expect("the leader chose TRUNC for s2");

@@ -113,7 +113,12 @@ fn prefix_compatible_disks(n: u8, seed: u64) -> Vec<DurableState> {
             let last_epoch = log.last().map_or(0, |t| t.zxid.epoch.0);
             let current = last_epoch + rng.below(2) as u32;
             let accepted = current + rng.below(2) as u32;
-            DurableState { accepted_epoch: Epoch(accepted), current_epoch: Epoch(current), log }
+            DurableState {
+                accepted_epoch: Epoch(accepted),
+                current_epoch: Epoch(current),
+                log,
+                ..DurableState::default()
+            }
         })
         .collect();
     // No acceptedEpoch beyond the best server's: a server that promised a newer epoch than the

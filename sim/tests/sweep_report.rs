@@ -38,8 +38,17 @@ fn a_small_sweep_is_measured_and_drawn_identically_twice() {
     let runs = results["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 2 * 2 * 2 * 2 * 3);
     let crash = runs.iter().find(|r| r["fault"] == "leader_crash").expect("a leader crash run");
-    let election = crash["election_time_us"].as_u64().expect("a new leader was elected");
-    assert!((50_000..5_000_000).contains(&election), "election took {election} µs");
+    let new_leader = crash["new_leader_us"].as_u64().expect("a new leader was established");
+    assert!((50_000..5_000_000).contains(&new_leader), "a new leader took {new_leader} µs");
+    // The first FLE decision comes before the new leader is established, which comes before
+    // (or with) every healthy server in broadcast.
+    let decided = crash["fle_decision_us"].as_u64().expect("a survivor decided");
+    let all_broadcast = crash["all_broadcast_us"].as_u64().expect("all in broadcast");
+    assert!(decided < new_leader && new_leader <= all_broadcast, "{decided} < {new_leader} <= {all_broadcast}");
+    assert!(crash["client_unavailable_us"].as_u64().is_some(), "the default grid writes");
+    // A follower crash in a 3-server cluster keeps its leader: nobody decides anything.
+    let follower = runs.iter().find(|r| r["fault"] == "follower_crash" && r["nodes"] == 3).expect("a run");
+    assert!(follower["fle_decision_us"].is_null() && follower["new_leader_us"].is_null(), "{follower}");
     let (r1, r2) = (dir.path().join("r1"), dir.path().join("r2"));
     for out in [&r1, &r2] {
         let o = zabsim(&["report", s(&a), "--out", s(out)]);
@@ -48,6 +57,22 @@ fn a_small_sweep_is_measured_and_drawn_identically_twice() {
     for chart in ["election-cdf.svg", "election-cdf.png", "unavailability-by-fault.png", "index.html"] {
         let one = std::fs::read(r1.join(chart)).expect("chart written");
         assert!(one == std::fs::read(r2.join(chart)).expect("chart written"), "{chart} differs between renders");
+    }
+}
+
+#[test]
+fn without_writes_client_unavailability_is_not_measured() {
+    let dir = temp("nowrites");
+    let grid = dir.path().join("grid.json");
+    std::fs::write(&grid, r#"{ "nodes": [3], "faults": ["leader_crash"], "writes_per_sec": 0, "seeds": 2 }"#)
+        .expect("grid written");
+    let out = dir.path().join("r.json");
+    let o = zabsim(&["sweep", s(&grid), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let results: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).expect("out")).expect("json");
+    for run in results["runs"].as_array().expect("runs") {
+        assert!(run["client_unavailable_us"].is_null(), "no writes, no gap between commits: {run}");
+        assert!(run["new_leader_us"].is_u64() && run["fle_decision_us"].is_u64(), "{run}");
     }
 }
 

@@ -26,6 +26,7 @@ fn disk(accepted: u32, current: u32, log: &[(u32, u32)]) -> DurableState {
         accepted_epoch: Epoch(accepted),
         current_epoch: Epoch(current),
         log: log.iter().map(|(e, c)| txn(*e, *c)).collect(),
+        ..DurableState::default()
     }
 }
 

@@ -1,5 +1,5 @@
-//! Election time against one grid parameter (message delay or finalizeWait), the other held
-//! at its most common value: median and p90 per cluster size.
+//! Time to a new leader against one grid parameter (message delay or finalizeWait), the other
+//! held at its most common value: median and p90 per cluster size.
 
 use super::{doc, ChartDoc, View};
 use crate::chart::{self, styled_legend, styled_mesh, Area, DashedPathElement, DrawErr, Figure, KeyedAxis};
@@ -48,7 +48,7 @@ struct ParamPoint {
     p90_ms: f64,
 }
 
-/// Election time (median and p90) against message delay or finalizeWait, per cluster size.
+/// Time to a new leader (median and p90) against message delay or finalizeWait, per cluster size.
 pub(crate) struct ElectionByParam<'a> {
     view: &'a View<'a>,
     param: Param,
@@ -64,7 +64,7 @@ pub(crate) struct ElectionByParam<'a> {
 /// The fault kind whose elections the parameter charts show: leader_crash when it elected,
 /// else the first fault kind that elected, else the cold starts.
 fn election_fault(view: &View<'_>) -> Option<String> {
-    let elected = |f: &str| view.runs().any(|r| r.fault == f && r.election_time_us.is_some());
+    let elected = |f: &str| view.runs().any(|r| r.fault == f && r.new_leader_us.is_some());
     if elected("leader_crash") {
         return Some("leader_crash".into());
     }
@@ -96,7 +96,7 @@ fn list_ms(values: &BTreeSet<u64>) -> String {
 impl<'a> ElectionByParam<'a> {
     /// Prepares the chart and its description.
     pub(crate) fn new(view: &'a View<'a>, param: Param) -> (ElectionByParam<'a>, ChartDoc) {
-        let title = format!("Election time against {}", param.name());
+        let title = format!("Time to a new leader against {}", param.name());
         let mut fig = ElectionByParam {
             view,
             param,
@@ -108,9 +108,10 @@ impl<'a> ElectionByParam<'a> {
             lines: Vec::new(),
         };
         let caption = format!(
-            "Median (solid) and 90th percentile (dashed) of the election time over the seeds of each \
-             grid point, against {}, one colour per cluster size. The other parameter is held at its \
-             most common value, so each line changes one thing only.",
+            "Median (solid) and 90th percentile (dashed), over the seeds of each grid point, of the time \
+             from the fault (cold start: from 0) until a new leader is established (a quorum acknowledged its \
+             NEWLEADER), against {}, one colour per cluster size. The other parameter is held at its most \
+             common value, so each line changes one thing only.",
             param.name()
         );
         let Some(fault) = election_fault(view) else {
@@ -128,7 +129,7 @@ impl<'a> ElectionByParam<'a> {
                 let s = Sample::new(
                     runs.iter()
                         .filter(|r| r.nodes == size && param.of(r) == x)
-                        .filter_map(|r| r.election_time_us)
+                        .filter_map(|r| r.new_leader_us)
                         .collect(),
                 );
                 if let (Some(m), Some(p90)) = (s.median(), s.percentile(90)) {
@@ -231,7 +232,7 @@ impl Figure for ElectionByParam<'_> {
             .x_label_formatter(&fmt_x)
             .y_label_formatter(&style::tick)
             .x_desc(x_desc)
-            .y_desc("election time (ms)")
+            .y_desc("time to a new leader (ms)")
             .draw()?;
         for (size, points) in &self.lines {
             let color = self.view.size_color(*size);

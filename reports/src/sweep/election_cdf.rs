@@ -29,7 +29,7 @@ pub(crate) struct ElectionCdf<'a> {
 impl<'a> ElectionCdf<'a> {
     /// Prepares the chart and its description.
     pub(crate) fn new(view: &'a View<'a>) -> (ElectionCdf<'a>, ChartDoc) {
-        let fault_runs = view.runs().any(|r| r.has_fault() && r.election_time_us.is_some());
+        let fault_runs = view.runs().any(|r| r.has_fault() && r.new_leader_us.is_some());
         let mut panels = Vec::new();
         for fault in &view.faults {
             let is_fault = fault != "none";
@@ -37,7 +37,7 @@ impl<'a> ElectionCdf<'a> {
                 continue;
             }
             let runs: Vec<&RunMetrics> = view.runs().filter(|r| &r.fault == fault).collect();
-            if !runs.iter().any(|r| r.election_time_us.is_some()) {
+            if !runs.iter().any(|r| r.new_leader_us.is_some()) {
                 continue;
             }
             let lines = view
@@ -48,7 +48,7 @@ impl<'a> ElectionCdf<'a> {
                     (!of_size.is_empty()).then(|| CdfLine {
                         size,
                         runs: of_size.len(),
-                        elected: Sample::new(of_size.iter().filter_map(|r| r.election_time_us).collect()),
+                        elected: Sample::new(of_size.iter().filter_map(|r| r.new_leader_us).collect()),
                     })
                 })
                 .collect();
@@ -56,9 +56,15 @@ impl<'a> ElectionCdf<'a> {
             panels.push(CdfPanel { name, lines });
         }
         let (title, what) = if fault_runs {
-            ("Election time after a fault", "from the fault to a newly established leader")
+            (
+                "Time to a new leader after a fault",
+                "from the fault until a new leader is established (a quorum acknowledged its NEWLEADER)",
+            )
         } else {
-            ("Cold-start election time", "from the start to the first established leader")
+            (
+                "Cold start: time to the first leader",
+                "from the start until the first leader is established (a quorum acknowledged its NEWLEADER)",
+            )
         };
         let subtitle = vec![
             format!("Share of runs with a new leader, {what}; one line per cluster size, one panel per fault kind."),
@@ -66,7 +72,10 @@ impl<'a> ElectionCdf<'a> {
         ];
         let fig = ElectionCdf { view, title: title.to_string(), subtitle, panels };
         let caption = format!(
-            "Cumulative distribution of the election time ({what}), per cluster size. A curve that \
+            "Cumulative distribution of the time to a new leader ({what}), per cluster size. It includes \
+             the FLE decision (the first server going FOLLOWING or LEADING) and the discovery and \
+             synchronization that establish the leader; it excludes the followers' catching up after \
+             that. A curve that \
              ends below 100% means some runs had no new leader by the end of the fault. Fault kinds \
              in which no run elected a new leader (a follower crash, a slow disk) have no panel."
         );
@@ -108,7 +117,7 @@ impl Figure for ElectionCdf<'_> {
                 .x_labels(7)
                 .x_label_formatter(&style::tick)
                 .y_label_formatter(&|v| format!("{}%", fmt_num(v * 100.0, 0)))
-                .x_desc("election time (ms)")
+                .x_desc("time to a new leader (ms)")
                 .y_desc("runs with a new leader")
                 .draw()?;
             for line in &panel.lines {

@@ -30,7 +30,7 @@ impl<'a> MessagesBySize<'a> {
             for &size in &view.sizes {
                 let s = Sample::new(
                     view.runs()
-                        .filter(|r| &r.fault == fault && r.nodes == size && r.election_time_us.is_some())
+                        .filter(|r| &r.fault == fault && r.nodes == size && r.new_leader_us.is_some())
                         .map(|r| r.election_messages)
                         .collect(),
                 );
@@ -44,8 +44,8 @@ impl<'a> MessagesBySize<'a> {
             }
         }
         let subtitle = vec![
-            "Messages sent by all servers from the fault (or the start) until a leader was established; \
-             runs without an election are left out."
+            "Messages sent by all servers from the fault (or the start) until a new leader was established; \
+             runs without a new leader are left out."
                 .to_string(),
             format!("Dot: median, whiskers: 10th–90th percentile. {}", view.provenance()),
         ];

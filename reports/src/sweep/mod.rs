@@ -128,12 +128,12 @@ pub(crate) struct ChartDoc {
 }
 
 /// What the page says about `fig`, with its stem and size taken from the figure itself.
-fn doc<F: Figure>(fig: &F, title: &str, caption: String) -> ChartDoc {
+pub(crate) fn doc<F: Figure>(fig: &F, title: &str, caption: String) -> ChartDoc {
     ChartDoc { stem: fig.stem().to_string(), title: title.to_string(), caption, size: fig.size() }
 }
 
 /// Size of a figure drawn as a grid of panels under a header of `subtitle_lines` lines.
-fn panelled_size(panels: usize, subtitle_lines: usize) -> (u32, u32) {
+pub(crate) fn panelled_size(panels: usize, subtitle_lines: usize) -> (u32, u32) {
     let (rows, _) = chart::panel_grid(panels);
     let plot = if panels == 0 { 180 } else { 380 * rows as u32 };
     (1200, chart::header_height(subtitle_lines) + plot)

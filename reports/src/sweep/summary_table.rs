@@ -14,10 +14,14 @@ pub(crate) struct SummaryRow {
     pub(crate) runs: usize,
     /// Runs that established a new leader.
     pub(crate) elected: usize,
-    /// Median election time of those, µs.
-    pub(crate) median_election_us: Option<u64>,
-    /// Median unavailability, µs.
-    pub(crate) median_unavailability_us: Option<u64>,
+    /// Median FLE decision time of the runs that had one, µs.
+    pub(crate) median_fle_decision_us: Option<u64>,
+    /// Median time to a new leader of the runs that had one, µs.
+    pub(crate) median_new_leader_us: Option<u64>,
+    /// Median time until every healthy server is in broadcast, µs.
+    pub(crate) median_all_broadcast_us: Option<u64>,
+    /// Median client unavailability, µs.
+    pub(crate) median_client_unavailable_us: Option<u64>,
     /// Median over runs of each run's p99 commit latency, µs.
     pub(crate) p99_commit_us: Option<u64>,
     /// Runs that never recovered (`RunMetrics::recovered` false).
@@ -33,16 +37,20 @@ pub(crate) fn summary(view: &View<'_>) -> Vec<SummaryRow> {
             if runs.is_empty() {
                 continue;
             }
-            let election = Sample::new(runs.iter().filter_map(|r| r.election_time_us).collect());
-            let unavailability = Sample::new(runs.iter().filter_map(|r| r.unavailability_us).collect());
+            let decision = Sample::new(runs.iter().filter_map(|r| r.fle_decision_us).collect());
+            let new_leader = Sample::new(runs.iter().filter_map(|r| r.new_leader_us).collect());
+            let all_broadcast = Sample::new(runs.iter().filter_map(|r| r.all_broadcast_us).collect());
+            let unavailable = Sample::new(runs.iter().filter_map(|r| r.client_unavailable_us).collect());
             let p99 = Sample::new(runs.iter().filter_map(|r| r.commit_latency_p99_us).collect());
             rows.push(SummaryRow {
                 fault: fault.clone(),
                 nodes,
                 runs: runs.len(),
-                elected: election.len(),
-                median_election_us: election.median(),
-                median_unavailability_us: unavailability.median(),
+                elected: new_leader.len(),
+                median_fle_decision_us: decision.median(),
+                median_new_leader_us: new_leader.median(),
+                median_all_broadcast_us: all_broadcast.median(),
+                median_client_unavailable_us: unavailable.median(),
                 p99_commit_us: p99.median(),
                 never_recovered: runs.iter().filter(|r| !r.recovered()).count(),
             });

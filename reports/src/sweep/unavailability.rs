@@ -1,5 +1,5 @@
-//! Unavailability per fault kind: the longest stretch without a commit, one box per cluster
-//! size in one panel per fault kind.
+//! Client unavailability per fault kind: the longest gap between commits after the fault, one
+//! box per cluster size in one panel per fault kind.
 
 use super::{doc, panelled_size, ChartDoc, View};
 use crate::chart::{self, styled_mesh, Area, DrawErr, Figure, KeyedAxis};
@@ -35,7 +35,7 @@ impl<'a> Unavailability<'a> {
                 let s = Sample::new(
                     view.runs()
                         .filter(|r| &r.fault == fault && r.nodes == size)
-                        .filter_map(|r| r.unavailability_us)
+                        .filter_map(|r| r.client_unavailable_us)
                         .collect(),
                 );
                 let p = |q| s.percentile(q).map(ms);
@@ -49,18 +49,19 @@ impl<'a> Unavailability<'a> {
             }
         }
         let subtitle = vec![
-            "Longest stretch after the fault with no write committed. Box: 25th–75th percentile, bar: \
-             median, whiskers: 10th–90th."
+            "Longest gap between commits after the fault, clients writing at the grid's rate. Box: \
+             25th–75th percentile, bar: median, whiskers: 10th–90th."
                 .to_string(),
             format!("Each panel has its own scale. {}", view.provenance()),
         ];
         let fig = Unavailability { view, subtitle, panels };
         let caption = "How long clients could not write, per fault kind and cluster size: the longest \
-                       gap between commits after the fault (up to the end of the run). Boxes span the \
-                       25th–75th percentile with the median marked, whiskers the 10th–90th; each panel \
-                       has its own time scale."
+                       gap between commits after the fault (up to the end of the run), so it depends on \
+                       the grid's write rate (a gap shorter than the time between writes cannot show); \
+                       runs without writes have none. Boxes span the 25th–75th percentile with the \
+                       median marked, whiskers the 10th–90th; each panel has its own time scale."
             .to_string();
-        let d = doc(&fig, "Unavailability per fault kind", caption);
+        let d = doc(&fig, "Client unavailability per fault kind", caption);
         (fig, d)
     }
 }
@@ -75,9 +76,9 @@ impl Figure for Unavailability<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {
-        let body = chart::header(root, "Unavailability per fault kind", &self.subtitle)?;
+        let body = chart::header(root, "Client unavailability per fault kind", &self.subtitle)?;
         if self.panels.is_empty() {
-            return chart::placeholder(&body, "No fault runs.");
+            return chart::placeholder(&body, "No fault runs with writes.");
         }
         let (rows, cols) = chart::panel_grid(self.panels.len());
         let areas = body.split_evenly((rows, cols));
@@ -109,7 +110,7 @@ impl Figure for Unavailability<'_> {
                 .x_label_formatter(&label_of)
                 .y_label_formatter(&style::tick)
                 .x_desc("cluster size")
-                .y_desc("unavailability (ms)")
+                .y_desc("longest gap between commits (ms)")
                 .draw()?;
             for (i, b) in boxes.iter().enumerate() {
                 let color = self.view.size_color(b.size);

@@ -46,7 +46,7 @@ fn run(nodes: u8, fault: &str, delay_us: u64, finalize_wait_ms: u32, seed: u64) 
     let fw_us = u64::from(finalize_wait_ms) * 1000;
     let fault_at_us = if fault == "none" { 0 } else { 2_000_000 + g.below(10_000) };
     let fault_end_us = (fault != "none").then_some(fault_at_us + 4_000_000);
-    let election_time_us = match fault {
+    let new_leader_us = match fault {
         "none" => Some(fw_us + 8 * delay_us + g.below(15_000)),
         "leader_crash" => Some(fw_us + 12 * delay_us + 6_000 + g.below(25_000) + u64::from(nodes) * 150),
         "leader_partition" if seed == 3 && nodes == 7 => None,
@@ -54,11 +54,13 @@ fn run(nodes: u8, fault: &str, delay_us: u64, finalize_wait_ms: u32, seed: u64) 
         _ => None,
     };
     let n2 = u64::from(nodes) * u64::from(nodes);
-    let election_messages = if election_time_us.is_some() { n2 * 28 + g.below(n2 * 6) } else { 0 };
-    let unavailability_us = match fault {
+    // The first decision comes a few message delays before the leader is established.
+    let fle_decision_us = new_leader_us.map(|t| t - (4 * delay_us).min(t / 2));
+    let election_messages = if new_leader_us.is_some() { n2 * 28 + g.below(n2 * 6) } else { 0 };
+    let client_unavailable_us = match fault {
         "none" => None,
         "follower_crash" => Some(95_000 + g.below(10_000)),
-        _ => Some(election_time_us.unwrap_or(4_000_000) + 20_000 + g.below(40_000)),
+        _ => Some(new_leader_us.unwrap_or(4_000_000) + 20_000 + g.below(40_000)),
     };
     let never = fault == "leader_partition" && seed == 3 && nodes == 7;
     let mut m = RunMetrics {
@@ -71,11 +73,12 @@ fn run(nodes: u8, fault: &str, delay_us: u64, finalize_wait_ms: u32, seed: u64) 
         seed,
         fault_at_us,
         fault_end_us,
-        election_time_us,
-        election_rounds: if election_time_us.is_some() { u64::from(nodes) + g.below(3) } else { 0 },
+        fle_decision_us,
+        new_leader_us,
+        election_rounds: if new_leader_us.is_some() { u64::from(nodes) + g.below(3) } else { 0 },
         election_messages,
-        sync_time_us: election_time_us.map(|e| e + 500 + g.below(2_000)),
-        unavailability_us,
+        all_broadcast_us: new_leader_us.map(|e| e + 500 + g.below(2_000)),
+        client_unavailable_us,
         commit_latency_p50_us: Some(5_500 + g.below(1_500)),
         commit_latency_p99_us: Some(9_000 + g.below(3_000)),
         converge_after_heal_us: if never || fault == "none" { None } else { Some(10_000 + g.below(30_000)) },
@@ -86,7 +89,7 @@ fn run(nodes: u8, fault: &str, delay_us: u64, finalize_wait_ms: u32, seed: u64) 
     if seed == 0 {
         // A write every 50 ms; none commits while there is no leader, the first ones after
         // the election carry the wait.
-        let gap_end = fault_at_us + unavailability_us.unwrap_or(0);
+        let gap_end = fault_at_us + client_unavailable_us.unwrap_or(0);
         let mut t = 50_000;
         while t < 14_000_000 {
             let in_gap = fault != "none" && t >= fault_at_us && t < gap_end;

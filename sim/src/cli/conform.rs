@@ -4,6 +4,7 @@
 
 use crate::conform::case::{Action, Case};
 use crate::conform::compare::{compare, render, Recording};
+use crate::conform::report::to_report;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -41,6 +42,10 @@ pub struct ConformArgs {
     /// Also write the comparison as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Also draw the comparison: DIR/conform-recovery-cdf.svg/.png (real against simulated
+    /// recovery time) and DIR/index.html (per-trial table and summary).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Keep real servers' data dirs and logs here (default: a temporary dir, removed).
     #[arg(long, value_name = "DIR")]
     pub workdir: Option<PathBuf>,
@@ -83,7 +88,30 @@ pub fn conform(args: ConformArgs) -> i32 {
             return super::usage_error(format!("{}: cannot write: {e}", path.display()));
         }
     }
+    if let Some(dir) = &args.out {
+        let command = command_line(&args, dir);
+        let report = to_report(&recording, &comparison, &command);
+        match zabsim_reports::render_conform(&report, dir) {
+            Ok(_) => println!("report: {}", dir.join("index.html").display()),
+            Err(e) => return super::usage_error(format!("{}: {e}", dir.display())),
+        }
+    }
     0
+}
+
+/// The command that draws this report again (machine-independent: no binary path).
+fn command_line(args: &ConformArgs, out: &std::path::Path) -> String {
+    let source = match &args.recorded {
+        Some(path) => format!("--recorded {}", path.display()),
+        None => {
+            let case = match args.case {
+                CaseArg::KillLeader => "kill-leader",
+                CaseArg::ColdStart => "cold-start",
+            };
+            format!("--nodes {} --case {case} --trials {}", args.nodes, args.trials)
+        }
+    };
+    format!("zabsim conform {source} --seeds {} --out {}", args.seeds, out.display())
 }
 
 /// Reads a recording, naming the file and the field on error.

@@ -49,7 +49,8 @@ enum Command {
     /// Fuzz: many seeds of random faults in parallel; failures are shrunk and saved.
     Fuzz(crate::cli::fuzz::FuzzArgs),
     /// Run a grid (cluster size, delay, fault kind, fsync, tickTime, finalizeWait) x seeds and
-    /// record election time, sync time, unavailability and commit latency per run.
+    /// record per run the FLE decision time, the time to a new leader and to every server in
+    /// broadcast, client unavailability and commit latency.
     Sweep(SweepArgs),
     /// Charts and an HTML page from sweep results, or a timeline and space-time diagram of one
     /// run's trace.

@@ -1,18 +1,19 @@
 //! `zabsim sweep`: run a grid of (cluster size, delay, fault kind, fsync latency, tickTime,
-//! finalizeWait) x seeds and measure what users ask about: how long the ensemble is without a
-//! leader, how long until everyone is synced, how long no write could commit, commit latency,
-//! and how long it takes to converge after the heal. The output is the reports crate's
+//! finalizeWait) x seeds and measure what users ask about: how long until the first server
+//! decides an election, until a new leader is established, until every healthy server is in
+//! broadcast, how long clients could not write, commit latency, and how long it takes to
+//! converge after the heal ([`measure`] says exactly what each time measures). The output is the reports crate's
 //! `SweepResults`; `zabsim report` draws it. The checker runs in every sweep run: a safety
 //! violation is recorded with the run, with the command that replays that one run.
 
-use crate::check::converged;
-use crate::engine::{Sim, TraceMode};
-use crate::report::RunReport;
-use crate::scenario::{Delay, DiskModel, Fault, Scenario, WriteTarget};
+mod measure;
+
+pub use measure::measure;
+
+use crate::engine::TraceMode;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use zabsim_protocol::Variants;
-use zabsim_protocol::{NodeId, NodeSet};
 use zabsim_reports::schema::{RunMetrics, SweepResults, SweepViolation, SWEEP_SCHEMA};
 
 /// A sweep grid (JSON, unknown fields rejected). Every list is one axis.
@@ -268,150 +269,5 @@ pub fn sweep(grid: &Grid, grid_name: &str, command: &str, replay_prefix: &str) -
         grid_name: grid_name.to_string(),
         seeds: grid.seeds,
         runs,
-    }
-}
-
-fn scenario_for(grid: &Grid, p: &Point, seed: u64) -> Scenario {
-    let mut s = Scenario::new(p.nodes, seed);
-    s.duration_ms = grid.duration_ms;
-    s.liveness.check = false;
-    s.network.delay = Delay { min_us: p.delay_us / 2, max_us: p.delay_us * 3 / 2, ..Delay::default() };
-    s.disk = DiskModel { fsync_min_us: p.fsync_us / 2, fsync_max_us: p.fsync_us * 3 / 2 };
-    s.protocol.tick_time_ms = p.tick_time_ms;
-    s.protocol.finalize_wait_ms = p.finalize_wait_ms;
-    s.protocol.min_notification_interval_ms = p.finalize_wait_ms.max(1);
-    s.workload.writes_per_sec = grid.writes_per_sec;
-    s.workload.target = WriteTarget::Leader;
-    s.protocol.variants = grid.variants().unwrap_or_default();
-    s
-}
-
-/// The running, unpaused servers that `leader` reaches both ways.
-fn healthy(sim: &Sim, n: u8, leader: NodeId) -> NodeSet {
-    (1..=n)
-        .map(NodeId)
-        .filter(|id| {
-            sim.node(*id).is_some() && !sim.is_paused(*id) && (*id == leader || sim.reachable_both(leader, *id))
-        })
-        .collect()
-}
-
-/// The leader of the newest established epoch.
-fn newest_leader(sim: &Sim) -> Option<NodeId> {
-    sim.leaders().last().map(|l| NodeId(l.leader))
-}
-
-/// One run of one grid point, driven step by step so the fault hits the actual leader: its
-/// measurements and the run's report (with the violation, if the checker found one).
-pub fn measure(grid: &Grid, p: &Point, seed: u64, trace: TraceMode) -> (RunMetrics, RunReport) {
-    let scenario = scenario_for(grid, p, seed);
-    let n = p.nodes;
-    let mut sim = Sim::new(scenario, trace);
-    let mut m = RunMetrics {
-        nodes: n,
-        fault: p.fault.name().to_string(),
-        delay_us: p.delay_us,
-        finalize_wait_ms: p.finalize_wait_ms,
-        fsync_us: p.fsync_us,
-        tick_time_ms: p.tick_time_ms,
-        seed,
-        ..RunMetrics::default()
-    };
-    if p.fault == SweepFault::None {
-        let all: NodeSet = (1..=n).map(NodeId).collect();
-        if sim.run_until(|s| converged(s.nodes(), &all)) {
-            m.election_time_us = sim.leaders().first().map(|l| l.at_us);
-            m.sync_time_us = Some(sim.now_us());
-        }
-        m.election_rounds = sim.elections_started();
-        m.election_messages = sim.messages_sent();
-        let report = sim.run();
-        finish(&mut m, &report, 0);
-        return (m, report);
-    }
-    let fault_at = grid.fault_at_ms * 1000;
-    sim.run_until(|s| s.now_us() >= fault_at);
-    let leader = (1..=n).map(NodeId).find(|id| sim.node(*id).is_some_and(|x| x.established_epoch().is_some()));
-    let Some(leader) = leader else {
-        let report = sim.run();
-        finish(&mut m, &report, fault_at);
-        return (m, report);
-    };
-    let follower = (1..=n).map(NodeId).find(|id| *id != leader).expect("a cluster of 2+ servers");
-    m.fault_at_us = sim.now_us();
-    let (fault, heal) = match p.fault {
-        SweepFault::None => unreachable!("a fault-free point returned above"),
-        SweepFault::LeaderCrash => (Fault::Crash { node: leader.0 }, Some(Fault::Restart { node: leader.0 })),
-        SweepFault::FollowerCrash => (Fault::Crash { node: follower.0 }, Some(Fault::Restart { node: follower.0 })),
-        SweepFault::LeaderPartition => {
-            let rest: Vec<u8> = (1..=n).filter(|i| *i != leader.0).collect();
-            (Fault::Partition { groups: vec![vec![leader.0], rest] }, Some(Fault::Heal))
-        }
-        SweepFault::LeaderPause => (Fault::Pause { node: leader.0, duration_ms: grid.fault_duration_ms }, None),
-        SweepFault::SlowFsyncLeader => {
-            (Fault::SlowFsync { node: leader.0, factor: 20, duration_ms: grid.fault_duration_ms }, None)
-        }
-    };
-    let epochs_before = sim.leaders().len();
-    let (messages_before, rounds_before) = (sim.messages_sent(), sim.elections_started());
-    sim.inject(fault);
-    let fault_end = m.fault_at_us + grid.fault_duration_ms * 1000;
-    // Until the fault ends: a new leader, and everyone healthy synced with it.
-    let mut synced_at = None;
-    let mut established_at = None;
-    sim.run_until(|s| {
-        if established_at.is_none() && s.leaders().len() > epochs_before {
-            established_at = Some(s.now_us());
-        }
-        // Synced: the leader of the newest epoch (a new one if the fault took the old one
-        // away) has every server it can reach in BROADCAST.
-        let new_leader_needed = p.fault.needs_new_leader();
-        if synced_at.is_none() && (established_at.is_some() || !new_leader_needed) {
-            if let Some(l) = newest_leader(s) {
-                if converged(s.nodes(), &healthy(s, n, l)) {
-                    synced_at = Some(s.now_us());
-                }
-            }
-        }
-        s.now_us() >= fault_end
-    });
-    if let Some(t) = established_at {
-        m.election_time_us = Some(t - m.fault_at_us);
-        m.election_rounds = sim.elections_started() - rounds_before;
-        m.election_messages = sim.messages_sent() - messages_before;
-    }
-    m.sync_time_us = synced_at.map(|t| t - m.fault_at_us);
-    if let Some(heal) = heal {
-        sim.inject(heal);
-    }
-    m.fault_end_us = Some(sim.now_us());
-    let healed_at = sim.now_us();
-    let all: NodeSet = (1..=n).map(NodeId).collect();
-    if sim.run_until(|s| converged(s.nodes(), &all)) {
-        m.converge_after_heal_us = Some(sim.now_us() - healed_at);
-    }
-    let report = sim.run();
-    let fault_at_us = m.fault_at_us;
-    finish(&mut m, &report, fault_at_us);
-    (m, report)
-}
-
-fn finish(m: &mut RunMetrics, report: &crate::RunReport, fault_at_us: u64) {
-    m.commit_latency_p50_us = report.commit_latency_p50_us;
-    m.commit_latency_p99_us = report.commit_latency_p99_us;
-    // The longest stretch after the fault with no commit (to the end of the run at most).
-    let mut last = fault_at_us;
-    let mut longest = 0;
-    for t in report.commit_times.iter().copied().filter(|t| *t >= fault_at_us) {
-        longest = longest.max(t - last);
-        last = t;
-    }
-    longest = longest.max(report.end_us.saturating_sub(last));
-    m.unavailability_us = (m.fault != "none").then_some(longest);
-    if m.seed == 0 {
-        m.commit_timeline = report.ack_timeline.clone();
-        if let Some(end) = m.fault_end_us {
-            m.fault_windows = vec![(m.fault_at_us, end)];
-        }
     }
 }
