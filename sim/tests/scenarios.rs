@@ -132,6 +132,27 @@ fn zk_1419_fails_its_expectation_with_the_correct_vote_order() {
     assert!(why.contains("expected a Liveness violation, the run passed"), "{why}");
 }
 
+/// The variant's scenario run with every variant off: the expected violation is gone, with
+/// the reason `why`; returns the report for claims about what the correct protocol did.
+fn correct_protocol_misses(name: &str, why: &str) -> zabsim_sim::RunReport {
+    let mut scenario = library(name);
+    scenario.protocol.variants = Variants::default();
+    let report = zabsim_sim::run(scenario.clone());
+    let err = scenario.expect.check(&report).expect_err("the correct protocol does not fail");
+    assert!(err.contains(why), "{name}: expected {why:?} in: {err}");
+    report
+}
+
+#[test]
+fn zk_1154_correct_sync_sends_a_snap_where_the_range_test_sent_a_diff() {
+    let report = correct_protocol_misses(
+        "zk-1154-diff-without-trunc.json",
+        "expected a PrefixConsistency violation, the run passed",
+    );
+    let rejoin = report.syncs.iter().find(|s| s.learner == 3 && s.at_us >= 3_000_000).expect("s3 rejoins");
+    assert_eq!((rejoin.leader, rejoin.mode), (2, zabsim_protocol::SyncMode::Snap), "the walk finds s3's tail");
+}
+
 #[test]
 fn variant_scenarios_pass_with_the_variant_off() {
     for path in scenario_files() {

@@ -32,7 +32,8 @@ impl Node {
     pub(super) fn sync_learner(&mut self, cx: &mut Cx<'_>, sid: NodeId, peer_last: Zxid) {
         let (history_len, last_processed) = self.sync_source();
         let window = self.config.commit_log_count as usize;
-        let plan = plan_sync(&self.disk.log[..history_len], window, last_processed, peer_last);
+        let zk_1154 = self.config.variants.zk_1154;
+        let plan = plan_sync(&self.disk.log[..history_len], window, last_processed, peer_last, zk_1154);
         cx.out.observations.push(Observation::SyncChosen { learner: sid, mode: plan.mode });
         let first = match plan.mode {
             crate::io::SyncMode::Diff => QuorumPacket::Diff { last_zxid: plan.packet_zxid },
