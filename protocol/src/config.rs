@@ -122,15 +122,21 @@ pub struct Variants {
     /// not one of its txns (an old epoch's uncommitted tail) keeps that txn under the DIFF.
     #[serde(rename = "zk-1154")]
     pub zk_1154: bool,
+    /// ZOOKEEPER-4643: at NEWLEADER the follower writes currentEpoch before the synced txns
+    /// (`Learner.syncWithLeader` before 3.9.2); the ACK still waits for both. A crash between
+    /// the two writes leaves a vote with the new epoch over the old history, which can win an
+    /// election and truncate a committed txn.
+    #[serde(rename = "zk-4643")]
+    pub zk_4643: bool,
 }
 
 impl Variants {
     /// Every variant name the command line and scenarios accept, in the order of the fields.
-    pub const NAMES: [&'static str; 3] = ["zk-1419", "zk-4646", "zk-1154"];
+    pub const NAMES: [&'static str; 4] = ["zk-1419", "zk-4646", "zk-1154", "zk-4643"];
 
     /// The switches, in the order of [`Variants::NAMES`].
     fn switches(&mut self) -> [&mut bool; Variants::NAMES.len()] {
-        [&mut self.zk_1419, &mut self.zk_4646, &mut self.zk_1154]
+        [&mut self.zk_1419, &mut self.zk_4646, &mut self.zk_1154, &mut self.zk_4643]
     }
 
     /// Turns on the variant called `name`; errs with the list of known names.

@@ -154,6 +154,16 @@ fn zk_1154_correct_sync_sends_a_snap_where_the_range_test_sent_a_diff() {
 }
 
 #[test]
+fn zk_4643_correct_order_keeps_the_committed_txns_and_s3_leads_again() {
+    let report = correct_protocol_misses(
+        "zk-4643-current-epoch-before-txns.json",
+        "expected a CommittedDurability violation, the run passed",
+    );
+    let epoch_3 = report.leaders.iter().find(|l| l.epoch == 3).expect("an epoch-3 leader");
+    assert_eq!(epoch_3.leader, 3, "s1 came back with currentEpoch 1, so s3's newer zxid wins");
+}
+
+#[test]
 fn variant_scenarios_pass_with_the_variant_off() {
     for path in scenario_files() {
         let mut scenario = load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));

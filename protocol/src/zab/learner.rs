@@ -6,7 +6,8 @@
 //! known committed are appended and fsynced, then currentEpoch is written, then NEWLEADER is
 //! acknowledged; proposals not yet committed go through the normal log-then-ACK pipeline after
 //! UPTODATE. The `zk-4646` variant restores the 3.8.0-3.8.4 order, where the ACK leaves before
-//! the synced txns are on disk.
+//! the synced txns are on disk; `zk-4643` only the order of the two writes (currentEpoch before
+//! the txns), with the ACK still after both.
 
 use crate::ids::{Epoch, NodeId, Zxid};
 use crate::io::{DiskWrite, LeaveReason, NetCmd, Observation, SyncMode, TimerKind, ZabPhase};
@@ -301,6 +302,18 @@ impl Node {
             for txn in to_log {
                 self.write(cx, DiskWrite::Append(txn));
             }
+        } else if self.config.variants.zk_4643 {
+            // ZOOKEEPER-4643: `Learner.syncWithLeader` (3.8.0-3.8.4, 3.9.0-3.9.1) calls
+            // setCurrentEpoch before the synced txns are logged. The ACK here still waits for
+            // both, as the ZOOKEEPER-4646 fix has it: what remains is a crash between the two
+            // writes, which leaves a server whose vote carries the new epoch over an old
+            // history.
+            self.write(cx, DiskWrite::CurrentEpoch(epoch));
+            for txn in to_log {
+                self.write(cx, DiskWrite::Append(txn));
+            }
+            let ack = QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) };
+            self.send_after_writes(cx, leader, Message::Quorum(ack));
         } else {
             for txn in to_log {
                 self.write(cx, DiskWrite::Append(txn));
