@@ -128,15 +128,22 @@ pub struct Variants {
     /// election and truncate a committed txn.
     #[serde(rename = "zk-4643")]
     pub zk_4643: bool,
+    /// ZOOKEEPER-335 (with 1081/1082): the pre-3.4 epoch choice. A leader takes the epoch of
+    /// its own last logged zxid + 1 (`Leader.lead`, 3.3) and asks nobody; no server keeps the
+    /// acceptedEpoch and currentEpoch files, so votes carry no peerEpoch and FLE compares
+    /// (zxid, sid) only; a learner refuses only a leader whose epoch is below its own last
+    /// zxid's (`Follower.followLeader`). An epoch that left no txn can be chosen twice.
+    #[serde(rename = "zk-335")]
+    pub zk_335: bool,
 }
 
 impl Variants {
     /// Every variant name the command line and scenarios accept, in the order of the fields.
-    pub const NAMES: [&'static str; 4] = ["zk-1419", "zk-4646", "zk-1154", "zk-4643"];
+    pub const NAMES: [&'static str; 5] = ["zk-1419", "zk-4646", "zk-1154", "zk-4643", "zk-335"];
 
     /// The switches, in the order of [`Variants::NAMES`].
     fn switches(&mut self) -> [&mut bool; Variants::NAMES.len()] {
-        [&mut self.zk_1419, &mut self.zk_4646, &mut self.zk_1154, &mut self.zk_4643]
+        [&mut self.zk_1419, &mut self.zk_4646, &mut self.zk_1154, &mut self.zk_4643, &mut self.zk_335]
     }
 
     /// Turns on the variant called `name`; errs with the list of known names.

@@ -164,6 +164,15 @@ fn zk_4643_correct_order_keeps_the_committed_txns_and_s3_leads_again() {
 }
 
 #[test]
+fn zk_335_negotiated_epochs_never_repeat() {
+    let report =
+        correct_protocol_misses("zk-335-epoch-from-last-zxid.json", "expected a Leadership violation, the run passed");
+    let epochs: Vec<u32> = report.leaders.iter().map(|l| l.epoch).collect();
+    assert!(epochs.windows(2).all(|w| w[0] < w[1]), "epochs {epochs:?}");
+    assert!(epochs.contains(&3), "s1's acceptedEpoch 2 makes the next leader pick 3: {epochs:?}");
+}
+
+#[test]
 fn variant_scenarios_pass_with_the_variant_off() {
     for path in scenario_files() {
         let mut scenario = load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));

@@ -107,7 +107,9 @@ impl Node {
         cx.out.observations.push(Observation::Established { epoch, quorum });
         self.cancel_timer(cx, TimerKind::LeaderWait);
         // updateElectionVote (ZOOKEEPER-1732): advertise the new epoch to LOOKING servers.
-        self.current_vote.peer_epoch = epoch;
+        if self.keeps_epoch_files() {
+            self.current_vote.peer_epoch = epoch;
+        }
         self.deliver_through(cx, log_len);
         for sid in waiting {
             self.send_uptodate(cx, sid);
