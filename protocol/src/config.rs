@@ -105,6 +105,7 @@ impl ProtocolConfig {
 }
 
 /// Known-bug variants: real ZooKeeper bugs restored on purpose, each named after its JIRA.
+/// Each is a switch read at the one place the JIRA describes, never a copy of the protocol.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Variants {
@@ -116,31 +117,74 @@ pub struct Variants {
     /// txns reach its disk (3.8.0-3.8.4); a crash then loses a txn the leader counts committed.
     #[serde(rename = "zk-4646")]
     pub zk_4646: bool,
+    /// ZOOKEEPER-1154: the leader chooses DIFF by range alone (`LearnerHandler.run` before
+    /// 3.3.4): a learner whose last zxid lies inside the leader's committedLog window but is
+    /// not one of its txns (an old epoch's uncommitted tail) keeps that txn under the DIFF.
+    #[serde(rename = "zk-1154")]
+    pub zk_1154: bool,
+    /// ZOOKEEPER-4643: at NEWLEADER the follower writes currentEpoch before the synced txns
+    /// (`Learner.syncWithLeader` before 3.9.2); the ACK still waits for both. A crash between
+    /// the two writes leaves a vote with the new epoch over the old history, which can win an
+    /// election and truncate a committed txn.
+    #[serde(rename = "zk-4643")]
+    pub zk_4643: bool,
+    /// ZOOKEEPER-335 (with 1081/1082): the pre-3.4 epoch choice. A leader takes the epoch of
+    /// its own last logged zxid + 1 (`Leader.lead`, 3.3) and asks nobody; no server keeps the
+    /// acceptedEpoch and currentEpoch files, so votes carry no peerEpoch and FLE compares
+    /// (zxid, sid) only; a learner refuses only a leader whose epoch is below its own last
+    /// zxid's (`Follower.followLeader`). An epoch that left no txn can be chosen twice.
+    #[serde(rename = "zk-335")]
+    pub zk_335: bool,
 }
 
 impl Variants {
-    /// Every variant name the command line and scenarios accept.
-    pub const NAMES: [&'static str; 2] = ["zk-1419", "zk-4646"];
+    /// Every variant name the command line and scenarios accept, in the order of the fields.
+    pub const NAMES: [&'static str; 5] = ["zk-1419", "zk-4646", "zk-1154", "zk-4643", "zk-335"];
+
+    /// The switches, in the order of [`Variants::NAMES`].
+    fn switches(&mut self) -> [&mut bool; Variants::NAMES.len()] {
+        [&mut self.zk_1419, &mut self.zk_4646, &mut self.zk_1154, &mut self.zk_4643, &mut self.zk_335]
+    }
 
     /// Turns on the variant called `name`; errs with the list of known names.
     pub fn enable(&mut self, name: &str) -> Result<(), String> {
-        match name {
-            "zk-1419" => self.zk_1419 = true,
-            "zk-4646" => self.zk_4646 = true,
-            other => return Err(format!("unknown variant '{other}': expected one of {}", Variants::NAMES.join(", "))),
+        match Variants::NAMES.iter().position(|n| *n == name) {
+            Some(i) => *self.switches()[i] = true,
+            None => return Err(format!("unknown variant '{name}': expected one of {}", Variants::NAMES.join(", "))),
         }
         Ok(())
     }
 
     /// Names of the variants that are on, for reports.
     pub fn enabled(&self) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        if self.zk_1419 {
-            out.push("zk-1419");
+        let mut copy = *self;
+        let on = copy.switches().map(|s| *s);
+        Variants::NAMES.iter().zip(on).filter(|(_, on)| *on).map(|(name, _)| *name).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_is_the_scenario_field_of_its_switch() {
+        for name in Variants::NAMES {
+            let mut v = Variants::default();
+            v.enable(name).expect("a known name");
+            assert_eq!(v.enabled(), vec![name]);
+            let json = serde_json::to_value(v).expect("serializes");
+            assert_eq!(json[name], true, "{name}: the serde name differs");
         }
-        if self.zk_4646 {
-            out.push("zk-4646");
+        let json = serde_json::to_value(Variants::default()).expect("serializes");
+        assert_eq!(json.as_object().map(|o| o.len()), Some(Variants::NAMES.len()), "a switch without a name");
+    }
+
+    #[test]
+    fn an_unknown_name_lists_every_variant() {
+        let err = Variants::default().enable("zk-9999").expect_err("unknown");
+        for name in Variants::NAMES {
+            assert!(err.contains(name), "{err}");
         }
-        out
     }
 }

@@ -152,9 +152,10 @@ impl Node {
             at()
         );
         // Txns come only from the leader of an epoch this server promised to follow (or led):
-        // none of its log is from an epoch it never accepted.
+        // none of its log is from an epoch it never accepted. (zk-335 keeps no epoch files.)
+        let epoch_files = self.keeps_epoch_files();
         debug_assert!(
-            self.disk.last_zxid().epoch <= self.disk.accepted_epoch,
+            !epoch_files || self.disk.last_zxid().epoch <= self.disk.accepted_epoch,
             "{}: logged a txn of an epoch it never accepted",
             at()
         );
@@ -204,15 +205,14 @@ impl Node {
                             at()
                         );
                     }
-                    debug_assert_eq!(
-                        leader.epoch,
-                        Some(self.disk.current_epoch),
+                    debug_assert!(
+                        !epoch_files || leader.epoch == Some(self.disk.current_epoch),
                         "{}: an established leader leads an epoch other than its currentEpoch",
                         at()
                     );
                     debug_assert_eq!(
-                        leader.last_proposed.epoch,
-                        self.disk.current_epoch,
+                        Some(leader.last_proposed.epoch),
+                        leader.epoch,
                         "{}: the leader proposes in an epoch other than its own",
                         at()
                     );
@@ -233,7 +233,7 @@ impl Node {
                     learner.pending_txns.len(),
                     self.disk.log.len()
                 );
-                if let Some(epoch) = learner.serving_epoch() {
+                if let Some(epoch) = learner.serving_epoch().filter(|_| epoch_files) {
                     debug_assert_eq!(
                         epoch,
                         self.disk.current_epoch,
@@ -409,6 +409,12 @@ impl Node {
     /// Durable state as this process sees it (every issued write applied).
     pub fn disk_view(&self) -> &DurableState {
         &self.disk
+    }
+
+    /// Whether this server keeps the acceptedEpoch and currentEpoch files (Zab 1.0, ZooKeeper
+    /// 3.4+); false under the zk-335 variant, where neither exists and both stay 0.
+    pub fn keeps_epoch_files(&self) -> bool {
+        !self.config.variants.zk_335
     }
 
     /// acceptedEpoch.

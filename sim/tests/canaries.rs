@@ -100,7 +100,7 @@ fn current_epoch_above_accepted_epoch_breaks_local_monotonicity() {
     let durable =
         DurableState { accepted_epoch: Epoch(1), current_epoch: Epoch(2), log: Vec::new(), ..DurableState::default() };
     let writes = [DiskWrite::CurrentEpoch(Epoch(2))];
-    let fsync = Seen::Fsync { id: NodeId(2), last_before: Zxid::ZERO, writes: &writes, durable: &durable };
+    let fsync = Seen::Fsync { id: NodeId(2), last_before: Zxid::ZERO, writes: &writes, durable: &durable, through: 0 };
     assert_eq!(breached(checker.check(&fsync)), Invariant::LocalMonotonicity);
 }
 

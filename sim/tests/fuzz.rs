@@ -156,6 +156,21 @@ fn zk_4646_is_found_and_shrunk_to_a_failing_replay() {
 }
 
 #[test]
+fn zk_1154_is_found_and_shrunk_to_a_failing_replay() {
+    variant_is_found_and_shrinks("zk-1154", "PrefixConsistency");
+}
+
+#[test]
+fn zk_4643_is_found_and_shrunk_to_a_failing_replay() {
+    variant_is_found_and_shrinks("zk-4643", "CommittedDurability");
+}
+
+#[test]
+fn zk_335_is_found_and_shrunk_to_a_failing_replay() {
+    variant_is_found_and_shrinks("zk-335", "Leadership");
+}
+
+#[test]
 fn ctrl_c_keeps_the_summary_and_failures_found_so_far() {
     let dir = temp("interrupt");
     let mut child = Command::new(env!("CARGO_BIN_EXE_zabsim"))

@@ -133,6 +133,19 @@ fn a_newleader_ack_before_the_synced_history_is_durable_breaks_committed_durabil
     assert!(violation.detail.contains("acknowledged NEWLEADER"), "{}", violation.detail);
 }
 
+#[test]
+fn a_current_epoch_durable_before_the_history_it_adopts_breaks_committed_durability() {
+    // ZOOKEEPER-4643 on its own schedule: the ACK waits for both writes, but the fsync that
+    // makes currentEpoch durable leaves the synced txns pending.
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios/zk-4643-current-epoch-before-txns.json");
+    let scenario = zabsim_sim::cli::load_scenario(&path).expect("scenario loads");
+    let report = zabsim_sim::run(scenario);
+    let violation = report.violation.expect("the variant is caught");
+    assert_eq!(violation.invariant, Invariant::CommittedDurability);
+    assert!(violation.detail.contains("durable before the history it adopted"), "{}", violation.detail);
+}
+
 // ----- learner order ----------------------------------------------------------------------------
 
 #[test]

@@ -132,6 +132,46 @@ fn zk_1419_fails_its_expectation_with_the_correct_vote_order() {
     assert!(why.contains("expected a Liveness violation, the run passed"), "{why}");
 }
 
+/// The variant's scenario run with every variant off: the expected violation is gone, with
+/// the reason `why`; returns the report for claims about what the correct protocol did.
+fn correct_protocol_misses(name: &str, why: &str) -> zabsim_sim::RunReport {
+    let mut scenario = library(name);
+    scenario.protocol.variants = Variants::default();
+    let report = zabsim_sim::run(scenario.clone());
+    let err = scenario.expect.check(&report).expect_err("the correct protocol does not fail");
+    assert!(err.contains(why), "{name}: expected {why:?} in: {err}");
+    report
+}
+
+#[test]
+fn zk_1154_correct_sync_sends_a_snap_where_the_range_test_sent_a_diff() {
+    let report = correct_protocol_misses(
+        "zk-1154-diff-without-trunc.json",
+        "expected a PrefixConsistency violation, the run passed",
+    );
+    let rejoin = report.syncs.iter().find(|s| s.learner == 3 && s.at_us >= 3_000_000).expect("s3 rejoins");
+    assert_eq!((rejoin.leader, rejoin.mode), (2, zabsim_protocol::SyncMode::Snap), "the walk finds s3's tail");
+}
+
+#[test]
+fn zk_4643_correct_order_keeps_the_committed_txns_and_s3_leads_again() {
+    let report = correct_protocol_misses(
+        "zk-4643-current-epoch-before-txns.json",
+        "expected a CommittedDurability violation, the run passed",
+    );
+    let epoch_3 = report.leaders.iter().find(|l| l.epoch == 3).expect("an epoch-3 leader");
+    assert_eq!(epoch_3.leader, 3, "s1 came back with currentEpoch 1, so s3's newer zxid wins");
+}
+
+#[test]
+fn zk_335_negotiated_epochs_never_repeat() {
+    let report =
+        correct_protocol_misses("zk-335-epoch-from-last-zxid.json", "expected a Leadership violation, the run passed");
+    let epochs: Vec<u32> = report.leaders.iter().map(|l| l.epoch).collect();
+    assert!(epochs.windows(2).all(|w| w[0] < w[1]), "epochs {epochs:?}");
+    assert!(epochs.contains(&3), "s1's acceptedEpoch 2 makes the next leader pick 3: {epochs:?}");
+}
+
 #[test]
 fn variant_scenarios_pass_with_the_variant_off() {
     for path in scenario_files() {

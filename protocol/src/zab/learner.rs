@@ -6,7 +6,8 @@
 //! known committed are appended and fsynced, then currentEpoch is written, then NEWLEADER is
 //! acknowledged; proposals not yet committed go through the normal log-then-ACK pipeline after
 //! UPTODATE. The `zk-4646` variant restores the 3.8.0-3.8.4 order, where the ACK leaves before
-//! the synced txns are on disk.
+//! the synced txns are on disk; `zk-4643` only the order of the two writes (currentEpoch before
+//! the txns), with the ACK still after both.
 
 use crate::ids::{Epoch, NodeId, Zxid};
 use crate::io::{DiskWrite, LeaveReason, NetCmd, Observation, SyncMode, TimerKind, Work, ZabPhase};
@@ -192,6 +193,18 @@ impl Node {
     fn on_leader_info(&mut self, cx: &mut Cx<'_>, leader: NodeId, epoch: Epoch) {
         let accepted = self.disk.accepted_epoch;
         let last_zxid = self.disk.last_zxid();
+        if !self.keeps_epoch_files() {
+            // ZOOKEEPER-335 restored (`Follower.followLeader`, 3.3): only a leader whose epoch
+            // is below that of our own last zxid is refused; nothing is promised on disk.
+            if epoch < last_zxid.epoch {
+                self.leave(cx, LeaveReason::StaleLeaderEpoch);
+                return;
+            }
+            self.learner().stage = Stage::AwaitSyncMode { epoch };
+            let ack = QuorumPacket::AckEpoch { current_epoch: Some(self.disk.current_epoch), last_zxid };
+            self.send(cx, leader, Message::Quorum(ack));
+            return;
+        }
         if epoch < accepted {
             self.leave(cx, LeaveReason::StaleLeaderEpoch);
             return;
@@ -314,7 +327,14 @@ impl Node {
                 _ => continue,
             }
         }
-        if self.config.variants.zk_4646 {
+        if !self.keeps_epoch_files() {
+            // zk-335: no currentEpoch file before 3.4; the ACK follows the synced txns.
+            for txn in to_log {
+                self.write(cx, DiskWrite::Append(txn));
+            }
+            let ack = QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) };
+            self.send_after_writes(cx, leader, Message::Quorum(ack));
+        } else if self.config.variants.zk_4646 {
             // ZOOKEEPER-4646: currentEpoch first and the ACK right after it; the synced txns
             // follow on the asynchronous log path, so a crash can lose them after the ACK.
             self.write(cx, DiskWrite::CurrentEpoch(epoch));
@@ -323,6 +343,18 @@ impl Node {
             for txn in to_log {
                 self.write(cx, DiskWrite::Append(txn));
             }
+        } else if self.config.variants.zk_4643 {
+            // ZOOKEEPER-4643: `Learner.syncWithLeader` (3.8.0-3.8.4, 3.9.0-3.9.1) calls
+            // setCurrentEpoch before the synced txns are logged. The ACK here still waits for
+            // both, as the ZOOKEEPER-4646 fix has it: what remains is a crash between the two
+            // writes, which leaves a server whose vote carries the new epoch over an old
+            // history.
+            self.write(cx, DiskWrite::CurrentEpoch(epoch));
+            for txn in to_log {
+                self.write(cx, DiskWrite::Append(txn));
+            }
+            let ack = QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) };
+            self.send_after_writes(cx, leader, Message::Quorum(ack));
         } else {
             for txn in to_log {
                 self.write(cx, DiskWrite::Append(txn));
@@ -339,7 +371,9 @@ impl Node {
     fn on_uptodate(&mut self, cx: &mut Cx<'_>, leader: NodeId, mut sync: SyncState) {
         let epoch = sync.epoch;
         self.send(cx, leader, Message::Quorum(QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) }));
-        self.current_vote.peer_epoch = epoch;
+        if self.keeps_epoch_files() {
+            self.current_vote.peer_epoch = epoch;
+        }
         self.learner().stage = Stage::Serving { epoch };
         // Everything logged so far is committed history; deliver it.
         let committed_prefix = self.disk.log.len();

@@ -67,8 +67,9 @@ pub enum Invariant {
     /// (Remix `leaderLogCompleteness`).
     LeaderCompleteness,
     /// A committed txn stays durable on a quorum: a TRUNC or SNAP cuts it from a server only
-    /// while a quorum of the others holds it durably, and a NEWLEADER ACK leaves only once the
-    /// synced history is durable (Remix `committedLogDurability`, ZOOKEEPER-4646).
+    /// while a quorum of the others holds it durably, a NEWLEADER ACK leaves only once the
+    /// synced history is durable, and a learner's currentEpoch becomes durable only with the
+    /// history it adopted (Remix `committedLogDurability`, ZOOKEEPER-4646, ZOOKEEPER-4643).
     CommittedDurability,
     /// A server tells others of an epoch it accepted (a counted ACKEPOCH; a leader's
     /// LEADERINFO) only once that acceptedEpoch is durable (`Learner.registerWithLeader`,
@@ -179,6 +180,8 @@ pub enum Seen<'a> {
         writes: &'a [DiskWrite],
         /// The disk's durable state after them.
         durable: &'a DurableState,
+        /// The id of the last write the fsync covered.
+        through: WriteId,
     },
     /// A message leaves a server now.
     Departure {
@@ -271,7 +274,10 @@ impl Checker {
                 self.note_term(id, server, output)?;
                 self.check_observations(id, server, &output.observations, delivered_before)
             }
-            Seen::Fsync { id, last_before, writes, durable } => self.check_durable(id, last_before, writes, durable),
+            Seen::Fsync { id, last_before, writes, durable, through } => {
+                self.check_durable(id, last_before, writes, durable)?;
+                self.check_adoption(id, through)
+            }
             Seen::Departure { from, to, msg, pending, looking_initial } => {
                 if let (Some(initial), Message::Notification(n)) = (looking_initial, msg) {
                     if n.state == zabsim_protocol::ServerState::Looking {

@@ -7,7 +7,11 @@
 //!   `SyncRequestProcessor`, and `SendAckRequestProcessor` acks after the flush):
 //!   CommittedDurability, since the leader counts it towards a commit;
 //! - the NEWLEADER ACK promises the synced history and currentEpoch = e (`Learner.syncWithLeader`,
-//!   ZOOKEEPER-4646/4643/1282): CommittedDurability.
+//!   ZOOKEEPER-4646/4643/1282): CommittedDurability;
+//! - a durable currentEpoch = e is itself a promise, made to every later election through the
+//!   vote's peerEpoch, that the history synced for e is durable: the fsync that makes the
+//!   NEWLEADER step's currentEpoch durable must cover that step's log writes (ZOOKEEPER-4643;
+//!   Zab adopts the epoch and its history together): CommittedDurability.
 //!
 //! The checker sees each step before its messages leave, so it notes there which writes of
 //! the server's process (by `WriteId`) each promise-bearing message covers; at departure it
@@ -25,8 +29,9 @@ enum Covers {
     AcceptedEpoch(WriteId),
     /// The append of the acknowledged txn.
     Txn(Zxid, WriteId),
-    /// Every log write up to `log_through` and the currentEpoch write (NEWLEADER ACK).
-    History { epoch: Epoch, log_through: Option<WriteId>, epoch_write: Option<WriteId> },
+    /// Every log write up to `log_through` and the currentEpoch write (NEWLEADER ACK), which
+    /// the sender holds until `gate` is durable.
+    History { epoch: Epoch, log_through: Option<WriteId>, epoch_write: Option<WriteId>, gate: Option<WriteId> },
 }
 
 /// One server process's writes as far as promises need them, and its promise-bearing
@@ -45,6 +50,9 @@ pub(super) struct Ledger {
     appends: BTreeMap<Zxid, WriteId>,
     /// Messages produced and not yet departed, with what each promises; held ones wait here.
     unsent: Vec<(NodeId, Message, Covers)>,
+    /// A NEWLEADER step that wrote currentEpoch before some of its log writes: (epoch, the
+    /// currentEpoch write, the step's last log write).
+    adoption: Option<(Epoch, WriteId, WriteId)>,
 }
 
 impl Checker {
@@ -70,6 +78,18 @@ impl Checker {
         }
         ledger.next_write = output.first_write_id + output.writes.len() as WriteId;
         let view = server.role_view();
+        let adopting = view.state == ServerState::Following && view.phase == ZabPhase::Synchronization;
+        let first = output.first_write_id;
+        let epoch_write = output.writes.iter().position(|w| matches!(w, DiskWrite::CurrentEpoch(_)));
+        let last_log = output
+            .writes
+            .iter()
+            .rposition(|w| matches!(w, DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot(_)));
+        if let (true, Some(e), Some(l)) = (adopting, epoch_write, last_log) {
+            if l > e {
+                ledger.adoption = Some((server.current_epoch(), first + e as WriteId, first + l as WriteId));
+            }
+        }
         for send in &output.sends {
             let Message::Quorum(packet) = &send.msg else { continue };
             let covers = match packet {
@@ -84,7 +104,8 @@ impl Checker {
                 QuorumPacket::Ack { zxid }
                     if view.state == ServerState::Following && view.phase == ZabPhase::Synchronization =>
                 {
-                    if server.current_epoch() != zxid.epoch {
+                    // zk-335 keeps no currentEpoch file: the ACK promises the history only.
+                    if server.keeps_epoch_files() && server.current_epoch() != zxid.epoch {
                         return Err(Breach::new(
                             Invariant::CommittedDurability,
                             vec![id.0],
@@ -99,6 +120,7 @@ impl Checker {
                         epoch: zxid.epoch,
                         log_through: ledger.log_through,
                         epoch_write: ledger.epoch_write,
+                        gate: send.after_write,
                     })
                 }
                 _ => None,
@@ -168,7 +190,7 @@ impl Checker {
                     )),
                 }
             }
-            Covers::History { epoch, log_through, epoch_write } => {
+            Covers::History { epoch, log_through, epoch_write, .. } => {
                 self.exercise(Rule::HistoryBeforeNewLeaderAck);
                 let log_writes: Vec<String> = pending
                     .iter()
@@ -201,5 +223,35 @@ impl Checker {
                 }
             }
         }
+    }
+
+    /// An fsync of `id`'s disk made every write through `through` durable: a currentEpoch it
+    /// covers must not leave the history adopted with it behind. When a NEWLEADER ACK that
+    /// promises that history leaves now (ZOOKEEPER-4646 acks right after currentEpoch), its
+    /// departure names the breach instead.
+    pub(super) fn check_adoption(&mut self, id: NodeId, through: WriteId) -> Result<(), Breach> {
+        let ledger = &mut self.ledgers[id.index()];
+        let Some((epoch, epoch_write, history_through)) = ledger.adoption else { return Ok(()) };
+        if through >= history_through {
+            ledger.adoption = None;
+            return Ok(());
+        }
+        if through < epoch_write {
+            return Ok(());
+        }
+        ledger.adoption = None;
+        let acked_early = ledger.unsent.iter().any(|(_, _, c)| {
+            matches!(c, Covers::History { epoch: e, gate, .. } if *e == epoch && gate.is_none_or(|g| g <= through))
+        });
+        if acked_early {
+            return Ok(());
+        }
+        Err(Breach::new(
+            Invariant::CommittedDurability,
+            vec![id.0],
+            format!(
+                "{id} made currentEpoch {epoch} (w{epoch_write}) durable before the history it adopted with it (through w{history_through}): a crash now leaves a vote of epoch {epoch} over an older history"
+            ),
+        ))
     }
 }

@@ -35,8 +35,8 @@ pub struct FuzzArgs {
     /// Run shard K of N (0-based); defaults to JOB_COMPLETION_INDEX/JOB_COMPLETIONS when set.
     #[arg(long)]
     shard: Option<String>,
-    /// Turn on a known-bug variant (zk-1419, zk-4646); repeatable.
-    #[arg(long = "variant")]
+    /// Turn on a known-bug variant (README.md, "Known-bug variants"); repeatable.
+    #[arg(long = "variant", value_parser = clap::builder::PossibleValuesParser::new(zabsim_protocol::Variants::NAMES))]
     variants: Vec<String>,
     /// Where the summary and the shrunk failures go.
     #[arg(long, default_value = "zabsim-out")]

@@ -33,8 +33,8 @@ pub(crate) struct RunArgs {
     /// Run length in virtual milliseconds when no scenario file is given.
     #[arg(long)]
     duration_ms: Option<u64>,
-    /// Turn on a known-bug variant (zk-1419, zk-4646); repeatable.
-    #[arg(long = "variant")]
+    /// Turn on a known-bug variant (README.md, "Known-bug variants"); repeatable.
+    #[arg(long = "variant", value_parser = clap::builder::PossibleValuesParser::new(zabsim_protocol::Variants::NAMES))]
     variants: Vec<String>,
     /// Write the trace here (see --trace-format).
     #[arg(long)]

@@ -13,7 +13,8 @@ impl Sim {
         let last_before = disk.durable.last_zxid();
         let done = disk.complete_fsync(through);
         let durable = &self.disks[node.index()].durable;
-        if let Err(breach) = self.checker.check(&Seen::Fsync { id: node, last_before, writes: &done, durable }) {
+        if let Err(breach) = self.checker.check(&Seen::Fsync { id: node, last_before, writes: &done, durable, through })
+        {
             self.fail(breach);
             return;
         }

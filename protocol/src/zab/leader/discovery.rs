@@ -13,11 +13,16 @@ impl Node {
     pub(super) fn get_epoch_to_propose(&mut self, cx: &mut Cx<'_>, sid: NodeId, accepted: Epoch) {
         let ensemble = self.ensemble;
         let me = self.id;
+        let epoch_files = self.keeps_epoch_files();
+        // ZOOKEEPER-335 restored (`Leader.lead`, 3.3): the epoch of the leader's own last
+        // logged zxid + 1, whatever anyone promised. zabsim still waits for a quorum of
+        // FOLLOWERINFOs here (3.3 waited for the NEWLEADER quorum only); the epoch is the same.
+        let candidate = if epoch_files { accepted.next() } else { self.disk.last_zxid().epoch.next() };
         let leader = self.leader();
         if leader.epoch.is_some() {
             return;
         }
-        leader.proposed_epoch = leader.proposed_epoch.max(accepted.next());
+        leader.proposed_epoch = leader.proposed_epoch.max(candidate);
         leader.connecting.insert(sid);
         if !(leader.connecting.contains(me) && ensemble.is_quorum(&leader.connecting)) {
             return;
@@ -27,7 +32,9 @@ impl Node {
         leader.last_proposed = Zxid::epoch_marker(epoch);
         cx.out.observations.push(Observation::EpochProposed { epoch });
         // ZOOKEEPER-1291: the leader persists acceptedEpoch before anyone learns the epoch.
-        self.write(cx, DiskWrite::AcceptedEpoch(epoch));
+        if epoch_files {
+            self.write(cx, DiskWrite::AcceptedEpoch(epoch));
+        }
         let waiting: Vec<NodeId> = self
             .leader()
             .handlers
@@ -58,13 +65,15 @@ impl Node {
     pub(super) fn wait_for_epoch_ack(&mut self, cx: &mut Cx<'_>, sid: NodeId, current: Option<Epoch>, last: Zxid) {
         let ensemble = self.ensemble;
         let me = self.id;
+        let epoch_files = self.keeps_epoch_files();
         let leader = self.leader();
         if leader.election_finished {
             self.sync_learner(cx, sid, last);
             return;
         }
         if let Some(current) = current {
-            if (current, last) > leader.summary {
+            // Before 3.4 nothing compared the learner with the leader: one ahead got a TRUNC.
+            if epoch_files && (current, last) > leader.summary {
                 // The election should have picked a leader at least as recent as every member
                 // of its quorum; this learner proves otherwise, so drop it (ZooKeeper throws
                 // in its handler; the leader keeps waiting and may time out).
@@ -93,11 +102,17 @@ impl Node {
             })
             .collect();
         // Leader.lead(): currentEpoch := epoch, then waitForNewLeaderAck for itself.
-        let write = self.write(cx, DiskWrite::CurrentEpoch(epoch));
-        self.leader().self_newleader_ack_after = Some(write);
+        if epoch_files {
+            let write = self.write(cx, DiskWrite::CurrentEpoch(epoch));
+            self.leader().self_newleader_ack_after = Some(write);
+        }
         self.set_timer(cx, TimerKind::LeaderWait, self.config.init_limit_us());
         for (sid, last) in waiting {
             self.sync_learner(cx, sid, last);
+        }
+        if !epoch_files {
+            // zk-335: no currentEpoch to persist; the leader counts itself at once.
+            self.wait_for_newleader_ack(cx, me);
         }
     }
 }

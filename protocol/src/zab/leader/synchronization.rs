@@ -32,7 +32,8 @@ impl Node {
     pub(super) fn sync_learner(&mut self, cx: &mut Cx<'_>, sid: NodeId, peer_last: Zxid) {
         let (history_len, last_processed) = self.sync_source();
         let window = self.config.commit_log_count as usize;
-        let plan = plan_sync(&self.disk.log[..history_len], window, last_processed, peer_last);
+        let zk_1154 = self.config.variants.zk_1154;
+        let plan = plan_sync(&self.disk.log[..history_len], window, last_processed, peer_last, zk_1154);
         cx.out.observations.push(Observation::SyncChosen { learner: sid, mode: plan.mode });
         let first = match plan.mode {
             crate::io::SyncMode::Diff => QuorumPacket::Diff { last_zxid: plan.packet_zxid },
@@ -119,7 +120,9 @@ impl Node {
         let waiting: Vec<NodeId> =
             leader.handlers.iter().flatten().filter(|h| h.stage == HandlerStage::AwaitStartup).map(|h| h.sid).collect();
         // updateElectionVote (ZOOKEEPER-1732): advertise the new epoch to LOOKING servers.
-        self.current_vote.peer_epoch = epoch;
+        if self.keeps_epoch_files() {
+            self.current_vote.peer_epoch = epoch;
+        }
         self.deliver_through(cx, log_len);
         for sid in waiting {
             self.send_uptodate(cx, sid);

@@ -53,7 +53,7 @@ pub struct Grid {
     /// Run length, ms.
     #[serde(default = "default_duration")]
     pub duration_ms: u64,
-    /// Known-bug variants on in every run (`zk-1419`, `zk-4646`): what a bug costs.
+    /// Known-bug variants on in every run (any of `Variants::NAMES`): what a bug costs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<String>,
 }
