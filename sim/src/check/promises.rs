@@ -84,7 +84,7 @@ impl Checker {
         let last_log = output
             .writes
             .iter()
-            .rposition(|w| matches!(w, DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot(_)));
+            .rposition(|w| matches!(w, DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot { .. }));
         if let (true, Some(e), Some(l)) = (adopting, epoch_write, last_log) {
             if l > e {
                 ledger.adoption = Some((server.current_epoch(), first + e as WriteId, first + l as WriteId));
