@@ -130,17 +130,22 @@ pub fn shrink(scenario: &Scenario, invariant: Invariant, budget_secs: f64) -> Sh
 }
 
 /// Makes a reduced schedule valid again: a restart needs a crashed server, a crash a running
-/// one, and a fault may only name servers that exist.
+/// one (either may follow a targeted crash), and a fault may only name servers that exist.
 pub(crate) fn repair(s: &mut Scenario) {
     let n = s.nodes;
-    let mut down = vec![false; n as usize + 1];
+    // Per server: may it be running, may it be crashed (both after a targeted crash).
+    let mut up = vec![(true, false); n as usize + 1];
     s.faults.sort_by_key(|f| f.at_ms);
     s.faults.retain(|f| match &f.fault {
-        Fault::Crash { node } if *node <= n => !std::mem::replace(&mut down[*node as usize], true),
-        Fault::Restart { node } if *node <= n => std::mem::replace(&mut down[*node as usize], false),
-        Fault::Crash { .. } | Fault::Restart { .. } => false,
+        Fault::Crash { node } if *node <= n => std::mem::replace(&mut up[*node as usize], (false, true)).0,
+        Fault::Restart { node } if *node <= n => std::mem::replace(&mut up[*node as usize], (true, false)).1,
+        Fault::CrashAt { node, .. } if *node <= n => {
+            up[*node as usize] = (true, true);
+            true
+        }
+        Fault::Crash { .. } | Fault::Restart { .. } | Fault::CrashAt { .. } => false,
         Fault::HealAll => {
-            down.iter_mut().for_each(|d| *d = false);
+            up.iter_mut().for_each(|d| *d = (true, false));
             true
         }
         Fault::Pause { node, .. } | Fault::SlowFsync { node, .. } => *node <= n,

@@ -20,6 +20,9 @@ pub enum Purpose {
     Profile = 5,
     /// Chaos mode's message faults: loss, duplication and reordering beyond TCP.
     Chaos = 6,
+    /// The swarm's targeted crashes (a stream of their own, so the rest of a seed's schedule
+    /// is the same with or without them).
+    Targets = 7,
 }
 
 /// A deterministic random stream.
