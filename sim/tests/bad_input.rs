@@ -43,6 +43,14 @@ const CASES: &[(&str, &[&str])] = &[
     ("expect_unknown_sync_mode.json", &["expect.syncs[0].mode", "unknown variant `FULL`", "`DIFF`"]),
     ("expect_sync_to_itself.json", &["expect.syncs[0].learner", "a different server than `leader`"]),
     ("expect_unknown_coverage_path.json", &["expect.covered[1]", "expected a coverage path", "got `sync_difff`"]),
+    (
+        "expect_liveness_reason_without_liveness.json",
+        &["expect.liveness_reason", "`stuck` needs \"violation\": \"Liveness\", got `Leadership`"],
+    ),
+    (
+        "expect_unknown_liveness_reason.json",
+        &["expect.liveness_reason", "unknown variant `slow`", "`never-established`"],
+    ),
     ("expect_negative_commits.json", &["expect.min_commits", "expected u64"]),
     ("expect_covered_and_not_covered.json", &["expect.not_covered[1]", "`crash` is also in `covered`"]),
     (

@@ -203,6 +203,29 @@ mod tests {
         assert!(validate(&s).is_ok());
     }
 
+    /// A targeted crash may or may not strike, so after one both a restart and a crash of its
+    /// server stay; removing it (as ddmin does) makes the plain rule apply again.
+    #[test]
+    fn repair_keeps_a_restart_or_crash_after_a_targeted_crash_and_nothing_else() {
+        use crate::scenario::{CrashPoint, WriteKind};
+        let target =
+            Fault::CrashAt { node: 1, point: CrashPoint::Write(WriteKind::CurrentEpoch), restart_after_ms: None };
+        let mut s = Scenario::new(3, 0);
+        s.faults = vec![
+            TimedFault { at_ms: 1, fault: target.clone() },
+            TimedFault { at_ms: 2, fault: Fault::Restart { node: 1 } },
+            TimedFault { at_ms: 3, fault: Fault::Crash { node: 1 } },
+            TimedFault { at_ms: 4, fault: Fault::HealAll },
+        ];
+        let before = s.faults.clone();
+        repair(&mut s);
+        assert_eq!(s.faults, before);
+        assert!(validate(&s).is_ok());
+        s.faults.remove(0);
+        repair(&mut s);
+        assert_eq!(s.faults, before[2..].to_vec(), "without the targeted crash, the restart of a running server goes");
+    }
+
     /// Shrinking keeps what a campaign reports: the shrunk zk-1419 schedule fails Liveness for
     /// the reason the original did, not just Liveness.
     #[test]
