@@ -24,6 +24,14 @@ const CASES: &[(&str, &[&str])] = &[
         "chaos_fault_reorder_too_long.json",
         &["faults[0].chaos.reorder_max_us", "expected at most 60 s (60000000 µs), got 18000000000000000000"],
     ),
+    ("crash_at_write_unknown_kind.json", &["faults[0].write", "unknown variant `current_epok`", "`current_epoch`"]),
+    ("crash_after_send_without_message.json", &["faults[0]", "a `crash_after_send` fault needs the field `message`"]),
+    ("crash_on_receive_with_write.json", &["faults[0]", "`write` does not apply to a `crash_on_receive` fault"]),
+    (
+        "targeted_crash_as_last_fault.json",
+        &["faults[0].at_ms", "a targeted crash is disarmed when the liveness phase starts", "heal_all"],
+    ),
+    ("targeted_crash_zero_restart.json", &["faults[0].restart_after_ms", "expected 1..=604800000 ms, got 0"]),
     ("delay_min_above_max.json", &["network.delay.max_us", "expected at least min_us"]),
     ("zero_tick_time.json", &["protocol.tickTime", "expected a positive number"]),
     ("unknown_variant.json", &["protocol.variants.zk-9999", "expected one of `zk-1419`"]),
@@ -38,6 +46,14 @@ const CASES: &[(&str, &[&str])] = &[
     ("expect_unknown_sync_mode.json", &["expect.syncs[0].mode", "unknown variant `FULL`", "`DIFF`"]),
     ("expect_sync_to_itself.json", &["expect.syncs[0].learner", "a different server than `leader`"]),
     ("expect_unknown_coverage_path.json", &["expect.covered[1]", "expected a coverage path", "got `sync_difff`"]),
+    (
+        "expect_liveness_reason_without_liveness.json",
+        &["expect.liveness_reason", "`stuck` needs \"violation\": \"Liveness\", got `Leadership`"],
+    ),
+    (
+        "expect_unknown_liveness_reason.json",
+        &["expect.liveness_reason", "unknown variant `slow`", "`never-established`"],
+    ),
     ("expect_negative_commits.json", &["expect.min_commits", "expected u64"]),
     ("expect_covered_and_not_covered.json", &["expect.not_covered[1]", "`crash` is also in `covered`"]),
     (

@@ -130,17 +130,22 @@ pub fn shrink(scenario: &Scenario, invariant: Invariant, budget_secs: f64) -> Sh
 }
 
 /// Makes a reduced schedule valid again: a restart needs a crashed server, a crash a running
-/// one, and a fault may only name servers that exist.
+/// one (either may follow a targeted crash), and a fault may only name servers that exist.
 pub(crate) fn repair(s: &mut Scenario) {
     let n = s.nodes;
-    let mut down = vec![false; n as usize + 1];
+    // Per server: may it be running, may it be crashed (both after a targeted crash).
+    let mut up = vec![(true, false); n as usize + 1];
     s.faults.sort_by_key(|f| f.at_ms);
     s.faults.retain(|f| match &f.fault {
-        Fault::Crash { node } if *node <= n => !std::mem::replace(&mut down[*node as usize], true),
-        Fault::Restart { node } if *node <= n => std::mem::replace(&mut down[*node as usize], false),
-        Fault::Crash { .. } | Fault::Restart { .. } => false,
+        Fault::Crash { node } if *node <= n => std::mem::replace(&mut up[*node as usize], (false, true)).0,
+        Fault::Restart { node } if *node <= n => std::mem::replace(&mut up[*node as usize], (true, false)).1,
+        Fault::CrashAt { node, .. } if *node <= n => {
+            up[*node as usize] = (true, true);
+            true
+        }
+        Fault::Crash { .. } | Fault::Restart { .. } | Fault::CrashAt { .. } => false,
         Fault::HealAll => {
-            down.iter_mut().for_each(|d| *d = false);
+            up.iter_mut().for_each(|d| *d = (true, false));
             true
         }
         Fault::Pause { node, .. } | Fault::SlowFsync { node, .. } => *node <= n,
@@ -196,6 +201,29 @@ mod tests {
             ]
         );
         assert!(validate(&s).is_ok());
+    }
+
+    /// A targeted crash may or may not strike, so after one both a restart and a crash of its
+    /// server stay; removing it (as ddmin does) makes the plain rule apply again.
+    #[test]
+    fn repair_keeps_a_restart_or_crash_after_a_targeted_crash_and_nothing_else() {
+        use crate::scenario::{CrashPoint, WriteKind};
+        let target =
+            Fault::CrashAt { node: 1, point: CrashPoint::Write(WriteKind::CurrentEpoch), restart_after_ms: None };
+        let mut s = Scenario::new(3, 0);
+        s.faults = vec![
+            TimedFault { at_ms: 1, fault: target.clone() },
+            TimedFault { at_ms: 2, fault: Fault::Restart { node: 1 } },
+            TimedFault { at_ms: 3, fault: Fault::Crash { node: 1 } },
+            TimedFault { at_ms: 4, fault: Fault::HealAll },
+        ];
+        let before = s.faults.clone();
+        repair(&mut s);
+        assert_eq!(s.faults, before);
+        assert!(validate(&s).is_ok());
+        s.faults.remove(0);
+        repair(&mut s);
+        assert_eq!(s.faults, before[2..].to_vec(), "without the targeted crash, the restart of a running server goes");
     }
 
     /// Shrinking keeps what a campaign reports: the shrunk zk-1419 schedule fails Liveness for

@@ -47,9 +47,14 @@ pub struct LivenessWatch {
     pub members: NodeSet,
     /// When it converged, if it did.
     pub converged_at_us: Option<u64>,
-    /// Proposal changes per server during the phase, each within one election round (a vote
-    /// cycle shows up here; a new election is not a vote change).
+    /// Per server, the most proposal changes it made within one election round during the
+    /// phase (a vote cycle shows up here). A new election is not a vote change, and changes
+    /// of different rounds do not add up: a leader that keeps failing DISCOVERY sends its
+    /// followers through one short election after another, each with a change or two, and
+    /// that is no vote cycle.
     pub proposal_changes: Vec<u32>,
+    /// Per server, the proposal changes within its current round.
+    changes_this_round: Vec<u32>,
     /// Client writes from before the phase still unanswered at the last check.
     pub writes_pending: usize,
     /// Members left out at convergence because ZooKeeper refuses them (see `refused_members`).
@@ -67,6 +72,7 @@ impl Checker {
             members,
             converged_at_us: None,
             proposal_changes: vec![0; self.n + 1],
+            changes_this_round: vec![0; self.n + 1],
             writes_pending: 0,
             refused: NodeSet::EMPTY,
             last_proposal: vec![None; self.n + 1],
@@ -96,10 +102,17 @@ impl Checker {
                 // leader that keeps failing DISCOVERY is not taken for a vote cycle.
                 let seen = node.proposal().map(|p| (node.logicalclock(), p));
                 let last = &mut watch.last_proposal[id.index()];
-                if let (Some((round, p)), Some((last_round, last_p))) = (seen, *last) {
-                    if round == last_round && p != last_p {
-                        watch.proposal_changes[id.index()] += 1;
+                let this_round = &mut watch.changes_this_round[id.index()];
+                match (seen, *last) {
+                    (Some((round, p)), Some((last_round, last_p))) if round == last_round => {
+                        if p != last_p {
+                            *this_round += 1;
+                            let most = &mut watch.proposal_changes[id.index()];
+                            *most = (*most).max(*this_round);
+                        }
                     }
+                    // A new election (or none): its count starts afresh.
+                    _ => *this_round = 0,
                 }
                 *last = seen;
             }
@@ -186,7 +199,7 @@ fn diagnose(nodes: &[Option<Node>], watch: &LivenessWatch) -> (Vec<u8>, Liveness
     let cycling: Vec<String> = members
         .iter()
         .filter(|id| watch.proposal_changes[id.index()] as usize > 2 * members.len())
-        .map(|id| format!("{id} changed its vote {} times", watch.proposal_changes[id.index()]))
+        .map(|id| format!("{id} changed its vote {} times in one round", watch.proposal_changes[id.index()]))
         .collect();
     let (why, reason) = if !cycling.is_empty() {
         (LivenessReason::VoteCycle, format!("vote cycle: {}", cycling.join(", ")))
@@ -249,7 +262,8 @@ mod tests {
         // s1 in round 2 pulls s2 up, which re-judges against its initial vote and proposes
         // itself again: a new election, not a vote change.
         assert_eq!(step(&mut nodes, looking(1, 2)), 1);
-        // s3's vote beats it within round 2: a vote change.
-        assert_eq!(step(&mut nodes, looking(3, 2)), 2);
+        // s3's vote beats it within round 2: a vote change, the first of round 2, so the most
+        // in one round is still 1 (changes of different rounds do not add up).
+        assert_eq!(step(&mut nodes, looking(3, 2)), 1);
     }
 }

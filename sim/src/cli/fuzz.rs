@@ -400,11 +400,13 @@ fn print_summary(s: &Summary, shard: Shard, wall: f64, saved: &[Saved], summary_
         s.seeds as f64 / wall.max(1e-9),
         if s.interrupted { "; interrupted, partial results kept" } else { "" }
     );
-    crate::say!("coverage (seeds in which it happened):");
+    crate::say!("coverage (seeds in which it happened, and their share of all seeds):");
     let mut line = String::new();
     for key in fuzz::listed_coverage() {
         let n = s.coverage_seeds.get(key).copied().unwrap_or(0);
-        let cell = format!("  {key} {n}");
+        // Tenths of a percent, in integers: the summary prints the same on every machine.
+        let permille = (n * 1000).checked_div(s.seeds).unwrap_or(0);
+        let cell = format!("  {key} {n} ({}.{}%)", permille / 10, permille % 10);
         if line.len() + cell.len() > 100 {
             crate::say!("{line}");
             line.clear();

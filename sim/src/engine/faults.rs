@@ -3,6 +3,7 @@
 //! resume), slow fsync, chaos and heal-all.
 
 use super::*;
+use zabsim_protocol::QuorumPacket;
 
 impl Sim {
     pub(super) fn apply_fault(&mut self, i: usize) {
@@ -41,7 +42,9 @@ impl Sim {
                 self.queue.push(self.now_us + duration_ms * 1000, Event::FaultEnd(i));
             }
             Fault::Chaos { chaos } => self.network.set_chaos(chaos),
+            Fault::CrashAt { node, point, .. } => self.arm_target(NodeId(node), i, point),
             Fault::HealAll => {
+                self.disarm_all_targets();
                 self.heal();
                 let members: Vec<NodeId> = self.ensemble.members().collect();
                 for id in &members {
@@ -75,6 +78,16 @@ impl Sim {
             | Fault::Heal
             | Fault::Chaos { .. }
             | Fault::HealAll => {}
+            // The supervisor's restart, unless the fault phase is over (heal_all restarted it).
+            Fault::CrashAt { node, .. } => {
+                if self.stats.liveness_start_us.is_none() {
+                    self.trace_note(
+                        crate::trace::Note::Restart { node },
+                        format!("restart s{node} (after its targeted crash)"),
+                    );
+                    self.restart(NodeId(node));
+                }
+            }
         }
     }
 
@@ -105,12 +118,7 @@ impl Sim {
         if self.nodes[id.index()].take().is_none() {
             return;
         }
-        if self.disks[id.index()].pending.iter().any(|(_, w)| matches!(w, DiskWrite::Append(_))) {
-            self.stats.cover(Coverage::CrashBetweenAppendAndFsync);
-        }
-        if self.disks[id.index()].pending.iter().any(|(_, w)| matches!(w, DiskWrite::CurrentEpoch(_))) {
-            self.stats.cover(Coverage::CrashBeforeCurrentEpochDurable);
-        }
+        self.cover_persistence_windows(id);
         self.disks[id.index()].crash();
         self.node_durable[id.index()] = None;
         self.held[id.index()].clear();
@@ -137,6 +145,37 @@ impl Sim {
             .collect();
         for value in lost {
             self.stats.resolve(value, WriteState::Rejected);
+        }
+    }
+
+    /// The windows between local persistence steps a crash of `id` now falls into.
+    fn cover_persistence_windows(&mut self, id: NodeId) {
+        let pending = &self.disks[id.index()].pending;
+        let windows = [
+            (
+                Coverage::CrashBeforeAcceptedEpochDurable,
+                pending.iter().any(|(_, w)| matches!(w, DiskWrite::AcceptedEpoch(_))),
+            ),
+            (
+                Coverage::CrashBeforeCurrentEpochDurable,
+                pending.iter().any(|(_, w)| matches!(w, DiskWrite::CurrentEpoch(_))),
+            ),
+            (Coverage::CrashBetweenAppendAndFsync, pending.iter().any(|(_, w)| matches!(w, DiskWrite::Append(_)))),
+            (
+                Coverage::CrashBeforeSnapshotDurable,
+                pending.iter().any(|(_, w)| matches!(w, DiskWrite::Snapshot { .. })),
+            ),
+            (
+                Coverage::CrashWithProposalAckHeld,
+                self.held[id.index()].iter().any(
+                    |(s, _)| matches!(s.msg, Message::Quorum(QuorumPacket::Ack { zxid }) if !zxid.is_epoch_marker()),
+                ),
+            ),
+        ];
+        for (window, hit) in windows {
+            if hit {
+                self.stats.cover(window);
+            }
         }
     }
 

@@ -22,6 +22,8 @@ impl Sim {
             self.queue.push(self.now_us, Event::LivenessStart);
             return;
         }
+        // No fault strikes in the liveness phase, a targeted crash still armed included.
+        self.disarm_all_targets();
         let members = self.connected_quorum();
         self.stats.liveness_start_us = Some(self.now_us);
         if !self.ensemble.is_quorum(&members) {

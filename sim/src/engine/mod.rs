@@ -12,6 +12,7 @@ pub mod queue;
 mod record;
 pub mod rng;
 mod stats;
+mod targets;
 mod timers;
 mod transport;
 mod workload;
@@ -22,7 +23,7 @@ use crate::engine::network::{Conn, InFlight, Network, Offer, Payload};
 use crate::engine::queue::EventQueue;
 use crate::engine::rng::{Purpose, Stream};
 use crate::report::{Coverage, RunReport, Stats, WriteState};
-use crate::scenario::{Fault, Scenario, WriteTarget};
+use crate::scenario::{CrashPoint, Fault, PacketKind, Scenario, WriteTarget};
 use crate::trace::{Header, Record, Sink, Tracer};
 use zabsim_protocol::{
     Channel, DiskWrite, DurableState, Ensemble, Input, Message, NetCmd, Node, NodeId, NodeSet, Observation, Output,
@@ -114,6 +115,8 @@ pub struct Sim {
     timer_gen: u64,
     paused: Vec<bool>,
     deferred: Vec<Vec<Deferred>>,
+    /// Targeted crashes armed per server: (index of the fault in the scenario, its point).
+    armed: Vec<Vec<(usize, CrashPoint)>>,
     network: Network,
     disk_rng: Stream,
     workload_rng: Stream,
@@ -171,6 +174,7 @@ impl Sim {
             timer_gen: 0,
             paused: vec![false; n + 1],
             deferred: vec![Vec::new(); n + 1],
+            armed: vec![Vec::new(); n + 1],
             network: Network::new(n, &scenario.network, seed),
             disk_rng: Stream::new(seed, Purpose::Disk),
             workload_rng: Stream::new(seed, Purpose::Workload),
@@ -361,6 +365,11 @@ impl Sim {
     fn step(&mut self, id: NodeId, input: Input) {
         let Some(node) = self.nodes[id.index()].as_mut() else { return };
         let delivered_before = node.delivered().len();
+        // What an armed targeted crash may wait for; nothing to look at when none is armed.
+        let received = match &input {
+            Input::Message { msg, .. } if !self.armed[id.index()].is_empty() => Some(PacketKind::of(msg)),
+            _ => None,
+        };
         // Only a traced run keeps a copy of the input (fuzzing has no tracer).
         let traced_input = self.tracer.as_ref().map(|_| input.clone());
         let mut out = std::mem::take(&mut self.out);
@@ -385,8 +394,16 @@ impl Sim {
             self.trace_step(id, &input, &out);
         }
         self.stats.observe(self.now_us, id, &out.observations, &self.submit_times);
+        let target = match self.armed[id.index()].is_empty() {
+            true => None,
+            false => self.target_reached_by_step(id, received, &out.writes),
+        };
         self.out = out;
         if failed {
+            return;
+        }
+        if let Some(fault) = target {
+            self.fire_target(id, fault);
             return;
         }
         if self.checker.watch_liveness(self.now_us, &self.nodes, Some(id), self.stats.writes_tracked_pending) {

@@ -22,6 +22,9 @@ pub enum Purpose {
     Chaos = 6,
     /// How long a server's own work takes (`ServerCosts`).
     Costs = 7,
+    /// The swarm's targeted crashes (a stream of their own, so the rest of a seed's schedule
+    /// is the same with or without them).
+    Targets = 8,
 }
 
 /// A deterministic random stream.

@@ -11,11 +11,23 @@ impl Sim {
         let Some(f) = self.network.arrive(f) else { return };
         let (from, to) = (f.from, f.to);
         let tag = if f.channel() == Channel::Quorum { f.incarnation } else { 0 };
+        // A targeted crash after a send strikes once the receiver has the message.
+        let sent = match &f.payload {
+            Payload::Message(msg) if !self.armed[from.index()].is_empty() && self.nodes[to.index()].is_some() => {
+                Some(PacketKind::of(msg))
+            }
+            _ => None,
+        };
         let input = match f.payload {
             Payload::Message(msg) => Input::Message { from, msg },
             Payload::Fin => Input::QuorumDisconnected { peer: from },
         };
         self.deliver_tagged(to, input, tag);
+        if let Some(fault) = sent.and_then(|kind| self.target_reached_by_arrival(from, kind)) {
+            if !self.stop {
+                self.fire_target(from, fault);
+            }
+        }
     }
 
     pub(super) fn on_drain(&mut self, from: NodeId, to: NodeId) {

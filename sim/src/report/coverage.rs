@@ -35,10 +35,20 @@ pub enum Coverage {
     ElectionWithEqualZxids,
     /// An election among initial votes with equal zxids but different peerEpochs.
     ElectionWithEqualZxidsAcrossEpochs,
-    /// A crash dropped a log append that was written but not yet fsynced.
-    CrashBetweenAppendAndFsync,
+    /// A crash dropped an acceptedEpoch write that was not yet durable (the ACKEPOCH or
+    /// LEADERINFO behind it never left).
+    CrashBeforeAcceptedEpochDurable,
     /// A crash dropped a currentEpoch write that was not yet durable.
     CrashBeforeCurrentEpochDurable,
+    /// A crash dropped a log append that was written but not yet fsynced.
+    CrashBetweenAppendAndFsync,
+    /// A crash dropped a proposal's append while its ACK waited for it.
+    CrashWithProposalAckHeld,
+    /// A crash dropped a snapshot (SNAP, or the one taken at NEWLEADER) not yet durable.
+    CrashBeforeSnapshotDurable,
+    /// A targeted crash (`crash_at_write`, `crash_after_send`, `crash_on_receive`) reached its
+    /// point and struck.
+    TargetedCrash,
     /// A leader stepped down: its synced followers were no longer a quorum.
     LeaderLostQuorum,
     /// A leader gave up waiting (initLimit) for a quorum of followers or acknowledgements.

@@ -4,7 +4,7 @@
 
 use super::validate::ScenarioError;
 use super::FaultKind;
-use crate::check::Invariant;
+use crate::check::{Invariant, LivenessReason};
 use crate::report::{Coverage, RunReport, SyncRecord};
 use serde::{Deserialize, Serialize};
 use strum::IntoEnumIterator;
@@ -18,6 +18,10 @@ pub struct Expect {
     /// The invariant the run must violate; absent: the run must violate nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub violation: Option<Invariant>,
+    /// Why liveness must fail (`vote-cycle`, `no-leader`, `never-established`, `stuck`, ...);
+    /// only with `"violation": "Liveness"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liveness_reason: Option<LivenessReason>,
     /// A leader must be established within this many ms of the start.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leader_within_ms: Option<u64>,
@@ -146,6 +150,12 @@ impl Expect {
             }
             _ => {}
         }
+        if let (Some(want), Some(got)) = (self.liveness_reason, &report.violation) {
+            if got.reason != Some(want) {
+                let reason = got.reason.map_or("none", LivenessReason::name);
+                return Err(format!("expected the liveness reason `{}`, got `{reason}`: {got}", want.name()));
+            }
+        }
         if let Some(within) = self.leader_within_ms {
             match report.leaders.first() {
                 Some(l) if l.at_us <= within.saturating_mul(1000) => {}
@@ -236,6 +246,15 @@ impl Expect {
                 Ok(())
             }
         };
+        if let Some(reason) = self.liveness_reason {
+            if self.violation != Some(Invariant::Liveness) {
+                let got = self.violation.map_or("none".to_string(), |v| format!("`{v}`"));
+                return err(
+                    "expect.liveness_reason".into(),
+                    format!("`{}` needs \"violation\": \"Liveness\", got {got}", reason.name()),
+                );
+            }
+        }
         if let Some(id) = self.first_leader {
             server("expect.first_leader".into(), id)?;
         }

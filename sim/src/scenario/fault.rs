@@ -2,6 +2,7 @@
 //! the closed list of their names: the scenario format, random schedules and the run's fault
 //! counts all use it, so adding a fault is one variant plus what the compiler then asks for.
 
+use super::target::{CrashPoint, PacketKind, WriteKind};
 use super::Chaos;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,12 @@ struct RawTimedFault {
     factor: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     chaos: Option<Chaos>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    write: Option<WriteKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<PacketKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    restart_after_ms: Option<u64>,
 }
 
 /// The `fault` names of the scenario format, also the keys of a run's fault counts and
@@ -78,6 +85,12 @@ pub enum FaultKind {
     Chaos,
     /// `Fault::HealAll`.
     HealAll,
+    /// `Fault::CrashAt` at a write (`CrashPoint::Write`).
+    CrashAtWrite,
+    /// `Fault::CrashAt` after a send (`CrashPoint::AfterSend`).
+    CrashAfterSend,
+    /// `Fault::CrashAt` on a receive (`CrashPoint::OnReceive`).
+    CrashOnReceive,
 }
 
 impl FaultKind {
@@ -141,6 +154,24 @@ impl TryFrom<RawTimedFault> for TimedFault {
                 Fault::Chaos { chaos: raw.chaos.unwrap_or_default() }
             }
             FaultKind::HealAll => Fault::HealAll,
+            FaultKind::CrashAtWrite => {
+                need("node", raw.node.is_some())?;
+                need("write", raw.write.is_some())?;
+                used.push("restart_after_ms");
+                let point = CrashPoint::Write(raw.write.unwrap_or(WriteKind::Append));
+                Fault::CrashAt { node: raw.node.unwrap_or_default(), point, restart_after_ms: raw.restart_after_ms }
+            }
+            FaultKind::CrashAfterSend | FaultKind::CrashOnReceive => {
+                need("node", raw.node.is_some())?;
+                need("message", raw.message.is_some())?;
+                let packet = raw.message.unwrap_or(PacketKind::Ack);
+                let point = match kind {
+                    FaultKind::CrashAfterSend => CrashPoint::AfterSend(packet),
+                    _ => CrashPoint::OnReceive(packet),
+                };
+                used.push("restart_after_ms");
+                Fault::CrashAt { node: raw.node.unwrap_or_default(), point, restart_after_ms: raw.restart_after_ms }
+            }
         };
         let present = [
             ("node", raw.node.is_some()),
@@ -150,6 +181,9 @@ impl TryFrom<RawTimedFault> for TimedFault {
             ("duration_ms", raw.duration_ms.is_some()),
             ("factor", raw.factor.is_some()),
             ("chaos", raw.chaos.is_some()),
+            ("write", raw.write.is_some()),
+            ("message", raw.message.is_some()),
+            ("restart_after_ms", raw.restart_after_ms.is_some()),
         ];
         if let Some((field, _)) = present.iter().find(|(f, p)| *p && !used.contains(f)) {
             return Err(format!("the field `{field}` does not apply to a `{name}` fault"));
@@ -170,6 +204,13 @@ impl From<TimedFault> for RawTimedFault {
                 (raw.node, raw.factor, raw.duration_ms) = (Some(node), Some(factor), Some(duration_ms))
             }
             Fault::Chaos { chaos } => raw.chaos = Some(chaos),
+            Fault::CrashAt { node, point, restart_after_ms } => {
+                (raw.node, raw.restart_after_ms) = (Some(node), restart_after_ms);
+                match point {
+                    CrashPoint::Write(w) => raw.write = Some(w),
+                    CrashPoint::AfterSend(p) | CrashPoint::OnReceive(p) => raw.message = Some(p),
+                }
+            }
             Fault::Heal | Fault::HealAll => {}
         }
         raw
@@ -227,6 +268,18 @@ pub enum Fault {
     },
     /// End of the fault phase: heal, resume and restart everything.
     HealAll,
+    /// A targeted crash: armed now, the server crashes at the first `point` it reaches
+    /// afterwards, once (it stays armed while the server is down; `heal_all` and the start of
+    /// the liveness phase disarm it).
+    CrashAt {
+        /// Server.
+        node: u8,
+        /// Where in its work it dies.
+        point: CrashPoint,
+        /// If set, the server restarts this long after it was struck (while the fault phase
+        /// lasts), as a process supervisor would restart it.
+        restart_after_ms: Option<u64>,
+    },
 }
 
 impl Fault {
@@ -240,7 +293,8 @@ impl Fault {
             | Fault::Cut { .. }
             | Fault::Heal
             | Fault::Chaos { .. }
-            | Fault::HealAll => 0,
+            | Fault::HealAll
+            | Fault::CrashAt { .. } => 0,
         }
     }
 
@@ -256,6 +310,9 @@ impl Fault {
             Fault::SlowFsync { .. } => FaultKind::SlowFsync,
             Fault::Chaos { .. } => FaultKind::Chaos,
             Fault::HealAll => FaultKind::HealAll,
+            Fault::CrashAt { point: CrashPoint::Write(_), .. } => FaultKind::CrashAtWrite,
+            Fault::CrashAt { point: CrashPoint::AfterSend(_), .. } => FaultKind::CrashAfterSend,
+            Fault::CrashAt { point: CrashPoint::OnReceive(_), .. } => FaultKind::CrashOnReceive,
         }
     }
 
@@ -279,6 +336,10 @@ impl Fault {
                 format!("chaos dup={} reorder={} drop={} ppm", chaos.duplicate_ppm, chaos.reorder_ppm, chaos.drop_ppm)
             }
             Fault::HealAll => "heal all".to_string(),
+            Fault::CrashAt { node, point, restart_after_ms } => {
+                let restart = restart_after_ms.map_or(String::new(), |ms| format!(", restarting {ms} ms later"));
+                format!("targeted crash s{node} {}{restart}", point.describe())
+            }
         }
     }
 }

@@ -7,11 +7,13 @@ pub mod expect;
 pub mod fault;
 pub mod random;
 pub mod strategies;
+pub mod target;
 pub mod validate;
 
 pub use costs::{ServerCosts, Span};
 pub use expect::Expect;
 pub use fault::{Fault, FaultKind, TimedFault};
+pub use target::{CrashPoint, PacketKind, WriteKind};
 
 use serde::{Deserialize, Serialize};
 use zabsim_protocol::ProtocolConfig;

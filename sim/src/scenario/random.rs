@@ -6,7 +6,9 @@
 //! rest (a crash storm without partitions, a write-free run where zxids tie across epochs).
 
 use crate::engine::rng::{Purpose, Stream};
-use crate::scenario::{Delay, DiskModel, Fault, FaultKind, Scenario, TimedFault, WriteTarget};
+use crate::scenario::{
+    CrashPoint, Delay, DiskModel, Fault, FaultKind, PacketKind, Scenario, TimedFault, WriteKind, WriteTarget,
+};
 use zabsim_protocol::Variants;
 
 /// What a family of random runs may contain: the user's knobs. Everything else is drawn per
@@ -139,7 +141,12 @@ pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
                 factor: rng.between(2, 200) as u32,
                 duration_ms: rng.between(100, 3_000),
             },
-            FaultKind::Heal | FaultKind::Chaos | FaultKind::HealAll => {
+            FaultKind::Heal
+            | FaultKind::Chaos
+            | FaultKind::HealAll
+            | FaultKind::CrashAtWrite
+            | FaultKind::CrashAfterSend
+            | FaultKind::CrashOnReceive => {
                 unreachable!("{} is not in FAULT_KINDS", kind.name())
             }
         };
@@ -147,6 +154,9 @@ pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
         if rng.chance_ppm(250_000) {
             s.faults.push(TimedFault { at_ms: at_ms + rng.between(1, 500), fault: Fault::Heal });
         }
+    }
+    if profile.swarm {
+        draw_targeted_crashes(&mut Stream::new(seed, Purpose::Targets), nodes, fault_phase_ms, &mut s.faults);
     }
     s.faults.retain(|f| f.at_ms < fault_phase_ms);
     s.faults.push(TimedFault { at_ms: fault_phase_ms, fault: Fault::HealAll });
@@ -169,6 +179,66 @@ pub fn liveness_bound_ms(base_ms: u64, protocol: &zabsim_protocol::ProtocolConfi
 /// node draw is always one draw, whatever the range, so the rest of the schedule is the same).
 pub fn swarm_scenario(nodes: u8, seed: u64, variants: Variants) -> Scenario {
     scenario(seed, &Profile::swarm(nodes, nodes, variants))
+}
+
+/// The points the swarm's targeted crashes wait for, with their weights: each window between
+/// local persistence steps (KNOWN_BUGS.md section 0, capability 3) and the messages on either
+/// side of one. A point a run reaches rarely (a snapshot needs a SNAP or TRUNC sync after the
+/// crash is armed) weighs more, so that every window is reached in at least 5% of the seeds.
+pub const TARGET_POINTS: [(CrashPoint, u64); 10] = [
+    (CrashPoint::Write(WriteKind::AcceptedEpoch), 3),
+    (CrashPoint::Write(WriteKind::CurrentEpoch), 2),
+    (CrashPoint::Write(WriteKind::Append), 2),
+    (CrashPoint::Write(WriteKind::Snapshot), 3),
+    (CrashPoint::Write(WriteKind::Truncate), 1),
+    (CrashPoint::AfterSend(PacketKind::Ackepoch), 1),
+    (CrashPoint::AfterSend(PacketKind::NewleaderAck), 1),
+    (CrashPoint::OnReceive(PacketKind::Newleader), 1),
+    (CrashPoint::OnReceive(PacketKind::Proposal), 1),
+    (CrashPoint::AfterSend(PacketKind::Proposal), 1),
+];
+
+/// Targeted crashes for 60% of the swarm's seeds: one to four, each armed either during the
+/// first election (when every server writes both epoch files) or at a random time of the
+/// fault phase, most restarting their server soon, kept in time order with the rest of the
+/// schedule.
+fn draw_targeted_crashes(rng: &mut Stream, nodes: u8, fault_phase_ms: u64, faults: &mut Vec<TimedFault>) {
+    if !rng.chance_ppm(600_000) {
+        return;
+    }
+    let total: u64 = TARGET_POINTS.iter().map(|(_, w)| w).sum();
+    let mut last_node = None;
+    for _ in 0..rng.between(1, 4) {
+        let at_ms = if rng.chance_ppm(500_000) { rng.between(1, 200) } else { rng.between(1, fault_phase_ms - 1) };
+        // Half the time the server struck before: once restarted it rejoins by a sync (often
+        // a SNAP), whose writes are the next windows.
+        let node = match last_node {
+            Some(node) if rng.chance_ppm(500_000) => node,
+            _ => 1 + rng.below(nodes as usize) as u8,
+        };
+        last_node = Some(node);
+        let mut pick = rng.between(0, total - 1);
+        let (point, _) = TARGET_POINTS
+            .iter()
+            .find(|(_, w)| {
+                pick < *w || {
+                    pick -= w;
+                    false
+                }
+            })
+            .expect("pick < total");
+        // Most struck servers come back soon, to rejoin (and be synced) while faults go on.
+        let restart_after_ms = rng.chance_ppm(700_000).then(|| rng.between(50, 2_000));
+        if *point == CrashPoint::Write(WriteKind::Snapshot) {
+            // A snapshot is written only while a learner syncs by SNAP or TRUNC: make the
+            // server rejoin first, struck at a ping and restarted soon.
+            let rejoin = CrashPoint::OnReceive(PacketKind::Ping);
+            let restart_after_ms = Some(rng.between(50, 1_000));
+            faults.push(TimedFault { at_ms, fault: Fault::CrashAt { node, point: rejoin, restart_after_ms } });
+        }
+        faults.push(TimedFault { at_ms, fault: Fault::CrashAt { node, point: *point, restart_after_ms } });
+    }
+    faults.sort_by_key(|f| f.at_ms);
 }
 
 /// The swarm's per-seed environment: workload, delays, disk and ZooKeeper timing.

@@ -14,9 +14,10 @@
 //! ```
 
 use crate::campaign::shrink::repair;
-use crate::scenario::{Delay, DiskModel, Fault, Scenario, TimedFault, WriteTarget};
+use crate::scenario::{CrashPoint, Delay, DiskModel, Fault, Scenario, TimedFault, WriteKind, WriteTarget};
 use proptest::prelude::*;
 use std::ops::RangeInclusive;
+use strum::IntoEnumIterator;
 
 /// One fault for a cluster of `nodes` servers at a time within `phase_ms` (not yet checked
 /// against the rest of the schedule; `schedule` repairs the whole).
@@ -44,11 +45,17 @@ pub fn fault(nodes: u8, phase_ms: u64) -> impl Strategy<Value = TimedFault> {
         }),
         Just(Fault::Heal),
         (node.clone(), 50..4_000u64).prop_map(|(node, duration_ms)| Fault::Pause { node, duration_ms }),
-        (node, 2..200u32, 100..3_000u64).prop_map(|(node, factor, duration_ms)| Fault::SlowFsync {
+        (node.clone(), 2..200u32, 100..3_000u64).prop_map(|(node, factor, duration_ms)| Fault::SlowFsync {
             node,
             factor,
             duration_ms
         }),
+        (node, proptest::sample::select(WriteKind::iter().collect::<Vec<_>>()), proptest::option::of(50..2_000u64))
+            .prop_map(|(node, write, restart_after_ms)| Fault::CrashAt {
+                node,
+                point: CrashPoint::Write(write),
+                restart_after_ms
+            }),
     ];
     (1..phase_ms, kind).prop_map(|(at_ms, fault)| TimedFault { at_ms, fault })
 }
@@ -78,6 +85,7 @@ pub fn schedule(nodes: u8, phase_ms: u64, max_faults: usize) -> impl Strategy<Va
             | Fault::Heal
             | Fault::SlowFsync { .. }
             | Fault::Chaos { .. }
+            | Fault::CrashAt { .. }
             | Fault::HealAll => true,
         });
         s.faults.push(TimedFault { at_ms: phase_ms, fault: Fault::HealAll });

@@ -107,7 +107,10 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     if s.liveness.check && s.liveness.within_ms == 0 {
         return Err(err("liveness.within_ms", "expected a positive bound when liveness.check is true"));
     }
-    let mut down = vec![false; n as usize + 1];
+    // Whether each server is running, crashed, or may be either (after a targeted crash,
+    // which strikes only if its point comes): a crash needs a server that may be running, a
+    // restart one that may be crashed; the engine ignores the other case.
+    let mut state = vec![Up::Yes; n as usize + 1];
     let mut order: Vec<usize> = (0..s.faults.len()).collect();
     order.sort_by_key(|i| s.faults[*i].at_ms);
     for i in order {
@@ -133,20 +136,44 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
         match &f.fault {
             Fault::Crash { node } => {
                 server(path("node"), *node)?;
-                if down[*node as usize] {
+                if state[*node as usize] == Up::No {
                     return Err(err(path("node"), format!("s{node} is already crashed at {} ms", f.at_ms)));
                 }
-                down[*node as usize] = true;
+                state[*node as usize] = Up::No;
             }
             Fault::Restart { node } => {
                 server(path("node"), *node)?;
-                if !down[*node as usize] {
+                if state[*node as usize] == Up::Yes {
                     return Err(err(
                         path("node"),
                         format!("expected a crashed server, but s{node} is running at {} ms", f.at_ms),
                     ));
                 }
-                down[*node as usize] = false;
+                state[*node as usize] = Up::Yes;
+            }
+            // Armed even while the server is down: it strikes after a restart.
+            Fault::CrashAt { node, restart_after_ms, .. } => {
+                server(path("node"), *node)?;
+                let end_ms = s.last_fault_ms();
+                if s.liveness.check && f.at_ms >= end_ms {
+                    return Err(err(
+                        path("at_ms"),
+                        format!(
+                            "a targeted crash is disarmed when the liveness phase starts, at the last fault \
+                             ({end_ms} ms): expected a later fault (such as heal_all) to end the fault phase, got {}",
+                            f.at_ms
+                        ),
+                    ));
+                }
+                if let Some(ms) = restart_after_ms {
+                    if *ms == 0 || *ms > MAX_DURATION_MS {
+                        return Err(err(
+                            path("restart_after_ms"),
+                            format!("expected 1..={MAX_DURATION_MS} ms, got {ms}"),
+                        ));
+                    }
+                }
+                state[*node as usize] = Up::Maybe;
             }
             Fault::Partition { groups } => {
                 let mut seen = vec![false; n as usize + 1];
@@ -200,11 +227,20 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
             }
             // One rule for chaos wherever it is set: from the start or by a fault.
             Fault::Chaos { chaos } => check_chaos(&path("chaos"), chaos)?,
-            Fault::HealAll => down.iter_mut().for_each(|d| *d = false),
+            Fault::HealAll => state.iter_mut().for_each(|d| *d = Up::Yes),
             Fault::Heal => {}
         }
     }
     s.expect.validate(n)
+}
+
+/// Whether a server is running at a point of the schedule.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Up {
+    Yes,
+    No,
+    /// A targeted crash is armed: it may have struck.
+    Maybe,
 }
 
 fn check_chaos(path: &str, chaos: &Chaos) -> Result<(), ScenarioError> {

@@ -107,6 +107,8 @@ struct RawRole {
 enum RawNote {
     Fault { fault: String, node: Option<u8> },
     Resume { node: u8 },
+    TargetedCrash { node: u8 },
+    Restart { node: u8 },
     Violation { servers: Vec<u8> },
 }
 
@@ -155,6 +157,9 @@ pub fn parse(text: &str) -> Result<Trace, String> {
             None => match serde_json::from_value(raw.input.clone()).map_err(at)? {
                 RawNote::Fault { fault, node } => What::Fault { kind: fault, node },
                 RawNote::Resume { node } => What::Resume(node),
+                // The server dies here, as at a scheduled crash.
+                RawNote::TargetedCrash { node } => What::Fault { kind: "crash".to_string(), node: Some(node) },
+                RawNote::Restart { node } => What::Fault { kind: "restart".to_string(), node: Some(node) },
                 RawNote::Violation { servers } => What::Violation { servers },
             },
         };

@@ -52,6 +52,18 @@ pub enum Note<'a> {
         /// The server.
         node: u8,
     },
+    /// A targeted crash reached its point: the server dies now.
+    TargetedCrash {
+        /// The server.
+        node: u8,
+        /// The scenario's fault that armed it (its index in `faults`).
+        fault: usize,
+    },
+    /// A server struck by a targeted crash restarts (its `restart_after_ms`).
+    Restart {
+        /// The server.
+        node: u8,
+    },
     /// The checker found a violation; the run stops here.
     Violation {
         /// The broken property.
