@@ -119,17 +119,25 @@ impl Sim {
             // this event.
             self.fail(breach);
         }
+        let handoff_us = match msg.channel() {
+            Channel::Election => {
+                let span = self.scenario.costs.notification_handoff;
+                self.costs_rng.between(span.min_us, span.max_us)
+            }
+            Channel::Quorum => 0,
+        };
         if from == to {
-            // Loopback: QuorumCnxManager puts messages to itself straight on its own queue.
+            // Loopback: QuorumCnxManager puts messages to itself straight on its own queue,
+            // still through the WorkerSender and WorkerReceiver threads.
             self.queue.push(
-                self.now_us,
+                self.now_us + handoff_us,
                 Event::Arrive(InFlight { from, to, incarnation: 0, payload: Payload::Message(msg) }),
             );
             return;
         }
         match msg.channel() {
             Channel::Election => match self.network.offer_notification(from, to, msg) {
-                Offer::Send(inc, msg) => self.send_on_link(from, to, inc, Payload::Message(msg)),
+                Offer::Send(inc, msg) => self.send_on_link_after(from, to, inc, Payload::Message(msg), handoff_us),
                 Offer::Wait => {}
                 Offer::Dial => {
                     let rtt = self.network.sample_delay(from, to) + self.network.sample_delay(to, from);

@@ -56,6 +56,11 @@ pub struct ServerCosts {
     /// From SIGKILL until the kernel has torn the dead JVM down and closed its sockets: its
     /// peers see the connections end this much later (not a `Work`: nothing runs any more).
     pub process_exit: Span,
+    /// A notification's thread hand-offs between `sendNotifications` and `lookForLeader`
+    /// taking it (`WorkerSender`, `QuorumCnxManager`'s `SendWorker` and `RecvWorker`,
+    /// `WorkerReceiver`), added to each election message's network delay, a server's own
+    /// vote included.
+    pub notification_handoff: Span,
     /// One server's work of one kind taking its own time (`zabsim conform` replays a real
     /// trial's measured times this way); a later entry for the same pair wins.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -77,11 +82,14 @@ pub struct CostOverride {
 impl Default for ServerCosts {
     fn default() -> Self {
         ServerCosts {
-            shutdown: Span::new(8_000, 35_000),
-            leader_setup: Span::new(20_000, 40_000),
-            follower_setup: Span::new(5_000, 15_000),
-            leader_startup: Span::new(40_000, 70_000),
-            process_exit: Span::new(5_000, 15_000),
+            // Measured on 127.0.0.1, Debian's ZooKeeper 3.8.0, OpenJDK 17, an idle 2-core
+            // machine (README "Fidelity"; scenarios/conform/).
+            shutdown: Span::new(4_000, 11_000),
+            leader_setup: Span::new(10_000, 18_000),
+            follower_setup: Span::new(3_000, 8_000),
+            leader_startup: Span::new(6_000, 14_000),
+            process_exit: Span::new(6_000, 14_000),
+            notification_handoff: Span::new(2_000, 7_000),
             overrides: Vec::new(),
         }
     }
@@ -95,6 +103,7 @@ impl ServerCosts {
         follower_setup: Span::new(0, 0),
         leader_startup: Span::new(0, 0),
         process_exit: Span::new(0, 0),
+        notification_handoff: Span::new(0, 0),
         overrides: Vec::new(),
     };
 
