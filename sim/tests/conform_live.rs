@@ -226,15 +226,17 @@ fn pauses_kills_and_restarts() {
     let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("conform-live");
     // tickTime 500 x syncLimit 2: a follower gives up on a silent leader after 1 s.
     let fast = EnsembleSpec { tick_time_ms: 500, init_limit: 10, sync_limit: 2, ..EnsembleSpec::together(3) };
+    let staggered = EnsembleSpec { start_offsets_ms: vec![3000, 1500, 0], ..fast.clone() };
     let cases = [
-        ("pause-leader-3s", vec![(500, Action::PauseLeader { duration_ms: 3000 })]),
-        ("pause-follower-3s", vec![(500, Action::Pause { node: 1, duration_ms: 3000 })]),
-        ("kill-1-restart", vec![(500, Action::Kill(1)), (2500, Action::Restart(1))]),
+        ("staggered-start", staggered, vec![]),
+        ("pause-leader-3s", fast.clone(), vec![(500, Action::PauseLeader { duration_ms: 3000 })]),
+        ("pause-follower-3s", fast.clone(), vec![(500, Action::Pause { node: 1, duration_ms: 3000 })]),
+        ("kill-1-restart", fast.clone(), vec![(500, Action::Kill(1)), (2500, Action::Restart(1))]),
     ];
-    for (name, actions) in cases {
+    for (name, ensemble, actions) in cases {
         let dir = root.join(name);
         let _ = std::fs::remove_dir_all(&dir);
-        let spec = TrialSpec { ensemble: fast.clone(), settle_ms: 30_000, actions, observe_ms: 15_000 };
+        let spec = TrialSpec { ensemble, settle_ms: 30_000, actions, observe_ms: 15_000 };
         let t = run_trial(&spec, &dir).unwrap_or_else(|e| panic!("{name}: {e}"));
         let applied: Vec<String> = t
             .actions
@@ -242,7 +244,9 @@ fn pauses_kills_and_restarts() {
             .map(|a| format!("{:?} s{} at {:.0}", a.applied, a.sid, a.at_ms - t.settled_at_ms))
             .collect();
         println!(
-            "{name}: leader s{} -> {:?}; applied [{}]; recovery {} ms; converged {}",
+            "{name}: starts [{}]; cold start {} ms; leader s{} -> {:?}; applied [{}]; recovery {} ms; converged {}",
+            t.starts.iter().map(|s| format!("s{} at {:.0}", s.sid, s.at_ms)).collect::<Vec<_>>().join(", "),
+            fmt(t.cold_start_ms()),
             t.leader_before,
             t.leader_after(),
             applied.join(", "),

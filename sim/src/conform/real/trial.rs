@@ -46,7 +46,9 @@ impl Clock {
 }
 
 /// Runs one trial in `workdir` (created if needed; the server logs stay there). Every JVM is
-/// killed before this returns, whatever happens.
+/// killed before this returns, whatever happens. Blocks for the whole trial (seconds); the
+/// parent-death signal is tied to the calling thread, so call it from a thread that outlives
+/// the call (any ordinary caller does).
 pub fn run_trial(spec: &TrialSpec, workdir: &Path) -> Result<RealTrial, RealError> {
     spec.validate()?;
     let install = preflight()?;
