@@ -13,6 +13,7 @@ pub mod config;
 pub mod durable;
 pub mod fle;
 pub mod ids;
+mod invariants;
 pub mod io;
 pub mod message;
 pub mod node;

@@ -7,6 +7,7 @@ use super::result::{
     describe_roles, established_leader, role_at, ActionRecord, Applied, JvmStart, RealTrial, Role, ServerRecord,
 };
 use super::{Action, RealError, TrialSpec};
+use crate::wallclock::unix_now_us;
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
@@ -18,15 +19,6 @@ const POLL_MS: u64 = 50;
 const OBSERVE_MIN_MS: f64 = 300.0;
 /// Once converged, keep the servers this much longer so late lines reach the logs.
 const GRACE_MS: u64 = 500;
-
-/// The wall clock in Unix microseconds: the clock ZooKeeper stamps its log lines with, so a
-/// kill and the lines it causes are on one time axis.
-// Not a simulation path: this module drives real processes, and only it and wallclock.rs
-// read the clock.
-#[allow(clippy::disallowed_types, clippy::disallowed_methods)]
-fn unix_now_us() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
-}
 
 struct Clock {
     t0_unix_us: u64,
