@@ -135,15 +135,45 @@ pub struct Variants {
     /// zxid's (`Follower.followLeader`). An epoch that left no txn can be chosen twice.
     #[serde(rename = "zk-335")]
     pub zk_335: bool,
+    /// ZOOKEEPER-2845: a server leaving FOLLOWING or LEADING keeps its in-memory database
+    /// without fast-forwarding it from the txn log (`ZooKeeperServer.shutdown(false)`, 3.4.10
+    /// and 3.5.3, after ZOOKEEPER-2678). It then votes and reports (ACKEPOCH) its
+    /// lastProcessedZxid, below a logged txn that never got its COMMIT; the next leader sends
+    /// an empty DIFF instead of a TRUNC, and the txn stays in the log until a restart replays
+    /// it into the database.
+    #[serde(rename = "zk-2845")]
+    pub zk_2845: bool,
+    /// ZOOKEEPER-790: a new leader starts serving before a quorum acknowledged it
+    /// (`Leader.lead`, 3.3.0-3.3.1: `zk.startup()` and lastProcessedZxid = (epoch, 0) at the
+    /// start of lead()), so it logs and proposes txns of an epoch nobody agreed to. The bug
+    /// only ever existed with the pre-3.4 epoch choice, so this switch brings the zk-335
+    /// epoch logic with it (3.3.1 = the 3.3 epochs + early start; 3.3.2 = zk-335 alone).
+    #[serde(rename = "zk-790")]
+    pub zk_790: bool,
 }
 
 impl Variants {
     /// Every variant name the command line and scenarios accept, in the order of the fields.
-    pub const NAMES: [&'static str; 5] = ["zk-1419", "zk-4646", "zk-1154", "zk-4643", "zk-335"];
+    pub const NAMES: [&'static str; 7] =
+        ["zk-1419", "zk-4646", "zk-1154", "zk-4643", "zk-335", "zk-2845", "zk-790"];
 
     /// The switches, in the order of [`Variants::NAMES`].
     fn switches(&mut self) -> [&mut bool; Variants::NAMES.len()] {
-        [&mut self.zk_1419, &mut self.zk_4646, &mut self.zk_1154, &mut self.zk_4643, &mut self.zk_335]
+        [
+            &mut self.zk_1419,
+            &mut self.zk_4646,
+            &mut self.zk_1154,
+            &mut self.zk_4643,
+            &mut self.zk_335,
+            &mut self.zk_2845,
+            &mut self.zk_790,
+        ]
+    }
+
+    /// Whether the pre-3.4 epoch logic runs (no acceptedEpoch/currentEpoch files, the epoch of
+    /// the leader's own last zxid + 1): zk-335, and zk-790, which only existed on top of it.
+    pub fn pre_zab_1_0(&self) -> bool {
+        self.zk_335 || self.zk_790
     }
 
     /// Turns on the variant called `name`; errs with the list of known names.

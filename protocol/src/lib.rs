@@ -10,6 +10,7 @@
 //! `Learner`, `Follower`); comments name the Java class or JIRA a decision follows.
 
 pub mod config;
+pub mod database;
 pub mod durable;
 pub mod fle;
 pub mod ids;
@@ -21,6 +22,7 @@ pub mod vote;
 pub mod zab;
 
 pub use config::{ProtocolConfig, Variants};
+pub use database::ZkDatabase;
 pub use durable::DurableState;
 pub use ids::{Ensemble, Epoch, NodeId, NodeSet, Round, Zxid};
 pub use io::{

@@ -3,6 +3,7 @@
 //! `zab/learner.rs` (FOLLOWING); this file holds what they share.
 
 use crate::config::ProtocolConfig;
+use crate::database::ZkDatabase;
 use crate::durable::DurableState;
 use crate::fle::Election;
 use crate::ids::{Ensemble, Epoch, NodeId, Round, Zxid};
@@ -41,6 +42,9 @@ pub struct Node {
     pub(crate) config: ProtocolConfig,
     /// Durable state as this process sees it: every issued write applied.
     pub(crate) disk: DurableState,
+    /// The in-memory database (`ZKDatabase`): rebuilt from disk by a restart, kept across a
+    /// role change.
+    pub(crate) db: ZkDatabase,
     /// Id the next disk write gets.
     pub(crate) next_write_id: WriteId,
     /// Highest write id reported durable.
@@ -53,7 +57,9 @@ pub struct Node {
     /// Round of `current_vote`.
     pub(crate) current_vote_round: Round,
     pub(crate) role: Role,
-    /// How many txns of the history this process has delivered (applied as committed).
+    /// How many txns of the database's applied history this process has delivered (shown to
+    /// clients as committed): a restart replays the log into the database, but what it holds
+    /// is delivered only once the server serves again.
     pub(crate) delivered: usize,
     /// Client writes submitted here that still await their reply.
     pub(crate) client_writes: BTreeSet<u64>,
@@ -63,12 +69,15 @@ impl Node {
     /// A server process that has not started: it knows its id, the ensemble, the
     /// configuration and its durable state, and nothing else.
     pub fn new(id: NodeId, ensemble: Ensemble, config: ProtocolConfig, durable: DurableState) -> Node {
-        let initial = Vote { leader: id, zxid: durable.last_zxid(), peer_epoch: durable.current_epoch };
+        // QuorumPeer.start: loadDataBase, so the first vote carries the last logged zxid.
+        let db = ZkDatabase::load(&durable);
+        let initial = Vote { leader: id, zxid: db.last_processed_zxid(), peer_epoch: durable.current_epoch };
         Node {
             id,
             ensemble,
             config,
             disk: durable,
+            db,
             next_write_id: 0,
             durable_through: None,
             logicalclock: Round(0),
@@ -140,7 +149,10 @@ impl Node {
             (Role::Leading(_), TimerKind::Work) => self.leader_on_work_done(cx),
             (Role::Following(_), TimerKind::Work) => self.learner_on_setup_done(cx),
             // updateServerState: the shutdown is over, LOOKING again.
-            (Role::Leaving(_), TimerKind::Work) => self.start_election(cx),
+            (Role::Leaving(_), TimerKind::Work) => {
+                self.retain_database();
+                self.start_election(cx)
+            }
             // A timer of a role we already left: the simulator cancels them on role changes,
             // but a restart-free race is harmless to ignore.
             _ => {}
@@ -158,7 +170,7 @@ impl Node {
 
     fn on_client_write(&mut self, cx: &mut Cx<'_>, value: u64) {
         match &self.role {
-            Role::Leading(leader) if leader.is_serving() => {
+            Role::Leading(leader) if leader.accepts_writes(&self.config.variants) => {
                 self.client_writes.insert(value);
                 self.leader_propose(cx, value);
             }
@@ -174,11 +186,23 @@ impl Node {
 
     // ----- shared helpers ---------------------------------------------------------------
 
-    /// This server's own vote (`getInitId`, `getInitLastLoggedZxid`, `getPeerEpoch`): the last
-    /// logged zxid, pending log tail included, since leaving FOLLOWING/LEADING fast-forwards
-    /// the database from the log (`ZKDatabase.fastForwardDataBase`, ZOOKEEPER-2678).
+    /// This server's own vote (`getInitId`, `getInitLastLoggedZxid`, `getPeerEpoch`):
+    /// `getLastLoggedZxid` is the database's lastProcessedZxid, which equals the last logged
+    /// zxid (pending log tail included) since leaving FOLLOWING/LEADING fast-forwards the
+    /// database from the log (ZOOKEEPER-2845); under `zk-2845` it can lag the log.
     pub fn initial_vote(&self) -> Vote {
-        Vote { leader: self.id, zxid: self.disk.last_zxid(), peer_epoch: self.disk.current_epoch }
+        Vote { leader: self.id, zxid: self.db.last_processed_zxid(), peer_epoch: self.disk.current_epoch }
+    }
+
+    /// `ZooKeeperServer.shutdown(false)` at the end of a role: the database stays in memory
+    /// (ZOOKEEPER-2678) and is fast-forwarded from the txn log (`ZKDatabase.fastForwardDataBase`,
+    /// ZOOKEEPER-2845), so it again holds every logged txn, committed or not; a TRUNC from the
+    /// next leader then removes an uncommitted one. `zk-2845` (3.4.10/3.5.3) keeps it as it
+    /// was: a logged txn that never got its COMMIT stays out of memory but in the log.
+    fn retain_database(&mut self) {
+        if !self.config.variants.zk_2845 {
+            self.db.fast_forward(&self.disk);
+        }
     }
 
     pub(crate) fn send(&self, cx: &mut Cx<'_>, to: NodeId, msg: Message) {
@@ -214,12 +238,12 @@ impl Node {
         }
     }
 
-    /// Applies history entries `[delivered, upto)` as committed, in order, answering the
-    /// clients that wrote them here.
-    pub(crate) fn deliver_through(&mut self, cx: &mut Cx<'_>, upto: usize) {
-        let upto = upto.min(self.disk.log.len());
+    /// Delivers the database's applied history up to its end, in order, answering the
+    /// clients that wrote those txns here.
+    pub(crate) fn deliver_applied(&mut self, cx: &mut Cx<'_>) {
+        let upto = self.db.history().len();
         while self.delivered < upto {
-            let txn = self.disk.log[self.delivered];
+            let txn = self.db.history()[self.delivered];
             self.delivered += 1;
             cx.out.observations.push(Observation::Delivered { txn });
             if self.client_writes.remove(&txn.value) {
@@ -295,9 +319,10 @@ impl Node {
     }
 
     /// Whether this server keeps the acceptedEpoch and currentEpoch files (Zab 1.0, ZooKeeper
-    /// 3.4+); false under the zk-335 variant, where neither exists and both stay 0.
+    /// 3.4+); false under the pre-3.4 variants zk-335 and zk-790, where neither exists and
+    /// both stay 0.
     pub fn keeps_epoch_files(&self) -> bool {
-        !self.config.variants.zk_335
+        !self.config.variants.pre_zab_1_0()
     }
 
     /// acceptedEpoch.
@@ -317,7 +342,18 @@ impl Node {
 
     /// The history entries this process has delivered, in order.
     pub fn delivered(&self) -> &[Txn] {
-        &self.disk.log[..self.delivered.min(self.disk.log.len())]
+        let applied = self.db.history();
+        &applied[..self.delivered.min(applied.len())]
+    }
+
+    /// The in-memory database's applied history: a leader's initial history and committedLog.
+    pub fn history(&self) -> &[Txn] {
+        self.db.history()
+    }
+
+    /// The database's lastProcessedZxid (`QuorumPeer.getLastLoggedZxid`).
+    pub fn last_processed_zxid(&self) -> Zxid {
+        self.db.last_processed_zxid()
     }
 
     /// FLE round.

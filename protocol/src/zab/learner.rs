@@ -192,7 +192,8 @@ impl Node {
     /// `registerWithLeader`: promise the new epoch, persisting it before the ACKEPOCH leaves.
     fn on_leader_info(&mut self, cx: &mut Cx<'_>, leader: NodeId, epoch: Epoch) {
         let accepted = self.disk.accepted_epoch;
-        let last_zxid = self.disk.last_zxid();
+        // getLastLoggedZxid: the database's lastProcessedZxid (lags the log under zk-2845).
+        let last_zxid = self.db.last_processed_zxid();
         if !self.keeps_epoch_files() {
             // ZOOKEEPER-335 restored (`Follower.followLeader`, 3.3): only a leader whose epoch
             // is below that of our own last zxid is refused; nothing is promised on disk.
@@ -230,11 +231,16 @@ impl Node {
             QuorumPacket::Trunc { zxid } => {
                 // ZKDatabase.truncateLog cuts the on-disk log at once and reloads from it.
                 self.write(cx, DiskWrite::Truncate(zxid));
-                self.delivered = self.delivered.min(self.disk.log.len());
+                self.db = crate::database::ZkDatabase::load(&self.disk);
+                self.delivered = self.delivered.min(self.db.history().len());
                 (SyncMode::Trunc, self.disk.log.clone(), true)
             }
             QuorumPacket::Snap { history, zxid } => {
                 // Learner.syncWithLeader: the data tree takes the leader's lastProcessedZxid.
+                // Modelling choice: `memory` stands for the cleared and reloaded ZKDatabase
+                // until NEWLEADER, when it replaces `db`; a learner leaving before that
+                // fast-forwards its old database instead (ZooKeeper would vote with the
+                // snapshot's zxid).
                 snapshot_zxid = zxid;
                 (SyncMode::Snap, history.to_vec(), true)
             }
@@ -316,8 +322,9 @@ impl Node {
             let history: Arc<[Txn]> = Arc::from(std::mem::take(&mut sync.memory));
             let last = history.last().map_or(Zxid::ZERO, |t| t.zxid);
             let zxid = sync.snapshot_zxid.max(last);
+            self.db.replace(&history, zxid);
             self.write(cx, DiskWrite::Snapshot { history, zxid });
-            self.delivered = self.delivered.min(self.disk.log.len());
+            self.delivered = self.delivered.min(self.db.history().len());
         }
         let mut to_log = Vec::new();
         while let Some(zxid) = sync.committed.pop_front() {
@@ -329,9 +336,7 @@ impl Node {
         }
         if !self.keeps_epoch_files() {
             // zk-335: no currentEpoch file before 3.4; the ACK follows the synced txns.
-            for txn in to_log {
-                self.write(cx, DiskWrite::Append(txn));
-            }
+            self.log_synced(cx, to_log);
             let ack = QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) };
             self.send_after_writes(cx, leader, Message::Quorum(ack));
         } else if self.config.variants.zk_4646 {
@@ -340,9 +345,7 @@ impl Node {
             self.write(cx, DiskWrite::CurrentEpoch(epoch));
             let ack = QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) };
             self.send_after_writes(cx, leader, Message::Quorum(ack));
-            for txn in to_log {
-                self.write(cx, DiskWrite::Append(txn));
-            }
+            self.log_synced(cx, to_log);
         } else if self.config.variants.zk_4643 {
             // ZOOKEEPER-4643: `Learner.syncWithLeader` (3.8.0-3.8.4, 3.9.0-3.9.1) calls
             // setCurrentEpoch before the synced txns are logged. The ACK here still waits for
@@ -350,20 +353,25 @@ impl Node {
             // writes, which leaves a server whose vote carries the new epoch over an old
             // history.
             self.write(cx, DiskWrite::CurrentEpoch(epoch));
-            for txn in to_log {
-                self.write(cx, DiskWrite::Append(txn));
-            }
+            self.log_synced(cx, to_log);
             let ack = QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) };
             self.send_after_writes(cx, leader, Message::Quorum(ack));
         } else {
-            for txn in to_log {
-                self.write(cx, DiskWrite::Append(txn));
-            }
+            self.log_synced(cx, to_log);
             self.write(cx, DiskWrite::CurrentEpoch(epoch));
             let ack = QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) };
             self.send_after_writes(cx, leader, Message::Quorum(ack));
         }
         self.set_timer(cx, TimerKind::LearnerRead, self.config.sync_limit_us());
+    }
+
+    /// Appends the synced txns known committed and applies them to the database
+    /// (ZOOKEEPER-4785: logged, flushed and applied before the NEWLEADER ACK).
+    fn log_synced(&mut self, cx: &mut Cx<'_>, txns: Vec<Txn>) {
+        for txn in txns {
+            self.write(cx, DiskWrite::Append(txn));
+            self.db.apply(txn);
+        }
     }
 
     /// UPTODATE: start serving, log the proposals still in flight, commit the ones known
@@ -375,9 +383,9 @@ impl Node {
             self.current_vote.peer_epoch = epoch;
         }
         self.learner().stage = Stage::Serving { epoch };
-        // Everything logged so far is committed history; deliver it.
-        let committed_prefix = self.disk.log.len();
-        self.deliver_through(cx, committed_prefix);
+        // The database holds the committed history now; deliver it. (Under zk-2845 a logged
+        // txn the empty DIFF left in place is not in it: it waits for a restart's replay.)
+        self.deliver_applied(cx);
         for txn in std::mem::take(&mut sync.not_logged) {
             self.log_proposal(cx, leader, txn);
         }
@@ -422,8 +430,12 @@ impl Node {
             None => {}
             Some(head) if *head == zxid => {
                 learner.pending_txns.pop_front();
-                let upto = self.disk.log.partition_point(|t| t.zxid <= zxid);
-                self.deliver_through(cx, upto);
+                // FinalRequestProcessor applies the committed txn to the database.
+                if let Ok(i) = self.disk.log.binary_search_by_key(&zxid, |t| t.zxid) {
+                    let txn = self.disk.log[i];
+                    self.db.apply(txn);
+                }
+                self.deliver_applied(cx);
             }
             Some(head) => {
                 // UNMATCHED_TXN_COMMIT: ZooKeeper exits the process.

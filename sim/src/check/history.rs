@@ -76,7 +76,10 @@ impl Checker {
         }
         let newest = self.established.keys().next_back().copied();
         self.established.insert(epoch, id);
-        let history = &node.disk_view().log;
+        // The leader's initial history is its in-memory database (what `syncFollower` sends),
+        // not its log: under zk-2845 the log can hold an uncommitted txn the database lacks,
+        // and under zk-790 proposals made before this moment.
+        let history = node.history();
         // Zab orders leaders by epoch, not by time: an older epoch can complete its NEWLEADER
         // quorum after a newer one did (ZooKeeper keeps the NEWLEADER ACK of a learner that
         // has since moved on). Its history must still hold everything committed in earlier

@@ -66,8 +66,9 @@ impl Node {
 
     /// `Leader.propose`: next zxid, log it, send PROPOSAL to every forwarding learner.
     pub(crate) fn leader_propose(&mut self, cx: &mut Cx<'_>, value: u64) {
+        let variants = self.config.variants;
         let leader = self.leader();
-        if !leader.started {
+        if !leader.accepts_writes(&variants) {
             return;
         }
         let last = leader.last_proposed;
@@ -119,20 +120,19 @@ impl Node {
             return;
         }
         let committed = leader.outstanding.pop_front().expect("checked non-empty");
-        leader.committed_len += 1;
-        let committed_len = leader.committed_len;
         let targets = leader.forwarding_to();
         let epoch = leader.epoch;
-        debug_assert_eq!(
-            self.disk.log.get(committed_len - 1).map(|t| t.zxid),
-            Some(committed.txn.zxid),
-            "{} epoch {epoch:?}: committed zxid is not next in the log",
+        debug_assert!(
+            self.disk.log.binary_search_by_key(&zxid, |t| t.zxid).is_ok(),
+            "{} epoch {epoch:?}: committed {zxid}, which is not in its log",
             self.id,
         );
         cx.out.observations.push(Observation::Committed { zxid, acks: committed.acks });
         for sid in targets {
             self.send(cx, sid, Message::Quorum(QuorumPacket::Commit { zxid }));
         }
-        self.deliver_through(cx, committed_len);
+        // CommitProcessor -> FinalRequestProcessor: the txn enters the database.
+        self.db.apply(committed.txn);
+        self.deliver_applied(cx);
     }
 }

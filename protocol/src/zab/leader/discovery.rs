@@ -17,8 +17,10 @@ impl Node {
         // ZOOKEEPER-335 restored (`Leader.lead`, 3.3): the epoch of the leader's own last
         // logged zxid + 1, whatever anyone promised. zabsim still waits for a quorum of
         // FOLLOWERINFOs here (3.3 waited for the NEWLEADER quorum only); the epoch is the same.
-        let candidate = if epoch_files { accepted.next() } else { self.disk.last_zxid().epoch.next() };
+        // The last zxid as lead() began (`leaderStateSummary`): under zk-790 the leader may
+        // have logged txns of the new epoch since.
         let leader = self.leader();
+        let candidate = if epoch_files { accepted.next() } else { leader.summary.1.epoch.next() };
         if leader.epoch.is_some() {
             return;
         }
@@ -29,7 +31,9 @@ impl Node {
         }
         let epoch = leader.proposed_epoch;
         leader.epoch = Some(epoch);
-        leader.last_proposed = Zxid::epoch_marker(epoch);
+        if leader.last_proposed.epoch != epoch {
+            leader.last_proposed = Zxid::epoch_marker(epoch);
+        }
         cx.out.observations.push(Observation::EpochProposed { epoch });
         // ZOOKEEPER-1291: the leader persists acceptedEpoch before anyone learns the epoch.
         if epoch_files {

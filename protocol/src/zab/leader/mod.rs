@@ -53,8 +53,6 @@ pub struct Leader {
     pub(crate) half_tick: bool,
     pub(crate) outstanding: VecDeque<Outstanding>,
     pub(crate) last_proposed: Zxid,
-    /// The committed prefix of the leader's history.
-    pub(crate) committed_len: usize,
 }
 
 impl Leader {
@@ -72,6 +70,14 @@ impl Leader {
     /// Whether the leader is established and serving (BROADCAST).
     pub(crate) fn is_serving(&self) -> bool {
         self.started
+    }
+
+    /// Whether the request pipeline takes writes: once started, or, under zk-790, as soon as
+    /// set-up is over (3.3.1's `lead()` calls `zk.startup()` before waiting for any follower).
+    /// zabsim has no sessions yet, so a client write stands in for the session tracker's
+    /// closeSession that triggered the JIRA; once sessions exist, an expiry here is the trigger.
+    pub(crate) fn accepts_writes(&self, variants: &crate::config::Variants) -> bool {
+        self.started || (variants.zk_790 && !self.setting_up)
     }
 
     pub(crate) fn phase(&self) -> ZabPhase {
@@ -105,7 +111,7 @@ impl Node {
     /// `Leader.lead()` begins: open the learner port and call getEpochToPropose for ourselves.
     pub(crate) fn start_leading(&mut self, cx: &mut Cx<'_>) {
         let slots = self.ensemble.size() + 1;
-        let summary = (self.disk.current_epoch, self.disk.last_zxid());
+        let summary = (self.disk.current_epoch, self.db.last_processed_zxid());
         self.role = Role::Leading(Box::new(Leader {
             epoch: None,
             proposed_epoch: Epoch(0),
@@ -123,7 +129,6 @@ impl Node {
             half_tick: false,
             outstanding: VecDeque::new(),
             last_proposed: Zxid::ZERO,
-            committed_len: 0,
         }));
         cx.out.work = Some(Work::LeaderSetup);
     }
@@ -134,6 +139,12 @@ impl Node {
         let leader = self.leader();
         if leader.setting_up {
             leader.setting_up = false;
+            if self.config.variants.zk_790 {
+                // ZOOKEEPER-790 (3.3.1 `Leader.lead`): zk.setZxid(epoch << 32) with the epoch
+                // of the last zxid + 1, and the pipeline started, before anyone follows.
+                let leader = self.leader();
+                leader.last_proposed = Zxid::epoch_marker(leader.summary.1.epoch.next());
+            }
             self.set_timer(cx, TimerKind::LeaderWait, self.config.init_limit_us());
             let (me, accepted) = (self.id, self.disk.accepted_epoch);
             self.get_epoch_to_propose(cx, me, accepted);

@@ -11,36 +11,33 @@ use crate::zab::sync::plan_sync;
 use std::sync::Arc;
 
 impl Node {
-    /// The leader's committed history and lastProcessedZxid, as `syncFollower` sees them:
-    /// before the leader starts, its whole log (the initial history of the new epoch); after,
-    /// the committed prefix, with the epoch marker until the first commit of the epoch.
-    fn sync_source(&mut self) -> (usize, Zxid) {
-        let log_len = self.disk.log.len();
-        let last_logged = self.disk.last_zxid();
+    /// The leader's lastProcessedZxid as `syncFollower` sees it; the history is its database
+    /// (`ZKDatabase.getCommittedLog`). Before the leader starts, the database is its whole log
+    /// as loaded or fast-forwarded (the new epoch's initial history); after, the committed
+    /// txns, with the epoch marker until the first commit of the epoch.
+    fn sync_last_processed(&mut self) -> Zxid {
+        let last_processed = self.db.last_processed_zxid();
         let leader = self.leader();
         if !leader.started {
-            return (log_len, last_logged);
+            return last_processed;
         }
-        let epoch = leader.epoch.expect("started leaders have an epoch");
-        let committed = leader.committed_len;
-        let last = if committed == 0 { Zxid::ZERO } else { self.disk.log[committed - 1].zxid };
-        let marker = Zxid::epoch_marker(epoch);
-        (committed, if last > marker { last } else { marker })
+        let marker = Zxid::epoch_marker(leader.epoch.expect("started leaders have an epoch"));
+        last_processed.max(marker)
     }
 
     /// `syncFollower` + `startForwarding` + queueing NEWLEADER, atomically.
     pub(super) fn sync_learner(&mut self, cx: &mut Cx<'_>, sid: NodeId, peer_last: Zxid) {
-        let (history_len, last_processed) = self.sync_source();
+        let last_processed = self.sync_last_processed();
         let window = self.config.commit_log_count as usize;
         let zk_1154 = self.config.variants.zk_1154;
-        let plan = plan_sync(&self.disk.log[..history_len], window, last_processed, peer_last, zk_1154);
+        let plan = plan_sync(self.db.history(), window, last_processed, peer_last, zk_1154);
         cx.out.observations.push(Observation::SyncChosen { learner: sid, mode: plan.mode });
         let first = match plan.mode {
             crate::io::SyncMode::Diff => QuorumPacket::Diff { last_zxid: plan.packet_zxid },
             crate::io::SyncMode::Trunc => QuorumPacket::Trunc { zxid: plan.packet_zxid },
             // The snapshot carries lastProcessedZxid (LearnerHandler: SNAP's packet zxid).
             crate::io::SyncMode::Snap => {
-                QuorumPacket::Snap { history: Arc::from(&self.disk.log[..history_len]), zxid: last_processed }
+                QuorumPacket::Snap { history: Arc::from(self.db.history()), zxid: last_processed }
             }
         };
         self.send(cx, sid, Message::Quorum(first));
@@ -52,7 +49,7 @@ impl Node {
             _ => peer_last,
         };
         for i in plan.send.clone() {
-            let txn = self.disk.log[i];
+            let txn = self.db.history()[i];
             self.send(cx, sid, Message::Quorum(QuorumPacket::Proposal { txn }));
             self.send(cx, sid, Message::Quorum(QuorumPacket::Commit { zxid: txn.zxid }));
             queued_up_to = queued_up_to.max(txn.zxid);
@@ -112,10 +109,8 @@ impl Node {
     /// `startZkServer` is done (`zk.startup()` returned): the initial history is committed,
     /// every waiting handler sends UPTODATE, and the heartbeat loop starts.
     pub(super) fn finish_zk_server_startup(&mut self, cx: &mut Cx<'_>) {
-        let log_len = self.disk.log.len();
         let leader = self.leader();
         leader.started = true;
-        leader.committed_len = log_len;
         let epoch = leader.epoch.expect("established leaders have an epoch");
         let waiting: Vec<NodeId> =
             leader.handlers.iter().flatten().filter(|h| h.stage == HandlerStage::AwaitStartup).map(|h| h.sid).collect();
@@ -123,7 +118,7 @@ impl Node {
         if self.keeps_epoch_files() {
             self.current_vote.peer_epoch = epoch;
         }
-        self.deliver_through(cx, log_len);
+        self.deliver_applied(cx);
         for sid in waiting {
             self.send_uptodate(cx, sid);
         }
