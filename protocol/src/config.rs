@@ -154,8 +154,7 @@ pub struct Variants {
 
 impl Variants {
     /// Every variant name the command line and scenarios accept, in the order of the fields.
-    pub const NAMES: [&'static str; 7] =
-        ["zk-1419", "zk-4646", "zk-1154", "zk-4643", "zk-335", "zk-2845", "zk-790"];
+    pub const NAMES: [&'static str; 7] = ["zk-1419", "zk-4646", "zk-1154", "zk-4643", "zk-335", "zk-2845", "zk-790"];
 
     /// The switches, in the order of [`Variants::NAMES`].
     fn switches(&mut self) -> [&mut bool; Variants::NAMES.len()] {
