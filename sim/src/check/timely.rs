@@ -29,6 +29,8 @@ pub struct TimelyBounds {
     pub quorum_lost_window_us: u64,
     /// How far back a `WaitTimedOut` give-up must have had a quorum of followers FOLLOWING it.
     pub wait_window_us: u64,
+    /// The work ZooKeeper does not time out, in a calm run (round trips, fsyncs).
+    pub slack_us: u64,
 }
 
 impl TimelyBounds {
@@ -85,6 +87,7 @@ impl TimelyBounds {
             // (it leaves FOLLOWING when it refuses the epoch or the leader drops it), so a
             // quorum of them cannot let the wait run out.
             wait_window_us: p.init_limit_us(),
+            slack_us,
         }
     }
 }
@@ -316,6 +319,11 @@ impl Checker {
             LeaveReason::WaitTimedOut => (b.wait_window_us, false),
             _ => return None,
         };
+        // Where a stage's own round trips and fsyncs may take the whole window (a disk model
+        // slower than initLimit·tickTime), ZooKeeper gives up for real: no verdict.
+        if window <= b.slack_us {
+            return None;
+        }
         let from = s.now_us.checked_sub(window)?;
         if calm > from || !s.healthy.contains(id) {
             return None;
