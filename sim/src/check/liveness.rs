@@ -27,6 +27,15 @@ pub enum LivenessReason {
     NeverAnswered,
     /// Everyone is in BROADCAST, but not with one leader.
     DifferentLeaders,
+    /// A server asked a healthy established quorum it reaches (its LOOKING notification
+    /// reached the leader and enough followers) and did not join within one join's bound.
+    JoinOverdue,
+    /// A server stayed LEADING beside another leader's real established quorum longer than
+    /// its own initLimit/syncLimit timeouts allow.
+    StaleLeader,
+    /// A leader gave up while a quorum of its followers stayed with it, healthy and
+    /// reachable, for the whole time its failed check looks back on.
+    NeedlessGiveUp,
 }
 
 impl LivenessReason {

@@ -11,7 +11,9 @@
 //! - `promises.rs`: what a departing message promises durable (ACKEPOCH and LEADERINFO:
 //!   AcceptedEpochDurability; proposal and NEWLEADER ACKs: CommittedDurability);
 //! - `order.rs`: the order of each leader-learner conversation (MessageLegality);
-//! - `liveness.rs`: Liveness.
+//! - `liveness.rs`: Liveness (the phase after the last fault);
+//! - `timely.rs`: Liveness's sharper reasons, held in every calm stretch of the run
+//!   (`join-overdue`, `stale-leader`, `needless-give-up`).
 //!
 //! The core is one canonical committed history `committed` (TigerBeetle's approach, the
 //! specs' ghost "ever committed" sequence): it grows only when an established leader commits
@@ -25,9 +27,11 @@ mod history;
 mod liveness;
 mod order;
 mod promises;
+mod timely;
 
 pub use liveness::{converged, refused_members, LivenessReason, LivenessWatch};
 pub use order::Rule;
+pub use timely::{Surroundings, TimelyBounds, TimelyBreach};
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -228,6 +232,8 @@ pub struct Checker {
     durable_logs: Vec<Vec<Txn>>,
     /// The liveness phase, once it started.
     pub liveness: Option<LivenessWatch>,
+    /// The timely checks' view of who holds which role since when.
+    timely: timely::Timely,
 }
 
 impl Checker {
@@ -248,6 +254,7 @@ impl Checker {
             talks: vec![order::Talk::default(); (n + 1) * (n + 1)],
             exercised: vec![0; Rule::ALL.len()],
             liveness: None,
+            timely: timely::Timely::new(n),
         }
     }
 

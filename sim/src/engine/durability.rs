@@ -28,6 +28,10 @@ impl Sim {
             let model = self.scenario.disk;
             let latency = self.disk_rng.between(model.fsync_min_us, model.fsync_max_us) * disk.slow_factor as u64;
             let incarnation = disk.incarnation;
+            if disk.slow_factor > 1 {
+                // A slowed fsync stalls its disk until it completes, fault over or not.
+                self.calm_since_us = self.calm_since_us.max(self.now_us + latency);
+            }
             self.queue.push(self.now_us + latency, Event::Fsync { node, incarnation, through });
         }
     }

@@ -8,6 +8,7 @@ use zabsim_protocol::QuorumPacket;
 impl Sim {
     pub(super) fn apply_fault(&mut self, i: usize) {
         let fault = self.scenario.faults[i].fault.clone();
+        self.disturb();
         self.stats.note_fault(fault.kind());
         self.trace_fault(i);
         match fault {
@@ -41,7 +42,10 @@ impl Sim {
                 self.disks[node as usize].slow_factor = factor.max(1);
                 self.queue.push(self.now_us + duration_ms * 1000, Event::FaultEnd(i));
             }
-            Fault::Chaos { chaos } => self.network.set_chaos(chaos),
+            Fault::Chaos { chaos } => {
+                self.chaos_ever |= chaos.is_on();
+                self.network.set_chaos(chaos)
+            }
             Fault::CrashAt { node, point, .. } => self.arm_target(NodeId(node), i, point),
             Fault::HealAll => {
                 self.disarm_all_targets();
@@ -64,6 +68,7 @@ impl Sim {
     }
 
     pub(super) fn end_fault(&mut self, i: usize) {
+        self.disturb();
         match self.scenario.faults[i].fault {
             Fault::Pause { node, .. } => {
                 self.trace_note(crate::trace::Note::Resume { node }, format!("resume s{node}"));
@@ -118,6 +123,7 @@ impl Sim {
         if self.nodes[id.index()].take().is_none() {
             return;
         }
+        self.disturb();
         self.cover_persistence_windows(id);
         self.disks[id.index()].crash();
         self.node_durable[id.index()] = None;
@@ -183,6 +189,7 @@ impl Sim {
         if self.nodes[id.index()].is_some() {
             return;
         }
+        self.disturb();
         let durable = self.disks[id.index()].durable.clone();
         self.nodes[id.index()] = Some(Node::new(id, self.ensemble, self.scenario.protocol.clone(), durable));
         self.step(id, Input::Start);

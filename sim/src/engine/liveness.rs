@@ -107,3 +107,55 @@ impl Sim {
         set.into_iter().collect()
     }
 }
+
+/// How often, in virtual time, the timely checks look at the whole cluster: their bounds are
+/// seconds, so a verdict comes at most this late.
+const TIMELY_EVERY_US: u64 = 50_000;
+
+impl Sim {
+    /// A fault began or ended, or a server crashed or started: the run is not calm from now.
+    pub(super) fn disturb(&mut self) {
+        self.calm_since_us = self.calm_since_us.max(self.now_us);
+    }
+
+    /// After server `id`'s step: the timely checks note its role, judge a leader that just
+    /// gave up, and now and then look at the whole cluster.
+    pub(super) fn check_timely(&mut self, id: NodeId) {
+        if !self.scenario.liveness.check {
+            return;
+        }
+        let Some(server) = self.nodes[id.index()].as_ref() else { return };
+        self.checker.timely_step(self.now_us, id, server);
+        let gave_up = match server.state() {
+            ServerState::Leading => self.out.observations.iter().find_map(|o| match o {
+                Observation::Left { reason } => Some(*reason),
+                _ => None,
+            }),
+            _ => None,
+        };
+        let due = self.now_us >= self.timely_next_us;
+        if gave_up.is_none() && !due {
+            return;
+        }
+        let healthy: NodeSet =
+            self.ensemble.members().filter(|m| self.nodes[m.index()].is_some() && !self.paused[m.index()]).collect();
+        let reachable = |a: NodeId, b: NodeId| self.network.reachable_both(a, b);
+        let surroundings = crate::check::Surroundings {
+            now_us: self.now_us,
+            calm_since_us: (!self.chaos_ever).then_some(self.calm_since_us),
+            healthy,
+            reachable: &reachable,
+            learner_connected_us: &self.learner_connected_us,
+        };
+        let mut breach = gave_up.and_then(|reason| {
+            self.checker.timely_give_up(&surroundings, &self.nodes, &self.timely_bounds, id, reason)
+        });
+        if due {
+            self.timely_next_us = self.now_us + TIMELY_EVERY_US;
+            breach = breach.or_else(|| self.checker.timely_verdict(&surroundings, &self.nodes, &self.timely_bounds));
+        }
+        if let Some((servers, reason, detail)) = breach {
+            self.fail_liveness(reason, servers, detail);
+        }
+    }
+}

@@ -141,6 +141,14 @@ pub struct Sim {
     /// Steps since `instant_us`, the start of the current livelock window.
     steps_at_instant: u64,
     instant_us: u64,
+    /// The timely checks (`check/timely.rs`): their bounds, since when the run has been calm,
+    /// whether chaos was ever on, per server when a learner last connected to it, and when
+    /// they are next evaluated.
+    timely_bounds: crate::check::TimelyBounds,
+    calm_since_us: u64,
+    chaos_ever: bool,
+    learner_connected_us: Vec<u64>,
+    timely_next_us: u64,
 }
 
 impl Sim {
@@ -196,6 +204,11 @@ impl Sim {
             stop: false,
             steps_at_instant: 0,
             instant_us: 0,
+            timely_bounds: crate::check::TimelyBounds::for_scenario(&scenario),
+            calm_since_us: 0,
+            chaos_ever: scenario.network.chaos.is_on(),
+            learner_connected_us: vec![0; n + 1],
+            timely_next_us: 0,
             scenario,
         };
         if let Some(tracer) = sim.tracer.as_mut() {
@@ -320,6 +333,11 @@ impl Sim {
             Input::Message { msg, .. } if !self.armed[id.index()].is_empty() => Some(PacketKind::of(msg)),
             _ => None,
         };
+        if let Input::Message { from, msg: Message::Notification(n) } = &input {
+            if n.state == ServerState::Looking {
+                self.checker.timely_asked(self.now_us, self.calm_since_us, *from, id);
+            }
+        }
         // Only a traced run keeps a copy of the input (fuzzing has no tracer).
         let traced_input = self.tracer.as_ref().map(|_| input.clone());
         let mut out = std::mem::take(&mut self.out);
@@ -358,6 +376,10 @@ impl Sim {
         }
         if self.checker.watch_liveness(self.now_us, &self.nodes, Some(id), self.stats.writes_tracked_pending) {
             self.note_convergence();
+        }
+        self.check_timely(id);
+        if self.stop {
+            return;
         }
         if self.steps_at_instant > MAX_STEPS_IN_WINDOW {
             let detail = format!(

@@ -94,6 +94,7 @@ impl Sim {
         if accepting {
             let inc = self.network.new_incarnation();
             self.network.set_quorum(learner, leader, Conn::Up(inc));
+            self.learner_connected_us[leader.index()] = self.now_us;
             self.deliver_tagged(leader, Input::QuorumConnected { peer: learner }, inc);
             self.deliver_tagged(learner, Input::QuorumConnected { peer: leader }, inc);
         } else {
