@@ -10,6 +10,7 @@
 //! `Learner`, `Follower`); comments name the Java class or JIRA a decision follows.
 
 pub mod config;
+pub mod data;
 pub mod database;
 pub mod durable;
 pub mod fle;
