@@ -139,6 +139,21 @@ impl Timely {
     pub(super) fn new(n: usize) -> Timely {
         Timely { n, held: vec![Held::default(); n + 1], asked: vec![None; (n + 1) * (n + 1)] }
     }
+
+    /// What server `s` asked each other server, indexed by that server.
+    fn asked_row(&self, s: NodeId) -> std::ops::Range<usize> {
+        s.index() * (self.n + 1)..(s.index() + 1) * (self.n + 1)
+    }
+}
+
+/// When `need` of `times` had come, but not before `floor`: the moment a quorum stood, given
+/// when each of its other members arrived (`need` = quorum size - 1). None if too few came.
+fn quorum_time(mut times: Vec<u64>, need: usize, floor: u64) -> Option<u64> {
+    times.sort_unstable();
+    match need.checked_sub(1) {
+        Some(i) => times.get(i).map(|t| (*t).max(floor)),
+        None => Some(floor),
+    }
 }
 
 impl Checker {
@@ -161,7 +176,7 @@ impl Checker {
         h.serving = keep(h.serving, serving);
         // A server that decided asked its question: what it asked another leader no longer
         // stands, and once in BROADCAST nothing it asked does.
-        let row = id.index() * (tm.n + 1)..(id.index() + 1) * (tm.n + 1);
+        let row = tm.asked_row(id);
         let asked = &mut tm.asked[row];
         if serving.is_some() || leading {
             asked.iter_mut().for_each(|a| *a = None);
@@ -192,6 +207,7 @@ impl Checker {
         let calm = s.calm_since_us?;
         let tm = &self.timely;
         let ensemble = Ensemble::new(tm.n as u8);
+        let need = ensemble.quorum_size() - 1;
         let up = |id: NodeId| nodes[id.index()].as_ref().filter(|_| s.healthy.contains(id));
         // The leader with a real quorum: itself and healthy followers in its BROADCAST that
         // reach it. Two disjoint majorities cannot exist, so there is at most one.
@@ -199,7 +215,7 @@ impl Checker {
             let node = up(l)?;
             node.established_epoch()?;
             let established_since = tm.held[l.index()].established_since?;
-            let mut sinces: Vec<(u64, NodeId)> = ensemble
+            let sinces: Vec<(u64, NodeId)> = ensemble
                 .members()
                 .filter(|f| *f != l && up(*f).is_some() && (s.reachable)(*f, l))
                 .filter_map(|f| match tm.held[f.index()].serving {
@@ -207,16 +223,8 @@ impl Checker {
                     _ => None,
                 })
                 .collect();
-            sinces.sort();
-            let need = ensemble.quorum_size() - 1;
-            if sinces.len() < need {
-                return None;
-            }
+            let since = quorum_time(sinces.iter().map(|(at, _)| *at).collect(), need, established_since)?;
             let quorum: NodeSet = sinces.iter().map(|(_, f)| *f).chain([l]).collect();
-            let since = match need.checked_sub(1) {
-                Some(i) => sinces[i].0.max(established_since),
-                None => established_since,
-            };
             Some((l, node, quorum, since))
         })?;
         let epoch = node.established_epoch()?;
@@ -260,8 +268,8 @@ impl Checker {
             if joined || elsewhere || server.accepted_epoch() > epoch || !(s.reachable)(x, leader) {
                 continue;
             }
-            let row = &tm.asked[x.index() * (tm.n + 1)..(x.index() + 1) * (tm.n + 1)];
-            let mut answered: Vec<u64> = quorum
+            let row = &tm.asked[tm.asked_row(x)];
+            let answered: Vec<u64> = quorum
                 .iter()
                 .filter(|to| *to != leader && (s.reachable)(x, *to))
                 .filter_map(|to| match (row[to.index()], tm.held[to.index()].serving) {
@@ -273,12 +281,7 @@ impl Checker {
                 (Some((at, l)), Some(since)) if l == leader && at >= calm && at >= since => at,
                 _ => continue,
             };
-            answered.sort();
-            let need = ensemble.quorum_size() - 1;
-            if answered.len() < need {
-                continue;
-            }
-            let asked_at = need.checked_sub(1).map_or(by_leader, |i| answered[i].max(by_leader));
+            let Some(asked_at) = quorum_time(answered, need, by_leader) else { continue };
             let due = asked_at + b.join_us;
             if s.now_us > due {
                 return Some((

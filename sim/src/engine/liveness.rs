@@ -73,10 +73,14 @@ impl Sim {
         }
     }
 
+    /// The servers running and not paused.
+    fn healthy(&self) -> NodeSet {
+        self.ensemble.members().filter(|id| self.nodes[id.index()].is_some() && !self.paused[id.index()]).collect()
+    }
+
     /// The largest set of running, unpaused servers that all reach each other both ways.
     pub(super) fn connected_quorum(&self) -> NodeSet {
-        let up: Vec<NodeId> =
-            self.ensemble.members().filter(|id| self.nodes[id.index()].is_some() && !self.paused[id.index()]).collect();
+        let up: Vec<NodeId> = self.healthy().iter().collect();
         let connected =
             |set: &[NodeId]| set.iter().all(|a| set.iter().all(|b| a == b || self.network.reachable_both(*a, *b)));
         if connected(&up) {
@@ -137,8 +141,7 @@ impl Sim {
         if gave_up.is_none() && !due {
             return;
         }
-        let healthy: NodeSet =
-            self.ensemble.members().filter(|m| self.nodes[m.index()].is_some() && !self.paused[m.index()]).collect();
+        let healthy = self.healthy();
         let reachable = |a: NodeId, b: NodeId| self.network.reachable_both(a, b);
         let surroundings = crate::check::Surroundings {
             now_us: self.now_us,
