@@ -149,10 +149,7 @@ impl Node {
             (Role::Leading(_), TimerKind::Work) => self.leader_on_work_done(cx),
             (Role::Following(_), TimerKind::Work) => self.learner_on_setup_done(cx),
             // updateServerState: the shutdown is over, LOOKING again.
-            (Role::Leaving(_), TimerKind::Work) => {
-                self.retain_database();
-                self.start_election(cx)
-            }
+            (Role::Leaving(_), TimerKind::Work) => self.start_election(cx),
             // A timer of a role we already left: the simulator cancels them on role changes,
             // but a restart-free race is harmless to ignore.
             _ => {}
@@ -194,15 +191,32 @@ impl Node {
         Vote { leader: self.id, zxid: self.db.last_processed_zxid(), peer_epoch: self.disk.current_epoch }
     }
 
-    /// `ZooKeeperServer.shutdown(false)` at the end of a role: the database stays in memory
-    /// (ZOOKEEPER-2678) and is fast-forwarded from the txn log (`ZKDatabase.fastForwardDataBase`,
-    /// ZOOKEEPER-2845), so it again holds every logged txn, committed or not; a TRUNC from the
-    /// next leader then removes an uncommitted one. `zk-2845` (3.4.10/3.5.3) keeps it as it
-    /// was: a logged txn that never got its COMMIT stays out of memory but in the log.
-    fn retain_database(&mut self) {
-        if !self.config.variants.zk_2845 {
+    /// What the end of a role does to the in-memory database (`Learner.shutdown` /
+    /// `Leader.shutdown` -> `ZooKeeperServer.shutdown(fullyShutDown)`, 3.8):
+    /// - a learner in the middle of a SNAP sync shuts down fully: the database is cleared and
+    ///   `QuorumPeer.getLastLoggedZxid` reloads it from disk;
+    /// - a server whose ZooKeeperServer is running (a leader past `startZkServer`, a learner
+    ///   past NEWLEADER's `startupWithoutServing`) keeps it (ZOOKEEPER-2678) and fast-forwards
+    ///   it from the txn log (`ZKDatabase.fastForwardDataBase`, ZOOKEEPER-2845), so it holds
+    ///   every logged txn, committed or not, and a TRUNC from the next leader removes an
+    ///   uncommitted one; `zk-2845` (3.4.10/3.5.3) keeps it as it was;
+    /// - one that never started (`canShutdown` is false) keeps it untouched: what a TRUNC sync
+    ///   applied before NEWLEADER stays in memory, above the log.
+    ///
+    /// Done as the role ends rather than when the shutdown's `Work` is over: nothing writes
+    /// to this process's log in between, so the result is the same.
+    fn end_role_database(&mut self) {
+        let (running, snap_unfinished) = match &self.role {
+            Role::Leading(leader) => (leader.started, false),
+            Role::Following(learner) => (learner.zk_running(), learner.snap_sync_unfinished()),
+            Role::Looking(_) | Role::Down | Role::Leaving(_) => (false, false),
+        };
+        if snap_unfinished {
+            self.db = ZkDatabase::load(&self.disk);
+        } else if running && !self.config.variants.zk_2845 {
             self.db.fast_forward(&self.disk);
         }
+        self.delivered = self.delivered.min(self.db.history().len());
     }
 
     pub(crate) fn send(&self, cx: &mut Cx<'_>, to: NodeId, msg: Message) {
@@ -271,6 +285,7 @@ impl Node {
             cx.out.observations.push(Observation::ClientRejected { value });
         }
         // QuorumPeer.run's finally block: shut the role down, then updateServerState.
+        self.end_role_database();
         self.role = Role::Leaving(self.state());
         cx.out.work = Some(Work::Shutdown);
     }

@@ -38,11 +38,9 @@ pub(crate) enum Stage {
 pub(crate) struct SyncState {
     pub(crate) epoch: Epoch,
     pub(crate) mode: SyncMode,
-    /// SNAP and TRUNC rebuild the database in memory and snapshot it at NEWLEADER; DIFF
-    /// writes to the txn log directly.
+    /// SNAP and TRUNC rebuild the database in memory (commits before NEWLEADER are applied
+    /// to it, not logged) and snapshot it at NEWLEADER; DIFF writes to the txn log directly.
     pub(crate) snapshot_needed: bool,
-    /// The in-memory history (SNAP/TRUNC mode), persisted as a snapshot at NEWLEADER.
-    pub(crate) memory: Vec<Txn>,
     /// `packetsNotLogged`.
     pub(crate) not_logged: VecDeque<Txn>,
     /// `packetsCommitted`.
@@ -50,8 +48,6 @@ pub(crate) struct SyncState {
     /// Last proposal queued (`enforceContinuousProposal`, ZOOKEEPER-4925).
     pub(crate) last_queued: Option<Zxid>,
     pub(crate) got_newleader: bool,
-    /// The zxid the snapshot at NEWLEADER is taken at (SNAP: the leader's lastProcessedZxid).
-    pub(crate) snapshot_zxid: Zxid,
 }
 
 /// State of `Follower.followLeader()`.
@@ -67,6 +63,20 @@ pub struct Learner {
 impl Learner {
     pub(crate) fn is_serving(&self) -> bool {
         matches!(self.stage, Stage::Serving { .. })
+    }
+
+    /// Whether the learner's ZooKeeperServer runs: from NEWLEADER's `startupWithoutServing`.
+    pub(crate) fn zk_running(&self) -> bool {
+        match &self.stage {
+            Stage::Serving { .. } => true,
+            Stage::Syncing(sync) => sync.got_newleader,
+            _ => false,
+        }
+    }
+
+    /// A SNAP sync not yet past NEWLEADER (`QuorumPeer.SyncMode.SNAP` until then).
+    pub(crate) fn snap_sync_unfinished(&self) -> bool {
+        matches!(&self.stage, Stage::Syncing(sync) if sync.mode == SyncMode::Snap && !sync.got_newleader)
     }
 
     /// The epoch followed in BROADCAST.
@@ -225,24 +235,24 @@ impl Node {
 
     /// First packet of `syncWithLeader`: DIFF, TRUNC or SNAP.
     fn on_sync_start(&mut self, cx: &mut Cx<'_>, epoch: Epoch, first: QuorumPacket) {
-        let mut snapshot_zxid = Zxid::ZERO;
-        let (mode, memory, snapshot_needed) = match first {
-            QuorumPacket::Diff { .. } => (SyncMode::Diff, Vec::new(), false),
+        let (mode, snapshot_needed) = match first {
+            QuorumPacket::Diff { .. } => (SyncMode::Diff, false),
             QuorumPacket::Trunc { zxid } => {
-                // ZKDatabase.truncateLog cuts the on-disk log at once and reloads from it.
+                // ZKDatabase.truncateLog cuts the on-disk log at once and reloads from it;
+                // the data tree then takes the TRUNC's zxid (Learner.syncWithLeader).
                 self.write(cx, DiskWrite::Truncate(zxid));
                 self.db = crate::database::ZkDatabase::load(&self.disk);
+                self.db.set_last_processed_zxid(zxid);
                 self.delivered = self.delivered.min(self.db.history().len());
-                (SyncMode::Trunc, self.disk.log.clone(), true)
+                (SyncMode::Trunc, true)
             }
             QuorumPacket::Snap { history, zxid } => {
-                // Learner.syncWithLeader: the data tree takes the leader's lastProcessedZxid.
-                // Modelling choice: `memory` stands for the cleared and reloaded ZKDatabase
-                // until NEWLEADER, when it replaces `db`; a learner leaving before that
-                // fast-forwards its old database instead (ZooKeeper would vote with the
-                // snapshot's zxid).
-                snapshot_zxid = zxid;
-                (SyncMode::Snap, history.to_vec(), true)
+                // Learner.syncWithLeader: deserializeSnapshot clears the database and loads
+                // the leader's, then the data tree takes the leader's lastProcessedZxid, all
+                // on arrival; the snapshot reaches the disk only at NEWLEADER.
+                self.db.replace(&history, zxid);
+                self.delivered = self.delivered.min(self.db.history().len());
+                (SyncMode::Snap, true)
             }
             other => {
                 // ZooKeeper exits the process on an unexpected first sync packet.
@@ -257,12 +267,10 @@ impl Node {
             epoch,
             mode,
             snapshot_needed,
-            memory,
             not_logged: VecDeque::new(),
             committed: VecDeque::new(),
             last_queued: None,
             got_newleader: false,
-            snapshot_zxid,
         }));
     }
 
@@ -285,10 +293,11 @@ impl Node {
             }
             QuorumPacket::Commit { zxid } => {
                 if sync.snapshot_needed && !sync.got_newleader {
-                    // Before NEWLEADER in SNAP/TRUNC mode: apply to the in-memory database.
+                    // Before NEWLEADER in SNAP/TRUNC mode: zk.processTxn applies it to the
+                    // database only; the snapshot at NEWLEADER makes it durable.
                     if sync.not_logged.front().is_some_and(|t| t.zxid == zxid) {
                         let txn = sync.not_logged.pop_front().expect("checked");
-                        sync.memory.push(txn);
+                        self.db.apply(txn);
                     }
                 } else {
                     sync.committed.push_back(zxid);
@@ -319,12 +328,10 @@ impl Node {
         sync.got_newleader = true;
         let epoch = sync.epoch;
         if sync.snapshot_needed {
-            let history: Arc<[Txn]> = Arc::from(std::mem::take(&mut sync.memory));
-            let last = history.last().map_or(Zxid::ZERO, |t| t.zxid);
-            let zxid = sync.snapshot_zxid.max(last);
-            self.db.replace(&history, zxid);
+            // zk.takeSnapshot: the database as the sync has built it.
+            let history: Arc<[Txn]> = Arc::from(self.db.history());
+            let zxid = self.db.last_processed_zxid();
             self.write(cx, DiskWrite::Snapshot { history, zxid });
-            self.delivered = self.delivered.min(self.db.history().len());
         }
         let mut to_log = Vec::new();
         while let Some(zxid) = sync.committed.pop_front() {

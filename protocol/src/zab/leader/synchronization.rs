@@ -11,23 +11,11 @@ use crate::zab::sync::plan_sync;
 use std::sync::Arc;
 
 impl Node {
-    /// The leader's lastProcessedZxid as `syncFollower` sees it; the history is its database
-    /// (`ZKDatabase.getCommittedLog`). Before the leader starts, the database is its whole log
-    /// as loaded or fast-forwarded (the new epoch's initial history); after, the committed
-    /// txns, with the epoch marker until the first commit of the epoch.
-    fn sync_last_processed(&mut self) -> Zxid {
-        let last_processed = self.db.last_processed_zxid();
-        let leader = self.leader();
-        if !leader.started {
-            return last_processed;
-        }
-        let marker = Zxid::epoch_marker(leader.epoch.expect("started leaders have an epoch"));
-        last_processed.max(marker)
-    }
-
     /// `syncFollower` + `startForwarding` + queueing NEWLEADER, atomically.
     pub(super) fn sync_learner(&mut self, cx: &mut Cx<'_>, sid: NodeId, peer_last: Zxid) {
-        let last_processed = self.sync_last_processed();
+        // syncFollower reads the database's lastProcessedZxid: the leader's initial history
+        // before it starts, the epoch marker once `startZkServer` set it, then its commits.
+        let last_processed = self.db.last_processed_zxid();
         let window = self.config.commit_log_count as usize;
         let zk_1154 = self.config.variants.zk_1154;
         let plan = plan_sync(self.db.history(), window, last_processed, peer_last, zk_1154);
@@ -112,12 +100,18 @@ impl Node {
         let leader = self.leader();
         leader.started = true;
         let epoch = leader.epoch.expect("established leaders have an epoch");
+        // Leader.startZkServer: setlastProcessedZxid(zk.getZxid()), the new epoch's marker (no
+        // proposal exists before this, except under zk-790). A leader that steps down before
+        // its first commit keeps it (fast-forwarding applies only txns above it) and votes
+        // with it.
+        let zk_zxid = leader.last_proposed;
         let waiting: Vec<NodeId> =
             leader.handlers.iter().flatten().filter(|h| h.stage == HandlerStage::AwaitStartup).map(|h| h.sid).collect();
         // updateElectionVote (ZOOKEEPER-1732): advertise the new epoch to LOOKING servers.
         if self.keeps_epoch_files() {
             self.current_vote.peer_epoch = epoch;
         }
+        self.db.set_last_processed_zxid(zk_zxid);
         self.deliver_applied(cx);
         for sid in waiting {
             self.send_uptodate(cx, sid);
