@@ -201,7 +201,7 @@ fn a_quorum_with_no_leader_at_the_deadline_breaks_liveness() {
         n.step(0, zabsim_protocol::Input::Start);
         nodes.push(Some(n));
     }
-    checker.start_liveness(0, 1_000_000, members);
+    checker.start_liveness(0, 1_000_000, vec![members]);
     assert!(!checker.watch_liveness(1_000_000, &nodes, None, 0), "nobody leads");
     let (servers, reason, _) = checker.liveness_verdict(&nodes).expect("not converged");
     assert_eq!(reason, LivenessReason::NoLeader);

@@ -1,6 +1,6 @@
-//! The liveness phase: after the last fault, the largest connected set of running servers,
-//! if a quorum, must converge on one established leader with every member synced, within the
-//! bound; when it does not, the verdict says why.
+//! The liveness phase: after the last fault, one of the maximal connected sets of running
+//! servers that are a quorum must converge on one established leader with every member of
+//! that set synced, within the bound; when none does, the verdict says why.
 
 use super::*;
 use zabsim_protocol::{NodeSet, ServerState, ZabPhase};
@@ -52,7 +52,9 @@ pub struct LivenessWatch {
     pub start_us: u64,
     /// Convergence is due by then.
     pub deadline_us: u64,
-    /// The connected quorum that must converge.
+    /// The connected quorums, one of which must converge (one set unless links are cut).
+    pub quorums: Vec<NodeSet>,
+    /// Every server of those quorums: the ones watched for vote cycles and named in a verdict.
     pub members: NodeSet,
     /// When it converged, if it did.
     pub converged_at_us: Option<u64>,
@@ -73,11 +75,13 @@ pub struct LivenessWatch {
 }
 
 impl Checker {
-    /// Starts the liveness phase.
-    pub fn start_liveness(&mut self, start_us: u64, deadline_us: u64, members: NodeSet) {
+    /// Starts the liveness phase: one of `quorums` must converge.
+    pub fn start_liveness(&mut self, start_us: u64, deadline_us: u64, quorums: Vec<NodeSet>) {
+        let members = quorums.iter().flat_map(|q| q.iter()).collect();
         self.liveness = Some(LivenessWatch {
             start_us,
             deadline_us,
+            quorums,
             members,
             converged_at_us: None,
             proposal_changes: vec![0; self.n + 1],
@@ -128,7 +132,7 @@ impl Checker {
         }
         watch.writes_pending = writes_pending;
         if writes_pending == 0 {
-            if let Some(refused) = refused_members(nodes, &watch.members) {
+            if let Some(refused) = watch.quorums.iter().find_map(|q| refused_members(nodes, q)) {
                 watch.converged_at_us = Some(now_us);
                 watch.refused = refused;
                 return true;
@@ -144,6 +148,16 @@ impl Checker {
             return None;
         }
         Some(diagnose(nodes, watch))
+    }
+}
+
+impl LivenessWatch {
+    /// A server crashed during the phase: no quorum waits for it any more.
+    pub fn forget(&mut self, id: NodeId) {
+        self.members.remove(id);
+        for quorum in &mut self.quorums {
+            quorum.remove(id);
+        }
     }
 }
 
@@ -223,7 +237,7 @@ fn diagnose(nodes: &[Option<Node>], watch: &LivenessWatch) -> (Vec<u8>, Liveness
             .filter(|n| n.role_view().phase != ZabPhase::Broadcast)
             .map(|n| format!("{} stuck in {}", n.id(), n.role_view().phase.name()))
             .collect();
-        if stuck.is_empty() && converged(nodes, &watch.members) {
+        if stuck.is_empty() && watch.quorums.iter().any(|q| converged(nodes, q)) {
             (
                 LivenessReason::NeverAnswered,
                 format!("{} client writes submitted before the heal were never answered", watch.writes_pending),
@@ -259,7 +273,7 @@ mod tests {
         let mut s2 = Node::new(NodeId(2), Ensemble::new(3), ProtocolConfig::default(), DurableState::default());
         s2.step_into(0, Input::Start, &mut Output::default());
         nodes[2] = Some(s2);
-        checker.start_liveness(0, 10_000_000, [NodeId(1), NodeId(2), NodeId(3)].into_iter().collect());
+        checker.start_liveness(0, 10_000_000, vec![[NodeId(1), NodeId(2), NodeId(3)].into_iter().collect()]);
         checker.watch_liveness(0, &nodes, Some(NodeId(2)), 0);
         let mut step = |nodes: &mut Vec<Option<Node>>, input: Input| {
             nodes[2].as_mut().expect("up").step_into(1, input, &mut Output::default());

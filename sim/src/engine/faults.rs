@@ -143,7 +143,7 @@ impl Sim {
             self.send_on_link_after(id, peer, inc, Payload::Fin, exit_us);
         }
         if let Some(watch) = self.checker.liveness.as_mut() {
-            watch.members.remove(id);
+            watch.forget(id);
         }
         // Its clients lose their connection: their writes are answered with an error.
         let lost: Vec<u64> = (1..=self.stats.write_state.len() as u64)

@@ -1,5 +1,5 @@
-//! The liveness phase as the engine runs it: when it starts, which connected quorum must
-//! converge (the largest set of running servers that reach each other both ways), and what a
+//! The liveness phase as the engine runs it: when it starts, which connected quorums may
+//! converge (the maximal sets of running servers that reach each other both ways), and what a
 //! converged run notes about servers ZooKeeper refuses.
 
 use super::*;
@@ -24,14 +24,14 @@ impl Sim {
         }
         // No fault strikes in the liveness phase, a targeted crash still armed included.
         self.disarm_all_targets();
-        let members = self.connected_quorum();
+        let quorums = self.connected_quorums();
         self.stats.liveness_start_us = Some(self.now_us);
-        if !self.ensemble.is_quorum(&members) {
+        if quorums.is_empty() {
             self.stats.liveness_note = Some("no connected quorum after the last fault: liveness not required".into());
             return;
         }
         let deadline = self.now_us + self.scenario.liveness.within_ms * 1000;
-        self.checker.start_liveness(self.now_us, deadline, members);
+        self.checker.start_liveness(self.now_us, deadline, quorums);
         self.queue.push(deadline, Event::LivenessDeadline);
         self.stats.track_pending_writes();
         if self.checker.watch_liveness(self.now_us, &self.nodes, None, self.stats.writes_tracked_pending) {
@@ -78,37 +78,49 @@ impl Sim {
         self.ensemble.members().filter(|id| self.nodes[id.index()].is_some() && !self.paused[id.index()]).collect()
     }
 
-    /// The largest set of running, unpaused servers that all reach each other both ways.
-    pub(super) fn connected_quorum(&self) -> NodeSet {
+    /// The connected quorums that may be asked to converge: every maximal set of running,
+    /// unpaused servers that all reach each other both ways and form a quorum. Zab promises
+    /// that one such set gets an established leader, not which one: under a one-way cut two
+    /// of them can overlap (s1-s4 with s6, s1-s4 with s5, while s5 cannot reach s6), and the
+    /// side that elected a leader first keeps it while the server cut from that leader stays
+    /// LOOKING, as it would in ZooKeeper. With every link whole it is the one set of all
+    /// healthy servers.
+    pub(super) fn connected_quorums(&self) -> Vec<NodeSet> {
         let up: Vec<NodeId> = self.healthy().iter().collect();
-        let connected =
-            |set: &[NodeId]| set.iter().all(|a| set.iter().all(|b| a == b || self.network.reachable_both(*a, *b)));
-        if connected(&up) {
-            return up.into_iter().collect();
-        }
-        if up.len() <= 16 {
-            let mut best: Vec<NodeId> = Vec::new();
-            for mask in 1u32..(1 << up.len()) {
-                if mask.count_ones() as usize <= best.len() {
-                    continue;
-                }
-                let set: Vec<NodeId> = (0..up.len()).filter(|i| mask & (1 << i) != 0).map(|i| up[i]).collect();
-                if connected(&set) {
-                    best = set;
-                }
+        let linked = |a: NodeId, b: NodeId| a == b || self.network.reachable_both(a, b);
+        let connected = |set: &[NodeId]| set.iter().all(|a| set.iter().all(|b| linked(*a, *b)));
+        let quorum = |set: Vec<NodeId>| -> Vec<NodeSet> {
+            let set: NodeSet = set.into_iter().collect();
+            if self.ensemble.is_quorum(&set) {
+                vec![set]
+            } else {
+                Vec::new()
             }
-            return best.into_iter().collect();
+        };
+        if connected(&up) {
+            return quorum(up);
         }
-        // Large clusters: drop the server with the most broken links until the rest is whole.
-        let mut set = up;
-        while !connected(&set) {
-            let worst = *set
-                .iter()
-                .max_by_key(|a| (set.iter().filter(|b| !self.network.reachable_both(**a, **b)).count(), a.0))
-                .expect("non-empty while disconnected");
-            set.retain(|x| *x != worst);
+        if up.len() > 16 {
+            // Large clusters: drop the server with the most broken links until the rest is whole.
+            let mut set = up;
+            while !connected(&set) {
+                let worst = *set
+                    .iter()
+                    .max_by_key(|a| (set.iter().filter(|b| !linked(**a, **b)).count(), a.0))
+                    .expect("non-empty while disconnected");
+                set.retain(|x| *x != worst);
+            }
+            return quorum(set);
         }
-        set.into_iter().collect()
+        let mut quorums = Vec::new();
+        for mask in 1u32..(1 << up.len()) {
+            let set: Vec<NodeId> = (0..up.len()).filter(|i| mask & (1 << i) != 0).map(|i| up[i]).collect();
+            let maximal = || up.iter().all(|x| set.contains(x) || !set.iter().all(|m| linked(*x, *m)));
+            if connected(&set) && maximal() {
+                quorums.extend(quorum(set));
+            }
+        }
+        quorums
     }
 }
 
