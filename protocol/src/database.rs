@@ -6,12 +6,14 @@
 //! the txn log since ZOOKEEPER-2845 (`ZKDatabase.fastForwardDataBase`).
 //!
 //! The applied history doubles as the leader's committedLog (`LearnerHandler.syncFollower`
-//! reads the window of it that `commitLogCount` keeps). A data tree will live here beside it,
+//! reads the window of it that `commitLogCount` keeps). The data tree lives beside it,
 //! changed by [`ZkDatabase::apply`], the one place a committed txn enters the database.
 
+use crate::data::digest::Fnv1a64;
+use crate::data::{Applied, DataTree};
 use crate::durable::DurableState;
 use crate::ids::Zxid;
-use crate::message::Txn;
+use crate::message::{Txn, TxnBody};
 
 /// `ZKDatabase`: what the server has applied, in memory.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,12 +23,20 @@ pub struct ZkDatabase {
     /// `DataTree.lastProcessedZxid`: the last applied txn, or a zxid set without a txn (a
     /// snapshot's zxid, the epoch marker a leader sets when it starts).
     last_processed_zxid: Zxid,
+    /// The znodes and sessions the applied requests built; None while no txn carried a
+    /// request (the root alone), so the plain workload's servers allocate and clone no tree.
+    tree: Option<Box<DataTree>>,
+    /// A hash of the applied txns (zxid and value of each, in order): two databases with the
+    /// same one applied the same history, so their trees must be equal.
+    history_digest: u64,
 }
 
 impl ZkDatabase {
     /// `loadDataBase`: the snapshot and every txn of the log, whether committed or not.
     pub fn load(disk: &DurableState) -> ZkDatabase {
-        ZkDatabase { applied: disk.log.clone(), last_processed_zxid: disk.last_zxid() }
+        let mut db = ZkDatabase::default();
+        db.replace(&disk.log, disk.last_zxid());
+        db
     }
 
     /// `fastForwardDataBase` (ZOOKEEPER-2845): apply every logged txn above
@@ -34,22 +44,38 @@ impl ZkDatabase {
     pub fn fast_forward(&mut self, disk: &DurableState) {
         let from = disk.log.partition_point(|t| t.zxid <= self.last_processed_zxid);
         for txn in &disk.log[from..] {
-            self.apply(*txn);
+            self.apply(txn.clone());
         }
         self.last_processed_zxid = self.last_processed_zxid.max(disk.last_zxid());
     }
 
-    /// `processTxn`: apply one txn (on commit, or while loading).
-    pub fn apply(&mut self, txn: Txn) {
-        self.applied.push(txn);
+    /// `processTxn`: apply one txn (on commit, or while loading). A txn carrying a request
+    /// changes the tree and says what its client gets back; a plain workload write changes
+    /// nothing there.
+    pub fn apply(&mut self, txn: Txn) -> Option<Applied> {
+        let applied = match &txn.body {
+            TxnBody::Request(request) => Some(self.tree.get_or_insert_with(Box::default).apply(txn.zxid, request)),
+            TxnBody::Opaque => None,
+        };
         self.last_processed_zxid = txn.zxid;
+        let mut hash = Fnv1a64::resume(self.history_digest);
+        hash.u64(txn.zxid.as_u64());
+        hash.u64(txn.value);
+        self.history_digest = hash.finish();
+        self.applied.push(txn);
+        applied
     }
 
-    /// `deserializeSnapshot` (SNAP), or a snapshot taken of the in-memory history at NEWLEADER:
-    /// the database becomes that history at `zxid`.
+    /// `deserializeSnapshot` (SNAP), or loading a snapshot and log: the database becomes
+    /// that history at `zxid`. A snapshot carries a data tree; the model carries the history
+    /// it was built from and builds the same tree again.
     pub fn replace(&mut self, history: &[Txn], zxid: Zxid) {
         self.applied.clear();
-        self.applied.extend_from_slice(history);
+        self.tree = None;
+        self.history_digest = 0;
+        for txn in history {
+            self.apply(txn.clone());
+        }
         self.last_processed_zxid = zxid.max(history.last().map_or(Zxid::ZERO, |t| t.zxid));
     }
 
@@ -70,6 +96,28 @@ impl ZkDatabase {
     pub fn history(&self) -> &[Txn] {
         &self.applied
     }
+
+    /// A hash of the applied history (see `history_digest`).
+    #[inline]
+    pub fn history_digest(&self) -> u64 {
+        self.history_digest
+    }
+
+    /// The data tree (reads are served from it); None while it holds the root alone because
+    /// no applied txn carried a request.
+    #[inline]
+    pub fn tree(&self) -> Option<&DataTree> {
+        self.tree.as_deref()
+    }
+
+    /// `DataTree::digest` of the tree, the root-only tree's when there is none.
+    pub fn tree_digest(&self) -> u64 {
+        static EMPTY: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        match &self.tree {
+            Some(tree) => tree.digest(),
+            None => *EMPTY.get_or_init(|| DataTree::new().digest()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -78,7 +126,7 @@ mod tests {
     use crate::ids::Epoch;
 
     fn txn(epoch: u32, counter: u32) -> Txn {
-        Txn { zxid: Zxid::new(Epoch(epoch), counter), value: counter as u64 }
+        Txn::opaque(Zxid::new(Epoch(epoch), counter), counter as u64)
     }
 
     #[test]
@@ -90,6 +138,40 @@ mod tests {
         db.fast_forward(&disk);
         assert_eq!(db.last_processed_zxid(), Zxid::new(Epoch(1), 2));
         assert_eq!(db.history(), &disk.log[..]);
+    }
+
+    fn request(counter: u32, op: crate::data::Op) -> Txn {
+        let request = crate::data::Request { session: crate::data::SessionId(5), cxid: u64::from(counter), op };
+        let body = TxnBody::Request(std::sync::Arc::new(request));
+        Txn { zxid: Zxid::new(Epoch(1), counter), value: u64::from(counter), body }
+    }
+
+    #[test]
+    fn applying_loading_and_a_snapshot_build_the_same_tree_and_history_digest() {
+        use crate::data::{CreateMode, Op, ZPath};
+        let path = ZPath::parse("/lock").expect("valid");
+        let log = vec![
+            request(1, Op::CreateSession { timeout_ms: 6000 }),
+            txn(1, 2),
+            request(3, Op::Create { path: path.clone(), data: b"x".to_vec(), mode: CreateMode::Ephemeral }),
+        ];
+        let mut applied = ZkDatabase::default();
+        let results: Vec<bool> = log.iter().map(|t| applied.apply(t.clone()).is_some()).collect();
+        assert_eq!(results, [true, false, true], "only txns carrying a request reach the tree");
+        assert!(applied.tree().and_then(|t| t.exists(&path)).is_some());
+        let disk = DurableState { log: log.clone(), ..DurableState::default() };
+        let loaded = ZkDatabase::load(&disk);
+        let mut snapped = ZkDatabase::default();
+        snapped.replace(&log, Zxid::new(Epoch(2), 0));
+        for other in [&loaded, &snapped] {
+            assert_eq!(other.tree_digest(), applied.tree_digest());
+            assert_eq!(other.history_digest(), applied.history_digest());
+        }
+        assert_eq!(snapped.last_processed_zxid(), Zxid::new(Epoch(2), 0), "the snapshot's zxid");
+        assert_ne!(
+            ZkDatabase::load(&DurableState { log: log[..2].to_vec(), ..disk }).history_digest(),
+            loaded.history_digest()
+        );
     }
 
     #[test]

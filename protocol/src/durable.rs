@@ -38,7 +38,7 @@ impl DurableState {
         match write {
             DiskWrite::AcceptedEpoch(e) => self.accepted_epoch = *e,
             DiskWrite::CurrentEpoch(e) => self.current_epoch = *e,
-            DiskWrite::Append(txn) => self.log.push(*txn),
+            DiskWrite::Append(txn) => self.log.push(txn.clone()),
             DiskWrite::Truncate(zxid) => {
                 let keep = self.log.partition_point(|t| t.zxid <= *zxid);
                 self.log.truncate(keep);

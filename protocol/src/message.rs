@@ -2,25 +2,60 @@
 //! `QuorumPacket`s on the leader-learner connection, each with a one-line `Display` for
 //! traces and failure reports.
 
+use crate::data::Request;
 use crate::ids::{Epoch, Round, Zxid};
 use crate::vote::{ServerState, Vote};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
 
-/// A transaction: its zxid and an opaque value (the data tree is abstracted away). The value
-/// names the client write, so the checker can tell two different txns with one zxid apart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A transaction: its zxid, the value naming the client write it came from (so the checker can
+/// tell two different txns with one zxid apart), and what it asks of the data tree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Txn {
     /// Its zxid.
     pub zxid: Zxid,
-    /// Opaque payload, unique per client write.
+    /// Unique per client write.
     pub value: u64,
+    /// The request it carries (`TxnHeader` + the txn record, in ZooKeeper); none for the
+    /// plain workload's writes, which traces then show exactly as before the data model.
+    #[serde(default, skip_serializing_if = "TxnBody::is_opaque")]
+    pub body: TxnBody,
+}
+
+impl Txn {
+    /// A txn of the plain workload: a write with no data-tree content.
+    pub fn opaque(zxid: Zxid, value: u64) -> Txn {
+        Txn { zxid, value, body: TxnBody::Opaque }
+    }
+}
+
+/// What a txn asks of the data tree.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxnBody {
+    /// A write of the plain workload (a scenario's `workload`): it changes nothing in the tree
+    /// but lastProcessedZxid, as an error txn does in ZooKeeper.
+    #[default]
+    Opaque,
+    /// A client's request, applied by `DataTree::apply` on every server that commits it.
+    Request(Arc<Request>),
+}
+
+impl TxnBody {
+    /// Whether it carries no request.
+    pub fn is_opaque(&self) -> bool {
+        matches!(self, TxnBody::Opaque)
+    }
 }
 
 impl fmt::Display for Txn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={}", self.zxid, self.value)
+        write!(f, "{}={}", self.zxid, self.value)?;
+        match &self.body {
+            TxnBody::Opaque => Ok(()),
+            TxnBody::Request(request) => write!(f, " {request}"),
+        }
     }
 }
 

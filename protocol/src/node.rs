@@ -207,7 +207,9 @@ impl Node {
     /// to this process's log in between, so the result is the same.
     fn end_role_database(&mut self) {
         let (running, snap_unfinished) = match &self.role {
-            Role::Leading(leader) => (leader.started, false),
+            // Its pipeline runs from startZkServer (under zk-790, from its set-up: 3.3.1's lead()
+            // calls zk.startup() first).
+            Role::Leading(leader) => (leader.accepts_writes(&self.config.variants), false),
             Role::Following(learner) => (learner.zk_running(), learner.snap_sync_unfinished()),
             Role::Looking(_) | Role::Down | Role::Leaving(_) => (false, false),
         };
@@ -257,11 +259,12 @@ impl Node {
     pub(crate) fn deliver_applied(&mut self, cx: &mut Cx<'_>) {
         let upto = self.db.history().len();
         while self.delivered < upto {
-            let txn = self.db.history()[self.delivered];
+            let txn = self.db.history()[self.delivered].clone();
             self.delivered += 1;
+            let (value, zxid) = (txn.value, txn.zxid);
             cx.out.observations.push(Observation::Delivered { txn });
-            if self.client_writes.remove(&txn.value) {
-                cx.out.observations.push(Observation::ClientAcked { value: txn.value, zxid: txn.zxid });
+            if self.client_writes.remove(&value) {
+                cx.out.observations.push(Observation::ClientAcked { value, zxid });
             }
         }
     }
@@ -359,6 +362,11 @@ impl Node {
     pub fn delivered(&self) -> &[Txn] {
         let applied = self.db.history();
         &applied[..self.delivered.min(applied.len())]
+    }
+
+    /// The in-memory database (`ZKDatabase`): applied history, data tree, lastProcessedZxid.
+    pub fn database(&self) -> &crate::database::ZkDatabase {
+        &self.db
     }
 
     /// The in-memory database's applied history: a leader's initial history and committedLog.

@@ -3,6 +3,9 @@
 //! checker that stays silent on one of these has gone blind to that property.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
+use zabsim_protocol::data::{CreateMode, Op, Request, SessionId, ZPath};
+use zabsim_protocol::message::TxnBody;
 use zabsim_protocol::{
     DiskWrite, DurableState, Ensemble, Epoch, Message, Node, NodeId, NodeSet, Notification, Observation, Output,
     ProtocolConfig, Round, ServerState, Txn, Vote, WriteId, Zxid,
@@ -17,7 +20,7 @@ fn node(id: u8, log: &[Txn]) -> Node {
 }
 
 fn txn(epoch: u32, counter: u32, value: u64) -> Txn {
-    Txn { zxid: Zxid::new(Epoch(epoch), counter), value }
+    Txn::opaque(Zxid::new(Epoch(epoch), counter), value)
 }
 
 fn observing(observations: Vec<Observation>) -> Output {
@@ -50,12 +53,37 @@ fn every_invariant_has_a_canary_here() {
         Invariant::CommittedDurability,
         Invariant::AcceptedEpochDurability,
         Invariant::PrefixConsistency,
+        Invariant::ReplicaAgreement,
         Invariant::Integrity,
         Invariant::AcknowledgedDurability,
         Invariant::MessageLegality,
         Invariant::Liveness,
     ];
     assert_eq!(covered.as_slice(), Invariant::ALL);
+}
+
+/// A txn carrying a client request, for the data-tree canary.
+fn request_txn(counter: u32, op: Op) -> Txn {
+    let request = Request { session: SessionId(7), cxid: u64::from(counter), op };
+    Txn { zxid: Zxid::new(Epoch(1), counter), value: u64::from(counter), body: TxnBody::Request(Arc::new(request)) }
+}
+
+#[test]
+fn two_servers_with_one_history_and_different_trees_break_replica_agreement() {
+    let mut checker = Checker::new(N as usize);
+    let create = |path: &str| Op::Create {
+        path: ZPath::parse(path).expect("valid"),
+        data: vec![],
+        mode: CreateMode::Persistent,
+    };
+    let session = request_txn(1, Op::CreateSession { timeout_ms: 4000 });
+    // The same txn (zxid 1:2, value 2) as each server applied it: s2's copy made another node,
+    // as a server that applies a txn differently would.
+    let on_s1 = [session.clone(), request_txn(2, create("/a"))];
+    let on_s2 = [session, request_txn(2, create("/b"))];
+    step(&mut checker, 1, &on_s1, &Output::default()).expect("the first tree after this history");
+    step(&mut checker, 3, &on_s1[..1], &Output::default()).expect("a shorter history is another key");
+    assert_eq!(breached(step(&mut checker, 2, &on_s2, &Output::default())), Invariant::ReplicaAgreement);
 }
 
 #[test]
@@ -108,9 +136,10 @@ fn current_epoch_above_accepted_epoch_breaks_local_monotonicity() {
 fn a_later_leader_without_a_committed_txn_breaks_leader_completeness() {
     let mut checker = Checker::new(N as usize);
     let t = txn(1, 1, 10);
-    checker.preload(t);
-    step(&mut checker, 1, &[t], &observing(vec![established(1)])).expect("e1 commits its initial history");
-    assert_eq!(checker.committed(), &[t]);
+    checker.preload(t.clone());
+    step(&mut checker, 1, std::slice::from_ref(&t), &observing(vec![established(1)]))
+        .expect("e1 commits its initial history");
+    assert_eq!(checker.committed(), std::slice::from_ref(&t));
     assert_eq!(breached(step(&mut checker, 2, &[], &observing(vec![established(2)]))), Invariant::LeaderCompleteness);
 }
 
@@ -121,15 +150,26 @@ fn truncating_a_durable_committed_txn_breaks_committed_durability() {
     // Only s2 holds t durably: cutting it leaves no quorum that does.
     checker.preload_disk(
         NodeId(2),
-        &DurableState { accepted_epoch: Epoch(1), current_epoch: Epoch(1), log: vec![t], ..DurableState::default() },
+        &DurableState {
+            accepted_epoch: Epoch(1),
+            current_epoch: Epoch(1),
+            log: vec![t.clone()],
+            ..DurableState::default()
+        },
     );
-    step(&mut checker, 1, &[t], &observing(vec![established(1)])).expect("committed");
+    step(&mut checker, 1, std::slice::from_ref(&t), &observing(vec![established(1)])).expect("committed");
     let sync = observing(vec![Observation::SyncChosen { learner: NodeId(2), mode: zabsim_protocol::SyncMode::Trunc }]);
-    step(&mut checker, 1, &[t], &sync).expect("the leader chose TRUNC for s2");
+    step(&mut checker, 1, std::slice::from_ref(&t), &sync).expect("the leader chose TRUNC for s2");
     // s2 holds t durably and its process cuts it.
     let cut = Output { writes: vec![DiskWrite::Truncate(Zxid::ZERO)], ..Output::default() };
     let server = node(2, &[]);
-    let seen = Seen::Step { id: NodeId(2), server: &server, output: &cut, delivered_before: 0, durable_log: &[t] };
+    let seen = Seen::Step {
+        id: NodeId(2),
+        server: &server,
+        output: &cut,
+        delivered_before: 0,
+        durable_log: std::slice::from_ref(&t),
+    };
     assert_eq!(breached(checker.check(&seen)), Invariant::CommittedDurability);
 }
 
@@ -161,8 +201,8 @@ fn an_ackepoch_before_accepted_epoch_is_durable_breaks_accepted_epoch_durability
 fn committing_a_different_txn_at_a_committed_zxid_breaks_prefix_consistency() {
     let mut checker = Checker::new(N as usize);
     let (t, other) = (txn(1, 1, 10), txn(1, 1, 99));
-    checker.preload(t);
-    step(&mut checker, 1, &[t], &observing(vec![established(1)])).expect("committed");
+    checker.preload(t.clone());
+    step(&mut checker, 1, std::slice::from_ref(&t), &observing(vec![established(1)])).expect("committed");
     let commit = observing(vec![Observation::Committed { zxid: t.zxid, acks: NodeSet::EMPTY }]);
     assert_eq!(breached(step(&mut checker, 2, &[other], &commit)), Invariant::PrefixConsistency);
 }

@@ -92,7 +92,7 @@ impl TestRng {
 
 /// One value per zxid, the same on every server.
 fn txn(epoch: u32, counter: u32) -> Txn {
-    Txn { zxid: Zxid::new(Epoch(epoch), counter), value: 7_000_000 + epoch as u64 * 1_000 + counter as u64 }
+    Txn::opaque(Zxid::new(Epoch(epoch), counter), 7_000_000 + epoch as u64 * 1_000 + counter as u64)
 }
 
 /// Durable states of `n` servers that could have come out of earlier epochs: one global

@@ -99,13 +99,19 @@ fn leaderinfo_before_the_leaders_accepted_epoch_is_durable_breaks_accepted_epoch
     assert_eq!(sent, Err(Invariant::AcceptedEpochDurability));
 }
 
+/// The learner appends `t` and queues its ACK behind that write.
+fn learner_logs_and_acks(run: &mut Run, t: &Txn) {
+    let (append, ack) = (DiskWrite::Append(t.clone()), Q::Ack { zxid: t.zxid });
+    run.step(LEARNER, std::slice::from_ref(t), vec![append], vec![ack], Vec::new()).unwrap();
+}
+
 #[test]
 fn a_proposal_ack_before_its_append_is_durable_breaks_committed_durability() {
     let mut run = Run::new();
-    let t = Txn { zxid: z(1, 1), value: 7 };
+    let t = Txn::opaque(z(1, 1), 7);
     run.learner_past_newleader();
-    run.step(LEARNER, &[t], vec![DiskWrite::Append(t)], vec![Q::Ack { zxid: t.zxid }], Vec::new()).unwrap();
-    let sent = run.depart_pending(LEARNER, Q::Ack { zxid: t.zxid }, vec![(0, DiskWrite::Append(t))]);
+    learner_logs_and_acks(&mut run, &t);
+    let sent = run.depart_pending(LEARNER, Q::Ack { zxid: t.zxid }, vec![(0, DiskWrite::Append(t.clone()))]);
     assert_eq!(sent, Err(Invariant::CommittedDurability));
 }
 
@@ -114,9 +120,9 @@ fn a_pending_write_the_ack_does_not_promise_is_no_breach() {
     // The same ACK with an unrelated write pending (a later proposal's append): the promise
     // covers only the acknowledged txn's append.
     let mut run = Run::new();
-    let (t, later) = (Txn { zxid: z(1, 1), value: 7 }, Txn { zxid: z(1, 2), value: 8 });
+    let (t, later) = (Txn::opaque(z(1, 1), 7), Txn::opaque(z(1, 2), 8));
     run.learner_past_newleader();
-    run.step(LEARNER, &[t], vec![DiskWrite::Append(t)], vec![Q::Ack { zxid: t.zxid }], Vec::new()).unwrap();
+    learner_logs_and_acks(&mut run, &t);
     assert_eq!(run.depart_pending(LEARNER, Q::Ack { zxid: t.zxid }, vec![(1, DiskWrite::Append(later))]), Ok(()));
     assert_eq!(run.checker.exercised(Rule::TxnBeforeAck), 1);
 }
@@ -218,7 +224,7 @@ fn newleader_before_the_sync_packet_breaks_message_legality() {
 fn a_proposal_before_the_sync_packet_breaks_message_legality() {
     let mut run = Run::new();
     run.leader_of_epoch_1(true, true);
-    let t = Txn { zxid: z(1, 1), value: 7 };
+    let t = Txn::opaque(z(1, 1), 7);
     assert_eq!(run.depart(LEADER, Q::Proposal { txn: t }), Err(Invariant::MessageLegality));
 }
 
@@ -228,8 +234,8 @@ fn proposing_in_an_epoch_not_yet_established_breaks_message_legality() {
     run.leader_of_epoch_1(true, false);
     run.depart(LEADER, Q::Diff { last_zxid: Zxid::ZERO }).unwrap();
     // A txn of an older epoch is initial history and may go; one of the leader's own may not.
-    run.depart(LEADER, Q::Proposal { txn: Txn { zxid: z(0, 1), value: 6 } }).unwrap();
-    let own = Txn { zxid: z(1, 1), value: 7 };
+    run.depart(LEADER, Q::Proposal { txn: Txn::opaque(z(0, 1), 6) }).unwrap();
+    let own = Txn::opaque(z(1, 1), 7);
     assert_eq!(run.depart(LEADER, Q::Proposal { txn: own }), Err(Invariant::MessageLegality));
 }
 
@@ -238,7 +244,7 @@ fn a_commit_for_a_txn_the_learner_has_not_got_breaks_message_legality() {
     let mut run = Run::new();
     run.leader_of_epoch_1(true, true);
     run.depart(LEADER, Q::Diff { last_zxid: Zxid::ZERO }).unwrap();
-    run.depart(LEADER, Q::Proposal { txn: Txn { zxid: z(1, 1), value: 7 } }).unwrap();
+    run.depart(LEADER, Q::Proposal { txn: Txn::opaque(z(1, 1), 7) }).unwrap();
     assert_eq!(run.depart(LEADER, Q::Commit { zxid: z(1, 2) }), Err(Invariant::MessageLegality));
 }
 
@@ -255,12 +261,12 @@ fn uptodate_before_the_newleader_quorum_breaks_message_legality() {
 fn a_whole_legal_conversation_passes_every_rule_it_walks() {
     let mut run = Run::new();
     run.leader_of_epoch_1(true, true);
-    let t = Txn { zxid: z(1, 1), value: 7 };
+    let t = Txn::opaque(z(1, 1), 7);
     for packet in [
         Q::Diff { last_zxid: Zxid::ZERO },
         Q::NewLeader { epoch: e(1) },
         Q::UpToDate,
-        Q::Proposal { txn: t },
+        Q::Proposal { txn: t.clone() },
         Q::Commit { zxid: t.zxid },
     ] {
         run.depart(LEADER, packet).expect("legal");

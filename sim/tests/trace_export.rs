@@ -30,10 +30,7 @@ fn protocol_types_serialize_as_tagged_objects_and_read_back() {
         Input::Start,
         Input::Message { from: NodeId(1), msg: note },
         Input::Message { from: NodeId(2), msg: Message::Quorum(QuorumPacket::UpToDate) },
-        Input::Message {
-            from: NodeId(2),
-            msg: Message::Quorum(QuorumPacket::Proposal { txn: Txn { zxid: z, value: 9 } }),
-        },
+        Input::Message { from: NodeId(2), msg: Message::Quorum(QuorumPacket::Proposal { txn: Txn::opaque(z, 9) }) },
         Input::Timer(TimerKind::FinalizeWait),
         Input::WritesDurable { through: 4 },
         Input::QuorumConnected { peer: NodeId(5) },
@@ -53,7 +50,7 @@ fn protocol_types_serialize_as_tagged_objects_and_read_back() {
         sends: vec![Send { to: NodeId(2), msg: Message::Quorum(QuorumPacket::Ack { zxid: z }), after_write: Some(3) }],
         writes: vec![
             w.clone(),
-            DiskWrite::Append(Txn { zxid: z, value: 1 }),
+            DiskWrite::Append(Txn::opaque(z, 1)),
             DiskWrite::Snapshot { history: vec![].into(), zxid: z },
         ],
         first_write_id: 3,

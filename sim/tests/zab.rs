@@ -18,7 +18,7 @@ fn assert_passed(report: &RunReport) {
 }
 
 fn txn(epoch: u32, counter: u32) -> Txn {
-    Txn { zxid: Zxid::new(Epoch(epoch), counter), value: 1_000_000 + (epoch as u64) * 1000 + counter as u64 }
+    Txn::opaque(Zxid::new(Epoch(epoch), counter), 1_000_000 + (epoch as u64) * 1000 + counter as u64)
 }
 
 fn disk(accepted: u32, current: u32, log: &[(u32, u32)]) -> DurableState {

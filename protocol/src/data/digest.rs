@@ -4,14 +4,24 @@
 
 /// FNV-1a over a byte stream. Variable-length fields are length-prefixed by the caller's
 /// use of [`Fnv1a64::bytes`], so field boundaries cannot shift between inputs.
-pub(super) struct Fnv1a64(u64);
+pub(crate) struct Fnv1a64(u64);
 
 impl Fnv1a64 {
     const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
 
-    pub(super) fn new() -> Fnv1a64 {
+    pub(crate) fn new() -> Fnv1a64 {
         Fnv1a64(Self::OFFSET_BASIS)
+    }
+
+    /// Goes on from an earlier `finish` (0 starts afresh), for a hash kept up to date one
+    /// item at a time.
+    pub(crate) fn resume(state: u64) -> Fnv1a64 {
+        if state == 0 {
+            Fnv1a64::new()
+        } else {
+            Fnv1a64(state)
+        }
     }
 
     fn raw(&mut self, bytes: &[u8]) {
@@ -21,21 +31,21 @@ impl Fnv1a64 {
         }
     }
 
-    pub(super) fn u64(&mut self, value: u64) {
+    pub(crate) fn u64(&mut self, value: u64) {
         self.raw(&value.to_le_bytes());
     }
 
-    pub(super) fn i32(&mut self, value: i32) {
+    pub(crate) fn i32(&mut self, value: i32) {
         self.raw(&value.to_le_bytes());
     }
 
     /// The length, then the bytes.
-    pub(super) fn bytes(&mut self, bytes: &[u8]) {
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
         self.u64(bytes.len() as u64);
         self.raw(bytes);
     }
 
-    pub(super) fn finish(&self) -> u64 {
+    pub(crate) fn finish(&self) -> u64 {
         self.0
     }
 }

@@ -48,7 +48,7 @@
 //! - `session.rs`: [`SessionTracker`], expiry buckets after `ExpiryQueue`.
 
 mod apply;
-mod digest;
+pub(crate) mod digest;
 pub mod error;
 pub mod event;
 mod node;

@@ -376,7 +376,7 @@ impl Node {
     /// (ZOOKEEPER-4785: logged, flushed and applied before the NEWLEADER ACK).
     fn log_synced(&mut self, cx: &mut Cx<'_>, txns: Vec<Txn>) {
         for txn in txns {
-            self.write(cx, DiskWrite::Append(txn));
+            self.write(cx, DiskWrite::Append(txn.clone()));
             self.db.apply(txn);
         }
     }
@@ -425,9 +425,10 @@ impl Node {
     fn log_proposal(&mut self, cx: &mut Cx<'_>, leader: NodeId, txn: Txn) {
         // Follower.processPacket only warns when a proposal is not lastQueued + 1 and logs it
         // anyway; the checker's log-order invariant then names the problem.
+        let zxid = txn.zxid;
         self.write(cx, DiskWrite::Append(txn));
-        self.learner().pending_txns.push_back(txn.zxid);
-        self.send_after_writes(cx, leader, Message::Quorum(QuorumPacket::Ack { zxid: txn.zxid }));
+        self.learner().pending_txns.push_back(zxid);
+        self.send_after_writes(cx, leader, Message::Quorum(QuorumPacket::Ack { zxid }));
     }
 
     /// `FollowerZooKeeperServer.commit`: the head of pendingTxns must be the committed zxid.
@@ -439,7 +440,7 @@ impl Node {
                 learner.pending_txns.pop_front();
                 // FinalRequestProcessor applies the committed txn to the database.
                 if let Ok(i) = self.disk.log.binary_search_by_key(&zxid, |t| t.zxid) {
-                    let txn = self.disk.log[i];
+                    let txn = self.disk.log[i].clone();
                     self.db.apply(txn);
                 }
                 self.deliver_applied(cx);

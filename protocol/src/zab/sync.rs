@@ -108,7 +108,7 @@ mod tests {
     use crate::ids::Epoch;
 
     fn txn(epoch: u32, counter: u32) -> Txn {
-        Txn { zxid: Zxid::new(Epoch(epoch), counter), value: (epoch as u64) << 32 | counter as u64 }
+        Txn::opaque(Zxid::new(Epoch(epoch), counter), (epoch as u64) << 32 | counter as u64)
     }
 
     fn z(epoch: u32, counter: u32) -> Zxid {

@@ -7,7 +7,7 @@ impl Checker {
     /// Server `id` starts the run from `durable` (a scenario that begins with a history).
     pub fn preload_disk(&mut self, id: NodeId, durable: &DurableState) {
         for txn in &durable.log {
-            self.preload(*txn);
+            self.preload(txn.clone());
         }
         self.durable_logs[id.index()] = durable.log.clone();
     }
@@ -76,7 +76,7 @@ impl Checker {
         let log = &mut self.durable_logs[id.index()];
         for write in writes {
             match write {
-                DiskWrite::Append(txn) => log.push(*txn),
+                DiskWrite::Append(txn) => log.push(txn.clone()),
                 DiskWrite::Truncate(z) => log.truncate(log.partition_point(|t| t.zxid <= *z)),
                 DiskWrite::Snapshot { history, .. } => *log = history.to_vec(),
                 DiskWrite::AcceptedEpoch(_) | DiskWrite::CurrentEpoch(_) => {}
@@ -86,7 +86,7 @@ impl Checker {
         for write in writes {
             match write {
                 DiskWrite::Append(txn) => {
-                    self.check_integrity(id, *txn)?;
+                    self.check_integrity(id, txn)?;
                     // Strictly increasing, and without holes inside one epoch: a leader numbers
                     // its proposals consecutively (ZxidUtils, Leader.propose).
                     let hole = txn.zxid.epoch == last.epoch && txn.zxid.counter != last.counter + 1;

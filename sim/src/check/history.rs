@@ -22,7 +22,7 @@ impl Checker {
                     self.check_decision(id, *vote, *round, *set)?
                 }
                 Observation::Established { epoch, .. } => self.on_established(id, node, *epoch)?,
-                Observation::Proposed { txn } => self.on_proposed(id, *txn)?,
+                Observation::Proposed { txn } => self.on_proposed(id, txn)?,
                 Observation::Committed { zxid, .. } => self.on_committed(id, node, *zxid)?,
                 Observation::Delivered { .. } => delivered_seen += 1,
                 Observation::SyncChosen { learner, .. } => {
@@ -114,7 +114,7 @@ impl Checker {
         }
         if history.len() > self.committed.len() {
             if let Some(newest) = newest.filter(|n| *n > epoch) {
-                let txn = history[self.committed.len()];
+                let txn = &history[self.committed.len()];
                 return Err(Breach::new(
                     Invariant::LeaderCompleteness,
                     vec![id.0],
@@ -122,7 +122,7 @@ impl Checker {
                 ));
             }
             for txn in &history[self.committed.len()..] {
-                self.check_integrity(id, *txn)?;
+                self.check_integrity(id, txn)?;
             }
             let added = history.len() - self.committed.len();
             self.committed.extend_from_slice(&history[self.committed.len()..]);
@@ -131,7 +131,7 @@ impl Checker {
         Ok(())
     }
 
-    pub(super) fn on_proposed(&mut self, id: NodeId, txn: Txn) -> Result<(), Breach> {
+    pub(super) fn on_proposed(&mut self, id: NodeId, txn: &Txn) -> Result<(), Breach> {
         if self.established.get(&txn.zxid.epoch) != Some(&id) {
             return Err(Breach::new(
                 Invariant::Integrity,
@@ -161,11 +161,11 @@ impl Checker {
                 format!("{id} committed {zxid}, which it has not logged"),
             ));
         };
-        let txn = log[pos];
+        let txn = log[pos].clone();
         match self.committed.last() {
             Some(last) if last.zxid >= zxid => {
                 let known = self.committed.binary_search_by_key(&zxid, |t| t.zxid).ok();
-                if known.map(|i| self.committed[i]) != Some(txn) {
+                if known.map(|i| &self.committed[i]) != Some(&txn) {
                     return Err(Breach::new(
                         Invariant::PrefixConsistency,
                         vec![id.0],
@@ -174,7 +174,7 @@ impl Checker {
                 }
             }
             _ => {
-                self.check_integrity(id, txn)?;
+                self.check_integrity(id, &txn)?;
                 self.committed.push(txn);
                 self.committed_in.push(zxid.epoch);
             }
@@ -182,7 +182,7 @@ impl Checker {
         Ok(())
     }
 
-    pub(super) fn check_integrity(&self, id: NodeId, txn: Txn) -> Result<(), Breach> {
+    pub(super) fn check_integrity(&self, id: NodeId, txn: &Txn) -> Result<(), Breach> {
         match self.bindings.get(&txn.zxid) {
             Some((value, _)) if *value == txn.value => Ok(()),
             Some((value, by)) => Err(Breach::new(

@@ -11,6 +11,7 @@
 //! - `promises.rs`: what a departing message promises durable (ACKEPOCH and LEADERINFO:
 //!   AcceptedEpochDurability; proposal and NEWLEADER ACKs: CommittedDurability);
 //! - `order.rs`: the order of each leader-learner conversation (MessageLegality);
+//! - `replicas.rs`: ReplicaAgreement (the data trees of servers with one history);
 //! - `liveness.rs`: Liveness (the phase after the last fault);
 //! - `timely.rs`: Liveness's sharper reasons, held in every calm stretch of the run
 //!   (`join-overdue`, `stale-leader`, `needless-give-up`).
@@ -27,6 +28,7 @@ mod history;
 mod liveness;
 mod order;
 mod promises;
+mod replicas;
 mod timely;
 
 pub use liveness::{converged, refused_members, LivenessReason, LivenessWatch};
@@ -82,6 +84,9 @@ pub enum Invariant {
     /// Every server delivers a prefix of the one committed history: the Zab paper's agreement,
     /// total order, local and global primary order (Remix `prefixConsistency`).
     PrefixConsistency,
+    /// Servers that applied the same txns hold the same data tree (ZooKeeper's digest check,
+    /// ZOOKEEPER-3114): the state machine follows the order Zab agreed on.
+    ReplicaAgreement,
     /// Every committed txn was proposed by the established leader of its epoch (the Zab
     /// paper's integrity and primary integrity).
     Integrity,
@@ -230,6 +235,10 @@ pub struct Checker {
     exercised: Vec<u64>,
     /// Per server: the log its disk holds durably, replayed from fsync completions.
     durable_logs: Vec<Vec<Txn>>,
+    /// Per server: the database (applied count, history hash) last compared.
+    replicas_seen: Vec<Option<replicas::AppliedHistory>>,
+    /// The tree digest first seen after each applied history, and by whom.
+    replica_trees: replicas::ReplicaTrees,
     /// The liveness phase, once it started.
     pub liveness: Option<LivenessWatch>,
     /// The timely checks' view of who holds which role since when.
@@ -253,6 +262,8 @@ impl Checker {
             terms: vec![order::Term::default(); n + 1],
             talks: vec![order::Talk::default(); (n + 1) * (n + 1)],
             exercised: vec![0; Rule::ALL.len()],
+            replicas_seen: vec![None; n + 1],
+            replica_trees: replicas::ReplicaTrees::default(),
             liveness: None,
             timely: timely::Timely::new(n),
         }
@@ -279,7 +290,8 @@ impl Checker {
                 }
                 self.note_promises(id, server, output)?;
                 self.note_term(id, server, output)?;
-                self.check_observations(id, server, &output.observations, delivered_before)
+                self.check_observations(id, server, &output.observations, delivered_before)?;
+                self.check_replica(id, server)
             }
             Seen::Fsync { id, last_before, writes, durable, through } => {
                 self.check_durable(id, last_before, writes, durable)?;

@@ -70,7 +70,7 @@ mod tests {
     use zabsim_protocol::{Epoch, Txn, Zxid};
 
     fn txn(c: u32) -> Txn {
-        Txn { zxid: Zxid::new(Epoch(1), c), value: c as u64 }
+        Txn::opaque(Zxid::new(Epoch(1), c), c as u64)
     }
 
     #[test]

@@ -179,7 +179,7 @@ fn parse_disk(line: &str) -> Result<(u8, DurableState), String> {
                 for z in value.split(',') {
                     let (e, c) = z.split_once(':').ok_or(format!("disk line '{line}': bad zxid '{z}'"))?;
                     let (e, c) = (num(e)?, num(c)?);
-                    disk.log.push(Txn { zxid: Zxid::new(Epoch(e), c), value: e as u64 * 1000 + c as u64 });
+                    disk.log.push(Txn::opaque(Zxid::new(Epoch(e), c), e as u64 * 1000 + c as u64));
                 }
             }
             other => return Err(format!("disk line '{line}': unknown key '{other}' (accepted, current, log)")),

@@ -77,25 +77,26 @@ impl Node {
             self.leave(cx, LeaveReason::ZxidRollover);
             return;
         }
-        let txn = Txn { zxid: Zxid::new(last.epoch, last.counter + 1), value };
-        let write = self.write(cx, DiskWrite::Append(txn));
+        let txn = Txn::opaque(Zxid::new(last.epoch, last.counter + 1), value);
+        let write = self.write(cx, DiskWrite::Append(txn.clone()));
         let now = cx.now_us;
         let leader = self.leader();
-        leader.last_proposed = txn.zxid;
-        leader.outstanding.push_back(Outstanding { txn, acks: NodeSet::EMPTY, self_ack_after: write });
+        let zxid = txn.zxid;
+        leader.last_proposed = zxid;
+        leader.outstanding.push_back(Outstanding { txn: txn.clone(), acks: NodeSet::EMPTY, self_ack_after: write });
         let mut targets = Vec::new();
         for h in leader.handlers.iter_mut().flatten() {
             if h.stage >= HandlerStage::AwaitNewLeaderAck {
                 if h.stage >= HandlerStage::AwaitStartup {
-                    h.unacked.push_back((txn.zxid, now));
+                    h.unacked.push_back((zxid, now));
                 }
                 targets.push(h.sid);
             }
         }
-        cx.out.observations.push(Observation::Proposed { txn });
         for sid in targets {
-            self.send(cx, sid, Message::Quorum(QuorumPacket::Proposal { txn }));
+            self.send(cx, sid, Message::Quorum(QuorumPacket::Proposal { txn: txn.clone() }));
         }
+        cx.out.observations.push(Observation::Proposed { txn });
     }
 
     /// `processAck` + `tryToCommit`: in zxid order only, on a quorum of voter acks.

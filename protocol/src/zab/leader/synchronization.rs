@@ -37,16 +37,17 @@ impl Node {
             _ => peer_last,
         };
         for i in plan.send.clone() {
-            let txn = self.db.history()[i];
+            let txn = self.db.history()[i].clone();
+            let zxid = txn.zxid;
             self.send(cx, sid, Message::Quorum(QuorumPacket::Proposal { txn }));
-            self.send(cx, sid, Message::Quorum(QuorumPacket::Commit { zxid: txn.zxid }));
-            queued_up_to = queued_up_to.max(txn.zxid);
+            self.send(cx, sid, Message::Quorum(QuorumPacket::Commit { zxid }));
+            queued_up_to = queued_up_to.max(zxid);
         }
         // startForwarding: outstanding proposals above what was queued, PROPOSAL only.
         let pending: Vec<Txn> =
-            self.leader().outstanding.iter().map(|p| p.txn).filter(|t| t.zxid > queued_up_to).collect();
-        for txn in &pending {
-            self.send(cx, sid, Message::Quorum(QuorumPacket::Proposal { txn: *txn }));
+            self.leader().outstanding.iter().filter(|p| p.txn.zxid > queued_up_to).map(|p| p.txn.clone()).collect();
+        for txn in pending {
+            self.send(cx, sid, Message::Quorum(QuorumPacket::Proposal { txn }));
         }
         let leader = self.leader();
         let epoch = leader.epoch.expect("sync happens after the epoch is negotiated");
