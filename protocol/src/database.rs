@@ -1,13 +1,14 @@
 //! A server's in-memory database (`ZKDatabase`): the txns applied to its data tree, in order,
 //! and the data tree's `lastProcessedZxid`. It is volatile and separate from the durable files
 //! ([`DurableState`]): a process restart rebuilds it from disk (`ZKDatabase.loadDataBase`:
-//! snapshot plus every logged txn, committed or not), while a role change keeps it
-//! (`ZooKeeperServer.shutdown(false)`, ZOOKEEPER-2678's retained database), fast-forwarded from
-//! the txn log since ZOOKEEPER-2845 (`ZKDatabase.fastForwardDataBase`).
+//! snapshot plus every logged txn, committed or not), while a role change mostly keeps it
+//! (ZOOKEEPER-2678's retained database; what each kind of role end does is
+//! `Node::end_role_database`).
 //!
 //! The applied history doubles as the leader's committedLog (`LearnerHandler.syncFollower`
 //! reads the window of it that `commitLogCount` keeps). The data tree lives beside it,
-//! changed by [`ZkDatabase::apply`], the one place a committed txn enters the database.
+//! changed by [`ZkDatabase::apply`], the one place a txn enters the database: a committed one,
+//! or a logged one while loading or fast-forwarding.
 
 use crate::data::digest::Fnv1a64;
 use crate::data::{Applied, DataTree};
@@ -16,7 +17,7 @@ use crate::ids::Zxid;
 use crate::message::{Txn, TxnBody};
 
 /// `ZKDatabase`: what the server has applied, in memory.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZkDatabase {
     /// Every txn applied to the data tree, in order.
     applied: Vec<Txn>,
@@ -29,6 +30,18 @@ pub struct ZkDatabase {
     /// A hash of the applied txns (zxid and value of each, in order): two databases with the
     /// same one applied the same history, so their trees must be equal.
     history_digest: u64,
+}
+
+impl Default for ZkDatabase {
+    /// Empty: nothing applied, the root alone.
+    fn default() -> ZkDatabase {
+        ZkDatabase {
+            applied: Vec::new(),
+            last_processed_zxid: Zxid::ZERO,
+            tree: None,
+            history_digest: Fnv1a64::new().finish(),
+        }
+    }
 }
 
 impl ZkDatabase {
@@ -57,7 +70,8 @@ impl ZkDatabase {
             TxnBody::Request(request) => Some(self.tree.get_or_insert_with(Box::default).apply(txn.zxid, request)),
             TxnBody::Opaque => None,
         };
-        self.last_processed_zxid = txn.zxid;
+        // DataTree.processTxn only moves lastProcessedZxid forward.
+        self.last_processed_zxid = self.last_processed_zxid.max(txn.zxid);
         let mut hash = Fnv1a64::resume(self.history_digest);
         hash.u64(txn.zxid.as_u64());
         hash.u64(txn.value);
@@ -72,7 +86,7 @@ impl ZkDatabase {
     pub fn replace(&mut self, history: &[Txn], zxid: Zxid) {
         self.applied.clear();
         self.tree = None;
-        self.history_digest = 0;
+        self.history_digest = Fnv1a64::new().finish();
         for txn in history {
             self.apply(txn.clone());
         }

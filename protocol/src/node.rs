@@ -192,30 +192,37 @@ impl Node {
     }
 
     /// What the end of a role does to the in-memory database (`Learner.shutdown` /
-    /// `Leader.shutdown` -> `ZooKeeperServer.shutdown(fullyShutDown)`, 3.8):
-    /// - a learner in the middle of a SNAP sync shuts down fully: the database is cleared and
-    ///   `QuorumPeer.getLastLoggedZxid` reloads it from disk;
-    /// - a server whose ZooKeeperServer is running (a leader past `startZkServer`, a learner
-    ///   past NEWLEADER's `startupWithoutServing`) keeps it (ZOOKEEPER-2678) and fast-forwards
-    ///   it from the txn log (`ZKDatabase.fastForwardDataBase`, ZOOKEEPER-2845), so it holds
-    ///   every logged txn, committed or not, and a TRUNC from the next leader removes an
-    ///   uncommitted one; `zk-2845` (3.4.10/3.5.3) keeps it as it was;
-    /// - one that never started (`canShutdown` is false) keeps it untouched: what a TRUNC sync
-    ///   applied before NEWLEADER stays in memory, above the log.
+    /// `Leader.shutdown` -> `ZooKeeperServer.shutdown(fullyShutDown)`, 3.8.0):
+    /// - a learner in the middle of a SNAP sync shuts down fully (ZOOKEEPER-3642, 3.5.7+): the
+    ///   database is cleared and `QuorumPeer.getLastLoggedZxid` reloads it from disk;
+    /// - a server whose ZooKeeperServer is RUNNING (a leader past `startZkServer`'s
+    ///   `zk.startup()`, a learner past UPTODATE's `startServing()`) keeps it (ZOOKEEPER-2678)
+    ///   and fast-forwards it from the txn log (`ZKDatabase.fastForwardDataBase`,
+    ///   ZOOKEEPER-2845), so it holds every logged txn, committed or not, and a TRUNC from the
+    ///   next leader removes an uncommitted one;
+    /// - one that is not (`canShutdown` is false: a learner between NEWLEADER's
+    ///   `startupWithoutServing`, which leaves the state INITIAL, and UPTODATE, or any role
+    ///   before that) keeps it untouched.
+    ///
+    /// Variants: `zk-2845` (3.4.10/3.5.3) never fast-forwards and has no SNAP rule; the pre-3.4
+    /// variants (`zk-335`, `zk-790`) clear it at every role end, as 3.3's
+    /// `ZooKeeperServer.shutdown` did (`zkDb.clear()`), so it is reloaded from disk.
     ///
     /// Done as the role ends rather than when the shutdown's `Work` is over: nothing writes
     /// to this process's log in between, so the result is the same.
     fn end_role_database(&mut self) {
+        let variants = &self.config.variants;
         let (running, snap_unfinished) = match &self.role {
             // Its pipeline runs from startZkServer (under zk-790, from its set-up: 3.3.1's lead()
             // calls zk.startup() first).
-            Role::Leading(leader) => (leader.accepts_writes(&self.config.variants), false),
-            Role::Following(learner) => (learner.zk_running(), learner.snap_sync_unfinished()),
-            Role::Looking(_) | Role::Down | Role::Leaving(_) => (false, false),
+            Role::Leading(leader) => (leader.accepts_writes(variants), false),
+            Role::Following(learner) => (learner.is_serving(), learner.snap_sync_unfinished()),
+            // `leave` returns before calling this for these roles.
+            Role::Looking(_) | Role::Down | Role::Leaving(_) => return,
         };
-        if snap_unfinished {
+        if !self.keeps_epoch_files() || (snap_unfinished && !variants.zk_2845) {
             self.db = ZkDatabase::load(&self.disk);
-        } else if running && !self.config.variants.zk_2845 {
+        } else if running && !variants.zk_2845 {
             self.db.fast_forward(&self.disk);
         }
         self.delivered = self.delivered.min(self.db.history().len());

@@ -14,14 +14,9 @@ impl Fnv1a64 {
         Fnv1a64(Self::OFFSET_BASIS)
     }
 
-    /// Goes on from an earlier `finish` (0 starts afresh), for a hash kept up to date one
-    /// item at a time.
+    /// Goes on from an earlier `finish`, for a hash kept up to date one item at a time.
     pub(crate) fn resume(state: u64) -> Fnv1a64 {
-        if state == 0 {
-            Fnv1a64::new()
-        } else {
-            Fnv1a64(state)
-        }
+        Fnv1a64(state)
     }
 
     fn raw(&mut self, bytes: &[u8]) {

@@ -65,15 +65,6 @@ impl Learner {
         matches!(self.stage, Stage::Serving { .. })
     }
 
-    /// Whether the learner's ZooKeeperServer runs: from NEWLEADER's `startupWithoutServing`.
-    pub(crate) fn zk_running(&self) -> bool {
-        match &self.stage {
-            Stage::Serving { .. } => true,
-            Stage::Syncing(sync) => sync.got_newleader,
-            _ => false,
-        }
-    }
-
     /// A SNAP sync not yet past NEWLEADER (`QuorumPeer.SyncMode.SNAP` until then).
     pub(crate) fn snap_sync_unfinished(&self) -> bool {
         matches!(&self.stage, Stage::Syncing(sync) if sync.mode == SyncMode::Snap && !sync.got_newleader)

@@ -1,8 +1,9 @@
 //! ReplicaAgreement: servers that applied the same txns hold the same data tree, the digest
 //! check ZooKeeper itself runs since ZOOKEEPER-3114 (`DataTree` digests compared across
 //! servers at the same zxid). Zab orders the txns; this holds the state machine to them: a
-//! server that applied a txn differently, skipped part of one (an expired session's
-//! ephemerals left behind), or served a change no txn made ends with another tree.
+//! server that applied a txn differently or skipped part of one (an expired session's
+//! ephemerals left behind) ends with another tree. Trees are compared each time a server's
+//! applied history changes, which in the model is the only time a tree changes.
 //!
 //! The check is keyed by a hash of the applied history (each txn's zxid and value, in order,
 //! kept by `ZkDatabase`), not by zxid alone: two servers at one zxid may hold different

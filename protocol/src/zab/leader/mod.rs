@@ -142,8 +142,11 @@ impl Node {
             if self.config.variants.zk_790 {
                 // ZOOKEEPER-790 (3.3.1 `Leader.lead`): zk.setZxid(epoch << 32) with the epoch
                 // of the last zxid + 1, and the pipeline started, before anyone follows.
+                // 3.3.1 also sets the database's lastProcessedZxid to it there.
                 let leader = self.leader();
                 leader.last_proposed = Zxid::epoch_marker(leader.summary.1.epoch.next());
+                let marker = leader.last_proposed;
+                self.db.set_last_processed_zxid(marker);
             }
             self.set_timer(cx, TimerKind::LeaderWait, self.config.init_limit_us());
             let (me, accepted) = (self.id, self.disk.accepted_epoch);

@@ -112,7 +112,10 @@ impl Node {
         if self.keeps_epoch_files() {
             self.current_vote.peer_epoch = epoch;
         }
-        self.db.set_last_processed_zxid(zk_zxid);
+        if !self.config.variants.zk_790 {
+            // (zk-790 set it at set-up, as 3.3.1's lead() did; it has no startZkServer.)
+            self.db.set_last_processed_zxid(zk_zxid);
+        }
         self.deliver_applied(cx);
         for sid in waiting {
             self.send_uptodate(cx, sid);
