@@ -74,19 +74,29 @@ impl Sim {
         }
     }
 
-    pub(super) fn on_quorum_connect(&mut self, learner: NodeId, leader: NodeId, started_us: u64, syn: u32) {
-        if self.nodes[learner.index()].is_none() {
+    pub(super) fn on_quorum_connect(
+        &mut self,
+        learner: NodeId,
+        leader: NodeId,
+        started_us: u64,
+        syn: u32,
+        process: u32,
+    ) {
+        // The dialing process died (the kernel closed its socket, SYN retries and all): a
+        // restarted process never learns of an attempt it did not make.
+        if self.nodes[learner.index()].is_none() || self.disks[learner.index()].incarnation != process {
             return;
         }
         if !self.network.reachable_both(learner, leader) {
             // The SYN goes unanswered; Learner.sockConnect waits up to initLimit.
             let timeout = self.scenario.protocol.init_limit_us();
             match Self::next_syn_us(started_us, syn, timeout) {
-                Some(at) => self.queue.push(at, Event::QuorumConnect { learner, leader, started_us, syn: syn + 1 }),
-                None => self.queue.push(
-                    started_us + timeout,
-                    Event::Local { node: learner, input: Input::QuorumConnectFailed { peer: leader } },
-                ),
+                Some(at) => {
+                    self.queue.push(at, Event::QuorumConnect { learner, leader, started_us, syn: syn + 1, process })
+                }
+                None => {
+                    self.queue.push(started_us + timeout, Event::QuorumConnectTimedOut { learner, leader, process })
+                }
             }
             return;
         }
