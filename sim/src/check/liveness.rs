@@ -54,8 +54,6 @@ pub struct LivenessWatch {
     pub deadline_us: u64,
     /// The connected quorums, one of which must converge (one set unless links are cut).
     pub quorums: Vec<NodeSet>,
-    /// Every server of those quorums: the ones watched for vote cycles and named in a verdict.
-    pub members: NodeSet,
     /// When it converged, if it did.
     pub converged_at_us: Option<u64>,
     /// Per server, the most proposal changes it made within one election round during the
@@ -77,12 +75,10 @@ pub struct LivenessWatch {
 impl Checker {
     /// Starts the liveness phase: one of `quorums` must converge.
     pub fn start_liveness(&mut self, start_us: u64, deadline_us: u64, quorums: Vec<NodeSet>) {
-        let members = quorums.iter().flat_map(|q| q.iter()).collect();
         self.liveness = Some(LivenessWatch {
             start_us,
             deadline_us,
             quorums,
-            members,
             converged_at_us: None,
             proposal_changes: vec![0; self.n + 1],
             changes_this_round: vec![0; self.n + 1],
@@ -152,9 +148,13 @@ impl Checker {
 }
 
 impl LivenessWatch {
+    /// Every server of the quorums: the ones a verdict names.
+    pub fn members(&self) -> NodeSet {
+        self.quorums.iter().flat_map(|q| q.iter()).collect()
+    }
+
     /// A server crashed during the phase: no quorum waits for it any more.
     pub fn forget(&mut self, id: NodeId) {
-        self.members.remove(id);
         for quorum in &mut self.quorums {
             quorum.remove(id);
         }
@@ -204,7 +204,7 @@ pub fn refused_members(nodes: &[Option<Node>], members: &NodeSet) -> Option<Node
 }
 
 fn diagnose(nodes: &[Option<Node>], watch: &LivenessWatch) -> (Vec<u8>, LivenessReason, String) {
-    let members: Vec<NodeId> = watch.members.iter().collect();
+    let members: Vec<NodeId> = watch.members().iter().collect();
     let within = crate::format_time(watch.deadline_us - watch.start_us);
     let states: Vec<String> = members
         .iter()

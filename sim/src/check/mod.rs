@@ -235,10 +235,8 @@ pub struct Checker {
     exercised: Vec<u64>,
     /// Per server: the log its disk holds durably, replayed from fsync completions.
     durable_logs: Vec<Vec<Txn>>,
-    /// Per server: the database (applied count, history hash) last compared.
-    replicas_seen: Vec<Option<replicas::AppliedHistory>>,
-    /// The tree digest first seen after each applied history, and by whom.
-    replica_trees: replicas::ReplicaTrees,
+    /// ReplicaAgreement's view of every server's applied history and tree.
+    replicas: replicas::ReplicaTrees,
     /// The liveness phase, once it started.
     pub liveness: Option<LivenessWatch>,
     /// The timely checks' view of who holds which role since when.
@@ -262,8 +260,7 @@ impl Checker {
             terms: vec![order::Term::default(); n + 1],
             talks: vec![order::Talk::default(); (n + 1) * (n + 1)],
             exercised: vec![0; Rule::ALL.len()],
-            replicas_seen: vec![None; n + 1],
-            replica_trees: replicas::ReplicaTrees::default(),
+            replicas: replicas::ReplicaTrees::new(n),
             liveness: None,
             timely: timely::Timely::new(n),
         }

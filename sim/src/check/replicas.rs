@@ -7,25 +7,30 @@
 //!
 //! The check is keyed by a hash of the applied history (each txn's zxid and value, in order,
 //! kept by `ZkDatabase`), not by zxid alone: two servers at one zxid may hold different
-//! histories, which PrefixConsistency judges. Trees are compared by `DataTree::digest`, taken
-//! only when a server's applied history changed.
+//! histories, which PrefixConsistency judges. Trees are compared by `DataTree::digest`.
 
 use super::*;
 
 /// One server's database as last seen: (txns applied, history hash).
 pub(super) type AppliedHistory = (usize, u64);
 
-/// The tree digest first seen after each applied history, with the server it was seen on.
-/// Almost every history length is reached by one history only, so the first one seen at each
-/// length sits in a vector indexed by length, and only a diverging one (which
-/// PrefixConsistency judges) goes to the map: no allocation per committed txn.
-#[derive(Default)]
+/// The check's state: per server the applied history last compared, and the tree digest first
+/// seen after each applied history, with the server it was seen on. Almost every history
+/// length is reached by one history only, so the first one seen at each length sits in a
+/// vector indexed by length, and only a diverging one (which PrefixConsistency judges) goes to
+/// the map: no allocation per committed txn.
 pub(super) struct ReplicaTrees {
+    seen: Vec<Option<AppliedHistory>>,
     by_len: Vec<Option<(u64, u64, NodeId)>>,
     diverging: BTreeMap<AppliedHistory, (u64, NodeId)>,
 }
 
 impl ReplicaTrees {
+    /// For `n` servers.
+    pub(super) fn new(n: usize) -> ReplicaTrees {
+        ReplicaTrees { seen: vec![None; n + 1], by_len: Vec::new(), diverging: BTreeMap::new() }
+    }
+
     /// The digest first seen after `applied` (and by whom); records `digest` if it is the first.
     fn first_or_record(&mut self, applied: AppliedHistory, digest: u64, id: NodeId) -> (u64, NodeId) {
         let (len, hash) = applied;
@@ -49,12 +54,13 @@ impl Checker {
     pub(super) fn check_replica(&mut self, id: NodeId, server: &Node) -> Result<(), Breach> {
         let db = server.database();
         let applied = (db.history().len(), db.history_digest());
-        if self.replicas_seen[id.index()] == Some(applied) {
+        let seen = &mut self.replicas.seen[id.index()];
+        if *seen == Some(applied) {
             return Ok(());
         }
-        self.replicas_seen[id.index()] = Some(applied);
+        *seen = Some(applied);
         let digest = db.tree_digest();
-        let (first, by) = self.replica_trees.first_or_record(applied, digest, id);
+        let (first, by) = self.replicas.first_or_record(applied, digest, id);
         if first == digest {
             return Ok(());
         }

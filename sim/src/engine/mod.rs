@@ -311,9 +311,7 @@ impl Sim {
                 self.on_quorum_connect(learner, leader, started_us, syn, process)
             }
             Event::QuorumConnectTimedOut { learner, leader, process } => {
-                if self.disks[learner.index()].incarnation == process {
-                    self.deliver_local(learner, Input::QuorumConnectFailed { peer: leader });
-                }
+                self.on_quorum_connect_timed_out(learner, leader, process)
             }
             Event::Timer { node, kind, gen } => self.on_timer(node, kind, gen),
             Event::Fsync { node, incarnation, through } => self.on_fsync(node, incarnation, through),

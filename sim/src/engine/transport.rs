@@ -82,9 +82,7 @@ impl Sim {
         syn: u32,
         process: u32,
     ) {
-        // The dialing process died (the kernel closed its socket, SYN retries and all): a
-        // restarted process never learns of an attempt it did not make.
-        if self.nodes[learner.index()].is_none() || self.disks[learner.index()].incarnation != process {
+        if !self.dialer_alive(learner, process) {
             return;
         }
         if !self.network.reachable_both(learner, leader) {
@@ -111,6 +109,20 @@ impl Sim {
             // Nothing listens on the quorum port: connection refused.
             self.deliver_local(learner, Input::QuorumConnectFailed { peer: leader });
         }
+    }
+
+    /// `Learner.sockConnect` gave up after initLimit.
+    pub(super) fn on_quorum_connect_timed_out(&mut self, learner: NodeId, leader: NodeId, process: u32) {
+        if self.dialer_alive(learner, process) {
+            self.deliver_local(learner, Input::QuorumConnectFailed { peer: leader });
+        }
+    }
+
+    /// Whether the process incarnation that dialed still runs. One that died took its socket,
+    /// SYN retries and all, with it: a restarted process never learns of an attempt it did not
+    /// make.
+    fn dialer_alive(&self, learner: NodeId, process: u32) -> bool {
+        self.nodes[learner.index()].is_some() && self.disks[learner.index()].incarnation == process
     }
 
     /// `msg` leaves `from` now: the checker sees it, then the network takes it.

@@ -144,8 +144,8 @@ impl Node {
                 // of the last zxid + 1, and the pipeline started, before anyone follows.
                 // 3.3.1 also sets the database's lastProcessedZxid to it there.
                 let leader = self.leader();
-                leader.last_proposed = Zxid::epoch_marker(leader.summary.1.epoch.next());
-                let marker = leader.last_proposed;
+                let marker = Zxid::epoch_marker(leader.summary.1.epoch.next());
+                leader.last_proposed = marker;
                 self.db.set_last_processed_zxid(marker);
             }
             self.set_timer(cx, TimerKind::LeaderWait, self.config.init_limit_us());
