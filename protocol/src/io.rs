@@ -4,6 +4,7 @@
 
 use crate::ids::{Epoch, NodeId, NodeSet, Round, Zxid};
 use crate::message::{Message, Txn};
+use crate::serve::wire::{ClientCmd, ClientPacket, ConnId};
 use crate::vote::{ServerState, Vote};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -30,10 +31,22 @@ pub enum Input {
         /// Last durable write.
         through: WriteId,
     },
-    /// A client submitted a write to this server.
+    /// A client of the plain workload submitted a write to this server.
     ClientWrite {
         /// Unique value identifying the write.
         value: u64,
+    },
+    /// A packet from a client on its connection to this server.
+    FromClient {
+        /// The connection.
+        conn: ConnId,
+        /// The packet.
+        packet: ClientPacket,
+    },
+    /// A client connection closed from the client's side, or broke.
+    ClientGone {
+        /// The connection.
+        conn: ConnId,
     },
     /// The learner connection to `peer` is open (both ends get this).
     QuorumConnected {
@@ -72,11 +85,13 @@ pub enum TimerKind {
     Heartbeat,
     /// The `Work` the server started is done (the simulator chose how long it took).
     Work,
+    /// Leader: the session tracker's earliest expiry bucket is due.
+    SessionExpiry,
 }
 
 impl TimerKind {
     /// Number of timer kinds (size of the simulator's per-node timer table).
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 8;
 
     /// Index into a timer table.
     #[inline]
@@ -95,6 +110,7 @@ impl TimerKind {
             TimerKind::LeaderWait => "LeaderWait",
             TimerKind::Heartbeat => "Heartbeat",
             TimerKind::Work => "Work",
+            TimerKind::SessionExpiry => "SessionExpiry",
         }
     }
 
@@ -107,6 +123,7 @@ impl TimerKind {
         TimerKind::LeaderWait,
         TimerKind::Heartbeat,
         TimerKind::Work,
+        TimerKind::SessionExpiry,
     ];
 }
 
@@ -418,6 +435,9 @@ pub struct Output {
     /// Work started by this step; `TimerKind::Work` fires when the simulator says it is done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub work: Option<Work>,
+    /// Packets to clients and connections closed, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<ClientCmd>,
 }
 
 impl Output {
@@ -430,6 +450,7 @@ impl Output {
         self.net.clear();
         self.observations.clear();
         self.work = None;
+        self.clients.clear();
     }
 }
 
@@ -441,6 +462,8 @@ impl fmt::Display for Input {
             Input::Timer(kind) => write!(f, "timer {}", kind.name()),
             Input::WritesDurable { through } => write!(f, "fsync done through w{through}"),
             Input::ClientWrite { value } => write!(f, "client write {value}"),
+            Input::FromClient { conn, packet } => write!(f, "{conn} -> {packet}"),
+            Input::ClientGone { conn } => write!(f, "{conn} gone"),
             Input::QuorumConnected { peer } => write!(f, "connected {peer}"),
             Input::QuorumConnectFailed { peer } => write!(f, "connect to {peer} failed"),
             Input::QuorumDisconnected { peer } => write!(f, "disconnected {peer}"),

@@ -19,6 +19,7 @@ mod invariants;
 pub mod io;
 pub mod message;
 pub mod node;
+pub mod serve;
 pub mod vote;
 pub mod zab;
 
@@ -32,4 +33,5 @@ pub use io::{
 };
 pub use message::{Channel, Message, Notification, QuorumPacket, Txn};
 pub use node::Node;
+pub use serve::wire::{ClientCmd, ClientOp, ClientPacket, ConnId, Read, Reply, ServerPacket};
 pub use vote::{beats, ServerState, TalliedVote, Vote};

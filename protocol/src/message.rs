@@ -2,7 +2,7 @@
 //! `QuorumPacket`s on the leader-learner connection, each with a one-line `Display` for
 //! traces and failure reports.
 
-use crate::data::Request;
+use crate::data::{Request, SessionId};
 use crate::ids::{Epoch, Round, Zxid};
 use crate::vote::{ServerState, Vote};
 use serde::{Deserialize, Serialize};
@@ -47,14 +47,31 @@ impl TxnBody {
     pub fn is_opaque(&self) -> bool {
         matches!(self, TxnBody::Opaque)
     }
+
+    /// The `Txn::value` a request's txn gets: a hash of the request with the top bit set, so
+    /// it never meets the plain workload's counter values, and two proposals of one zxid
+    /// carrying different requests differ in value (what the checker's ZxidUniqueness
+    /// compares). An opaque body has no value of its own.
+    pub fn value(&self) -> u64 {
+        match self {
+            TxnBody::Opaque => 0,
+            TxnBody::Request(request) => {
+                let mut hash = crate::data::digest::Fnv1a64::new();
+                hash.u64(request.session.0);
+                hash.u64(request.cxid);
+                hash.bytes(request.op.to_string().as_bytes());
+                hash.finish() | 1 << 63
+            }
+        }
+    }
 }
 
 impl fmt::Display for Txn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={}", self.zxid, self.value)?;
         match &self.body {
-            TxnBody::Opaque => Ok(()),
-            TxnBody::Request(request) => write!(f, " {request}"),
+            TxnBody::Opaque => write!(f, "{}={}", self.zxid, self.value),
+            // The value is a hash of the request, which names the txn better itself.
+            TxnBody::Request(request) => write!(f, "{} {request}", self.zxid),
         }
     }
 }
@@ -136,15 +153,41 @@ pub enum QuorumPacket {
         /// Its zxid.
         zxid: Zxid,
     },
-    /// Both ways: heartbeat; the leader's carries lastProposed.
+    /// Both ways: heartbeat; the leader's carries lastProposed, a learner's the sessions its
+    /// clients touched since the last one (`LearnerSessionTracker.snapshot`).
     Ping {
         /// Leader's lastProposed (followers send ZERO).
         zxid: Zxid,
+        /// Learner: (session, timeout) of each session touched.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        touched: Vec<(SessionId, u32)>,
     },
     /// F->L: a client write forwarded to the leader (`Leader.REQUEST`).
     Request {
         /// The client write's value.
         value: u64,
+        /// The request it carries; none for the plain workload.
+        #[serde(default, skip_serializing_if = "TxnBody::is_opaque")]
+        body: TxnBody,
+    },
+    /// F->L: a client of the learner asked for sync (`Leader.REQUEST` of type sync).
+    SyncRequest,
+    /// L->F: everything proposed before the learner's oldest sync is committed
+    /// (`Leader.SYNC`).
+    Sync,
+    /// F->L: a session moved to the learner; is it still valid (`Leader.REVALIDATE`)?
+    Revalidate {
+        /// The session.
+        session: SessionId,
+        /// Its timeout.
+        timeout_ms: u32,
+    },
+    /// L->F: the answer to `Revalidate` (`Leader.REVALIDATE` back).
+    RevalidateAnswer {
+        /// The session.
+        session: SessionId,
+        /// Whether the leader's tracker still holds it, not closing.
+        valid: bool,
     },
 }
 
@@ -199,8 +242,14 @@ impl fmt::Display for QuorumPacket {
             QuorumPacket::Ack { zxid } => write!(f, "ACK {zxid}"),
             QuorumPacket::Proposal { txn } => write!(f, "PROPOSAL {txn}"),
             QuorumPacket::Commit { zxid } => write!(f, "COMMIT {zxid}"),
-            QuorumPacket::Ping { zxid } => write!(f, "PING {zxid}"),
-            QuorumPacket::Request { value } => write!(f, "REQUEST {value}"),
+            QuorumPacket::Ping { zxid, touched } if touched.is_empty() => write!(f, "PING {zxid}"),
+            QuorumPacket::Ping { zxid, touched } => write!(f, "PING {zxid} touched={}", touched.len()),
+            QuorumPacket::Request { value, body: TxnBody::Opaque } => write!(f, "REQUEST {value}"),
+            QuorumPacket::Request { body: TxnBody::Request(request), .. } => write!(f, "REQUEST {request}"),
+            QuorumPacket::SyncRequest => write!(f, "SYNC?"),
+            QuorumPacket::Sync => write!(f, "SYNC"),
+            QuorumPacket::Revalidate { session, timeout_ms } => write!(f, "REVALIDATE {session} {timeout_ms}ms"),
+            QuorumPacket::RevalidateAnswer { session, valid } => write!(f, "REVALIDATE {session} valid={valid}"),
         }
     }
 }

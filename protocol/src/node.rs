@@ -63,6 +63,8 @@ pub struct Node {
     pub(crate) delivered: usize,
     /// Client writes submitted here that still await their reply.
     pub(crate) client_writes: BTreeSet<u64>,
+    /// Client connections, sessions and watches (`serve/`).
+    pub(crate) port: crate::serve::ClientPort,
 }
 
 impl Node {
@@ -86,6 +88,7 @@ impl Node {
             role: Role::Down,
             delivered: 0,
             client_writes: BTreeSet::new(),
+            port: crate::serve::ClientPort::default(),
         }
     }
 
@@ -116,6 +119,8 @@ impl Node {
                 }
             }
             Input::ClientWrite { value } => self.on_client_write(&mut cx, value),
+            Input::FromClient { conn, packet } => self.on_client_packet(&mut cx, conn, packet),
+            Input::ClientGone { conn } => self.on_client_gone(conn),
             Input::QuorumConnected { peer } => match self.role {
                 Role::Leading(_) => self.leader_on_learner_connected(&mut cx, peer),
                 Role::Following(_) => self.learner_on_connected(&mut cx, peer),
@@ -147,6 +152,7 @@ impl Node {
             (Role::Leading(_), TimerKind::LeaderWait) => self.leader_on_wait_timeout(cx),
             (Role::Leading(_), TimerKind::Heartbeat) => self.leader_on_heartbeat(cx),
             (Role::Leading(_), TimerKind::Work) => self.leader_on_work_done(cx),
+            (Role::Leading(_), TimerKind::SessionExpiry) => self.leader_on_session_expiry(cx),
             (Role::Following(_), TimerKind::Work) => self.learner_on_setup_done(cx),
             // updateServerState: the shutdown is over, LOOKING again.
             (Role::Leaving(_), TimerKind::Work) => self.start_election(cx),
@@ -169,12 +175,13 @@ impl Node {
         match &self.role {
             Role::Leading(leader) if leader.accepts_writes(&self.config.variants) => {
                 self.client_writes.insert(value);
-                self.leader_propose(cx, value);
+                self.leader_propose(cx, value, crate::message::TxnBody::Opaque);
             }
             Role::Following(learner) if learner.is_serving() => {
                 self.client_writes.insert(value);
                 let leader = learner.leader;
-                self.send(cx, leader, Message::Quorum(QuorumPacket::Request { value }));
+                let body = crate::message::TxnBody::Opaque;
+                self.send(cx, leader, Message::Quorum(QuorumPacket::Request { value, body }));
             }
             // ZooKeeper closes client connections while not serving; the client retries.
             _ => cx.out.observations.push(Observation::ClientRejected { value }),
@@ -294,6 +301,7 @@ impl Node {
         for value in std::mem::take(&mut self.client_writes) {
             cx.out.observations.push(Observation::ClientRejected { value });
         }
+        self.close_client_port(cx);
         // QuorumPeer.run's finally block: shut the role down, then updateServerState.
         self.end_role_database();
         self.role = Role::Leaving(self.state());

@@ -5,6 +5,7 @@
 pub mod campaign;
 pub mod check;
 pub mod cli;
+pub mod clients;
 pub mod conform;
 pub mod engine;
 pub mod report;

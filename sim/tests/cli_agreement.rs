@@ -33,7 +33,7 @@ fn the_found_by_command_builds_the_scenario_the_fuzzer_ran_for_every_seed() {
     ];
     let mut checked = 0;
     for (nodes, variants) in campaigns {
-        let spec = CampaignSpec { nodes, variants, first_seed: 0 };
+        let spec = CampaignSpec { nodes, variants, first_seed: 0, clients: Default::default() };
         for seed in 0..3_000 {
             let (command, fuzzed) = found_by(&spec, seed);
             if let Err(e) = validate(&fuzzed) {
@@ -63,7 +63,7 @@ fn the_random_profile_draws_only_valid_schedules_at_every_size() {
 /// lone server (no link to cut): both used to be refused or to panic on the command line.
 #[test]
 fn the_command_line_runs_what_the_fuzzer_ran() {
-    let spec = CampaignSpec { nodes: vec![3], variants: Vec::new(), first_seed: 0 };
+    let spec = CampaignSpec { nodes: vec![3], variants: Vec::new(), first_seed: 0, clients: Default::default() };
     for (nodes, seed) in [(3u8, 0u64), (3, 1), (3, 22), (1, 0), (1, 3)] {
         let spec = CampaignSpec { nodes: vec![nodes], ..spec.clone() };
         let (command, fuzzed) = found_by(&spec, seed);

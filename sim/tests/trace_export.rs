@@ -58,6 +58,7 @@ fn protocol_types_serialize_as_tagged_objects_and_read_back() {
         net: vec![NetCmd::Connect(NodeId(4)), NetCmd::Close(NodeId(1))],
         observations: vec![Observation::Left { reason: LeaveReason::QuorumLost }],
         work: Some(zabsim_protocol::Work::Shutdown),
+        clients: Vec::new(),
     };
     let v = serde_json::to_value(&output).unwrap();
     assert_eq!(v["net"][0], serde_json::json!({"type": "connect", "peer": 4}));

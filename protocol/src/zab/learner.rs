@@ -401,8 +401,11 @@ impl Node {
             QuorumPacket::Proposal { txn } => self.log_proposal(cx, leader, txn),
             QuorumPacket::Commit { zxid } => self.commit_pending(cx, zxid),
             QuorumPacket::Ping { .. } => {
-                self.send(cx, leader, Message::Quorum(QuorumPacket::Ping { zxid: Zxid::ZERO }))
+                let touched = self.take_touched_sessions();
+                self.send(cx, leader, Message::Quorum(QuorumPacket::Ping { zxid: Zxid::ZERO, touched }))
             }
+            QuorumPacket::Sync => self.learner_on_sync(cx),
+            QuorumPacket::RevalidateAnswer { session, valid } => self.finish_session_revalidate(cx, session, valid),
             other => {
                 cx.out.observations.push(Observation::IllegalMessage {
                     what: format!("follower {} got {other} in BROADCAST", self.id),
@@ -432,7 +435,8 @@ impl Node {
                 // FinalRequestProcessor applies the committed txn to the database.
                 if let Ok(i) = self.disk.log.binary_search_by_key(&zxid, |t| t.zxid) {
                     let txn = self.disk.log[i].clone();
-                    self.db.apply(txn);
+                    let applied = self.db.apply(txn.clone());
+                    self.serve_applied(cx, &txn, applied);
                 }
                 self.deliver_applied(cx);
             }

@@ -28,6 +28,9 @@ pub struct CampaignSpec {
     pub variants: Vec<String>,
     /// First seed of the campaign.
     pub first_seed: u64,
+    /// Simulated clients in every run.
+    #[serde(default, skip_serializing_if = "crate::scenario::Clients::is_off")]
+    pub clients: crate::scenario::Clients,
 }
 
 impl CampaignSpec {
@@ -39,6 +42,7 @@ impl CampaignSpec {
         }
         let mut profile = Profile::swarm(self.nodes[0], self.nodes[self.nodes.len() - 1], variants);
         profile.nodes_choices = self.nodes.clone();
+        profile.clients = self.clients;
         Ok(profile)
     }
 }
@@ -110,7 +114,11 @@ impl Failure {
     /// line of a saved failure): `zabsim run --nodes N --seed S --faults swarm [--variant V]...`.
     pub fn found_by(&self, spec: &CampaignSpec) -> String {
         let variants: String = spec.variants.iter().map(|v| format!(" --variant {v}")).collect();
-        format!("zabsim run --nodes {} --seed {} --faults swarm{variants}", self.nodes, self.seed)
+        let clients = match spec.clients.enabled() {
+            true => format!(" --clients {} --recipe {}", spec.clients.count, spec.clients.recipe),
+            false => String::new(),
+        };
+        format!("zabsim run --nodes {} --seed {} --faults swarm{variants}{clients}", self.nodes, self.seed)
     }
 }
 

@@ -13,6 +13,8 @@
 //! - `order.rs`: the order of each leader-learner conversation (MessageLegality);
 //! - `replicas.rs`: ReplicaAgreement (the data trees of servers with one history);
 //! - `liveness.rs`: Liveness (the phase after the last fault);
+//! - `clients.rs`: the client guarantees (ClientFifoOrder, ClientMonotonicView,
+//!   LinearizableWrites, SyncFreshness) and the lock recipe's LockExclusion;
 //! - `timely.rs`: Liveness's sharper reasons, held in every calm stretch of the run
 //!   (`join-overdue`, `stale-leader`, `needless-give-up`).
 //!
@@ -22,6 +24,7 @@
 //! Agreement, total order, local and global primary order and prefix consistency all follow
 //! from "every delivered sequence is a prefix of one strictly zxid-ordered history".
 
+mod clients;
 mod durability;
 mod election;
 mod history;
@@ -31,6 +34,8 @@ mod promises;
 mod replicas;
 mod timely;
 
+pub use clients::ClientChecker;
+pub(crate) use clients::ReplySeen;
 pub use liveness::{converged, refused_members, LivenessReason, LivenessWatch};
 pub use order::Rule;
 pub use timely::{Surroundings, TimelyBounds, TimelyBreach};
@@ -99,6 +104,38 @@ pub enum Invariant {
     /// After the last fault, a connected quorum converges on one established leader with
     /// every member synced, within the bound.
     Liveness,
+    /// A client's requests are answered in the order it sent them (ZooKeeper's "FIFO client
+    /// order").
+    ClientFifoOrder,
+    /// No reply shows a client an older state than one it has already seen, across
+    /// reconnects too ("a client will never see an older view").
+    ClientMonotonicView,
+    /// A write invoked after another write was acknowledged is ordered after it
+    /// ("linearizable writes").
+    LinearizableWrites,
+    /// A sync answers with a state at least as new as every write acknowledged before it was
+    /// invoked.
+    SyncFreshness,
+    /// A client is shown committed state only: no reply carries a zxid beyond the committed
+    /// history when the client receives it.
+    CommittedReads,
+    /// Two clients with live sessions never hold the lock recipe's lock at once.
+    LockExclusion,
+}
+
+impl Invariant {
+    /// Whether it is a client guarantee, checked only in runs with clients.
+    pub fn is_client_guarantee(self) -> bool {
+        matches!(
+            self,
+            Invariant::ClientFifoOrder
+                | Invariant::ClientMonotonicView
+                | Invariant::LinearizableWrites
+                | Invariant::SyncFreshness
+                | Invariant::CommittedReads
+                | Invariant::LockExclusion
+        )
+    }
 }
 
 impl Invariant {
@@ -244,6 +281,15 @@ pub struct Checker {
 }
 
 impl Checker {
+    /// The newest state a client may be shown: the last committed txn, or the epoch marker of
+    /// the newest established epoch (a new leader's lastProcessedZxid before its first
+    /// commit), whichever is higher.
+    pub fn committed_frontier(&self) -> Zxid {
+        let last = self.committed.last().map_or(Zxid::ZERO, |t| t.zxid);
+        let marker = self.established.keys().next_back().map_or(Zxid::ZERO, |e| Zxid::epoch_marker(*e));
+        last.max(marker)
+    }
+
     /// A checker for `n` servers.
     pub fn new(n: usize) -> Checker {
         Checker {

@@ -222,7 +222,15 @@ impl Checker {
                 (Rule::UpToDateAfterQuorum, *newleader && established && !std::mem::replace(uptodate, true))
             }
             (QuorumPacket::UpToDate, _) => (Rule::UpToDateAfterQuorum, false),
-            (QuorumPacket::Ping { .. } | QuorumPacket::Request { .. }, _) => return Ok(()),
+            (
+                QuorumPacket::Ping { .. }
+                | QuorumPacket::Request { .. }
+                | QuorumPacket::SyncRequest
+                | QuorumPacket::Sync
+                | QuorumPacket::Revalidate { .. }
+                | QuorumPacket::RevalidateAnswer { .. },
+                _,
+            ) => return Ok(()),
         };
         if legal {
             self.exercise(rule);

@@ -53,6 +53,8 @@ pub struct FuzzArgs {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    clients: super::clients::ClientArgs,
 }
 
 /// `zabsim merge` options.
@@ -82,6 +84,7 @@ pub fn default_campaign() -> i32 {
         no_shrink: false,
         stop_on_failure: false,
         json: false,
+        clients: Default::default(),
     });
     let outcome = match outcome {
         Ok(o) => o,
@@ -228,7 +231,9 @@ fn fuzz_outcome(args: FuzzArgs) -> Result<FuzzOutcome, i32> {
     let nodes = parse_nodes(&args.nodes).map_err(usage_error)?;
     let budget_secs = args.time.as_deref().map(parse_duration).transpose().map_err(usage_error)?;
     let shard = shard_from(&args).map_err(usage_error)?;
-    let spec = CampaignSpec { nodes, variants: args.variants.clone(), first_seed: args.first_seed };
+    let mut clients = crate::scenario::Clients::default();
+    args.clients.apply_to(&mut clients);
+    let spec = CampaignSpec { nodes, variants: args.variants.clone(), first_seed: args.first_seed, clients };
     let profile = spec.profile().map_err(|e| usage_error(format!("--variant: {e}")))?;
     if args.jobs == Some(0) {
         return Err(usage_error("--jobs: expected at least 1"));

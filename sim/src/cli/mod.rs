@@ -3,6 +3,7 @@
 //! field. Exit codes: 0 all good, 1 a property was violated, 2 bad input or usage.
 
 mod bench;
+mod clients;
 pub mod conform;
 pub mod export;
 pub mod fuzz;

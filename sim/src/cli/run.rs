@@ -51,6 +51,8 @@ pub(crate) struct RunArgs {
     /// Run twice and compare the traces; name the first divergent event, if any.
     #[arg(long)]
     check_determinism: bool,
+    #[command(flatten)]
+    clients: super::clients::ClientArgs,
 }
 
 #[derive(Args, Debug)]
@@ -123,6 +125,7 @@ pub(crate) fn scenario_of(args: &RunArgs) -> Result<Scenario, String> {
     for v in &args.variants {
         scenario.protocol.variants.enable(v).map_err(|e| format!("--variant: {e}"))?;
     }
+    args.clients.apply(&mut scenario);
     // A generated schedule obeys the same rules as a file; a file names itself in the message.
     validate(&scenario).map_err(|e| e.to_string())?;
     Ok(scenario)
@@ -337,6 +340,7 @@ fn replay_command(args: &RunArgs, report: &RunReport) -> String {
     for v in &args.variants {
         cmd.push_str(&format!(" --variant {v}"));
     }
+    cmd.push_str(&args.clients.flags());
     cmd
 }
 

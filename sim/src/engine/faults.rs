@@ -145,6 +145,7 @@ impl Sim {
         if let Some(watch) = self.checker.liveness.as_mut() {
             watch.forget(id);
         }
+        self.break_client_connections(id);
         // Its clients lose their connection: their writes are answered with an error.
         let lost: Vec<u64> = (1..=self.stats.write_state.len() as u64)
             .filter(|v| self.stats.write_state[*v as usize - 1] == WriteState::Pending(id.0))

@@ -2,6 +2,7 @@
 //! driven by one event queue in virtual time, with faults from the scenario and the checker
 //! run after every event.
 
+mod clients;
 mod delivery;
 pub mod disk;
 mod durability;
@@ -74,6 +75,12 @@ enum Event {
     LivenessStart,
     /// Convergence is due.
     LivenessDeadline,
+    /// A simulated client's wake-up.
+    ClientWake(usize),
+    /// A client's packet (or its closing of a connection) reaches a server.
+    FromClient(Box<(NodeId, Input)>),
+    /// A server's packet (or, with None, the close) reaches a client's end of a connection.
+    ToClient(Box<(zabsim_protocol::ConnId, Option<zabsim_protocol::ServerPacket>)>),
 }
 
 /// Work a paused server will do when it resumes: inputs already received by its kernel, and
@@ -152,6 +159,8 @@ pub struct Sim {
     chaos_ever: bool,
     learner_connected_us: Vec<u64>,
     timely_next_us: u64,
+    /// The simulated clients, when the scenario has any.
+    fleet: Option<Box<crate::clients::Fleet>>,
 }
 
 impl Sim {
@@ -212,6 +221,7 @@ impl Sim {
             chaos_ever: scenario.network.chaos.is_on(),
             learner_connected_us: vec![0; n + 1],
             timely_next_us: 0,
+            fleet: None,
             scenario,
         };
         if let Some(tracer) = sim.tracer.as_mut() {
@@ -233,6 +243,16 @@ impl Sim {
         }
         if sim.scenario.liveness.check {
             sim.queue.push(sim.scenario.last_fault_ms() * 1000, Event::LivenessStart);
+        }
+        if sim.scenario.clients.enabled() {
+            let s = &sim.scenario;
+            let mut fleet = crate::clients::Fleet::new(s.clients, s.nodes, s.network.delay, seed);
+            if sim.tracer.is_some() {
+                fleet.keep_log();
+            }
+            let actions = fleet.start();
+            sim.fleet = Some(Box::new(fleet));
+            sim.schedule_client_actions(actions);
         }
         for (id, durable) in sim.ensemble.members().zip(disks) {
             sim.checker.preload_disk(id, &durable);
@@ -320,6 +340,15 @@ impl Sim {
             Event::FaultEnd(i) => self.end_fault(i),
             Event::Workload => self.on_workload(),
             Event::LivenessStart => self.on_liveness_start(),
+            Event::ClientWake(client) => self.on_client_wake(client),
+            Event::FromClient(delivery) => {
+                let (server, input) = *delivery;
+                self.deliver_local(server, input);
+            }
+            Event::ToClient(delivery) => {
+                let (conn, packet) = *delivery;
+                self.on_to_client(conn, packet);
+            }
             Event::LivenessDeadline => {
                 if let Some((servers, reason, detail)) = self.checker.liveness_verdict(&self.nodes) {
                     self.fail_liveness(reason, servers, detail);
@@ -363,6 +392,10 @@ impl Sim {
             self.fail(breach);
         }
         self.apply_output(id, &out);
+        if self.fleet.is_some() {
+            self.apply_client_cmds(&out.clients);
+            self.note_closed_sessions(id, &out.observations);
+        }
         if let Some(input) = traced_input {
             self.trace_step(id, &input, &out);
         }
@@ -493,6 +526,7 @@ impl Sim {
             self.tracer.as_ref().map(|t| t.hash()),
             final_states,
             self.tracer.as_mut().and_then(|t| t.error.take()).map(|e| e.to_string()),
+            self.fleet.as_ref().map(|f| f.report()),
         )
     }
 }

@@ -44,6 +44,9 @@ impl Sim {
         for o in &out.observations {
             outputs.push(Texted::new(Out::Note { observation: o }, format!("note {o}")));
         }
+        for cmd in &out.clients {
+            outputs.push(Texted::new(Out::Client { cmd }, format!("client {cmd}")));
+        }
         let view = node.role_view();
         let text = match (view.state, view.leader) {
             // Shutting the old role down: QuorumPeer still reports it.

@@ -25,6 +25,10 @@ pub enum Purpose {
     /// The swarm's targeted crashes (a stream of their own, so the rest of a seed's schedule
     /// is the same with or without them).
     Targets = 8,
+    /// Simulated clients: host order, think times, op choice, reconnect sleeps.
+    Clients = 9,
+    /// Delays on client-server connections.
+    ClientLinks = 10,
 }
 
 /// A deterministic random stream.

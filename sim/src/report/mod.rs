@@ -121,6 +121,9 @@ pub struct RunReport {
     pub final_states: Vec<String>,
     /// A trace file could not be written.
     pub trace_error: Option<String>,
+    /// What the simulated clients did, in runs with clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clients: Option<crate::clients::ClientReport>,
 }
 
 impl RunReport {
@@ -135,6 +138,7 @@ impl RunReport {
         trace_hash: Option<u64>,
         final_states: Vec<String>,
         trace_error: Option<String>,
+        clients: Option<crate::clients::ClientReport>,
     ) -> RunReport {
         // One percentile definition for runs, sweeps and charts: nearest rank.
         let latencies = zabsim_reports::stats::Sample::new(std::mem::take(&mut stats.commit_latencies_us));
@@ -146,7 +150,9 @@ impl RunReport {
                 name: inv.name(),
                 status: if violation.as_ref().is_some_and(|v| v.invariant == *inv) {
                     "violated"
-                } else if *inv == Invariant::Liveness && !liveness_checked {
+                } else if (*inv == Invariant::Liveness && !liveness_checked)
+                    || (inv.is_client_guarantee() && clients.is_none())
+                {
                     "not checked"
                 } else if violation.is_some() {
                     "held until the run stopped"
@@ -218,6 +224,7 @@ impl RunReport {
             trace_hash: trace_hash.map(|h| format!("{h:016x}")),
             final_states,
             trace_error,
+            clients,
         }
     }
 

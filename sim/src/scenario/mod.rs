@@ -2,6 +2,7 @@
 //! workload, fault schedule, duration and seed. The same structure is the JSON scenario
 //! format (unknown fields are rejected) and what the fuzzer generates.
 
+pub mod clients;
 pub mod costs;
 pub mod expect;
 pub mod fault;
@@ -10,6 +11,7 @@ pub mod strategies;
 pub mod target;
 pub mod validate;
 
+pub use clients::{Clients, Recipe};
 pub use costs::{ServerCosts, Span};
 pub use expect::Expect;
 pub use fault::{Fault, FaultKind, TimedFault};
@@ -52,6 +54,9 @@ pub struct Scenario {
     /// Client writes.
     #[serde(default)]
     pub workload: Workload,
+    /// Simulated ZooKeeper clients with sessions, running a recipe; none by default.
+    #[serde(default, skip_serializing_if = "Clients::is_off")]
+    pub clients: Clients,
     /// Faults at fixed virtual times.
     #[serde(default)]
     pub faults: Vec<TimedFault>,
@@ -105,6 +110,7 @@ impl Scenario {
             costs: ServerCosts::default(),
             start_ms: Vec::new(),
             workload: Workload::default(),
+            clients: Clients::default(),
             faults: Vec::new(),
             liveness: Liveness::default(),
             expect: Expect::default(),

@@ -34,6 +34,9 @@ pub struct Profile {
     pub liveness_ms: u64,
     /// Variants on.
     pub variants: Variants,
+    /// Simulated clients in every run (none by default; drawing them takes no random draws, so
+    /// a seed's schedule is the same with or without them).
+    pub clients: crate::scenario::Clients,
 }
 
 impl Default for Profile {
@@ -49,6 +52,7 @@ impl Default for Profile {
             swarm: false,
             liveness_ms: 10_000,
             variants: Variants::default(),
+            clients: crate::scenario::Clients::default(),
         }
     }
 }

@@ -118,6 +118,10 @@ pub enum PacketKind {
     Ping,
     /// REQUEST (a forwarded client write).
     Request,
+    /// A learner's sync request, or the leader's SYNC answer.
+    Sync,
+    /// REVALIDATE, either way (a session moving to a learner).
+    Revalidate,
 }
 
 impl PacketKind {
@@ -140,6 +144,8 @@ impl PacketKind {
                 QuorumPacket::Commit { .. } => PacketKind::Commit,
                 QuorumPacket::Ping { .. } => PacketKind::Ping,
                 QuorumPacket::Request { .. } => PacketKind::Request,
+                QuorumPacket::SyncRequest | QuorumPacket::Sync => PacketKind::Sync,
+                QuorumPacket::Revalidate { .. } | QuorumPacket::RevalidateAnswer { .. } => PacketKind::Revalidate,
             },
         }
     }
@@ -167,6 +173,8 @@ impl PacketKind {
             PacketKind::Commit => "COMMIT",
             PacketKind::Ping => "PING",
             PacketKind::Request => "REQUEST",
+            PacketKind::Sync => "SYNC",
+            PacketKind::Revalidate => "REVALIDATE",
         }
     }
 }

@@ -39,6 +39,8 @@ pub enum What {
         /// Servers involved.
         servers: Vec<u8>,
     },
+    /// A simulated client's event (connected, reply, watch, lock, ...).
+    Client(usize),
 }
 
 /// A message a step sent (or queued until a write is durable).
@@ -110,6 +112,7 @@ enum RawNote {
     TargetedCrash { node: u8 },
     Restart { node: u8 },
     Violation { servers: Vec<u8> },
+    Client { client: usize },
 }
 
 #[derive(Deserialize)]
@@ -161,6 +164,7 @@ pub fn parse(text: &str) -> Result<Trace, String> {
                 RawNote::TargetedCrash { node } => What::Fault { kind: "crash".to_string(), node: Some(node) },
                 RawNote::Restart { node } => What::Fault { kind: "restart".to_string(), node: Some(node) },
                 RawNote::Violation { servers } => What::Violation { servers },
+                RawNote::Client { client } => What::Client(client),
             },
         };
         let text = raw.input.get("text").and_then(|t| t.as_str()).unwrap_or_default().to_string();

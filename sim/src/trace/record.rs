@@ -75,6 +75,11 @@ pub enum Note<'a> {
         /// What was seen.
         detail: &'a str,
     },
+    /// Something a simulated client did or heard; the line's text says what.
+    Client {
+        /// The client's number (from 0).
+        client: usize,
+    },
 }
 
 /// One output of a server step, in the order `Output` lists them (sends, writes, timers set,
@@ -124,6 +129,11 @@ pub enum Out<'a> {
     Note {
         /// The observation.
         observation: &'a Observation,
+    },
+    /// A packet to a client, or a client connection closed.
+    Client {
+        /// The command.
+        cmd: &'a zabsim_protocol::ClientCmd,
     },
 }
 

@@ -16,6 +16,7 @@ pub fn timer_name(kind: TimerKind) -> &'static str {
         TimerKind::LeaderWait => "leader-wait",
         TimerKind::Heartbeat => "heartbeat",
         TimerKind::Work => "work",
+        TimerKind::SessionExpiry => "session-expiry",
     }
 }
 

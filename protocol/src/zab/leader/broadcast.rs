@@ -4,7 +4,7 @@
 use super::learner_handler::HandlerStage;
 use crate::ids::{NodeId, NodeSet, Zxid};
 use crate::io::{DiskWrite, LeaveReason, Observation, TimerKind, WriteId};
-use crate::message::{Message, QuorumPacket, Txn};
+use crate::message::{Message, QuorumPacket, Txn, TxnBody};
 use crate::node::{Cx, Node};
 
 /// A proposal waiting for its quorum (`Leader.outstandingProposals`).
@@ -55,7 +55,7 @@ impl Node {
             }
         }
         for sid in pingable {
-            self.send(cx, sid, Message::Quorum(QuorumPacket::Ping { zxid: last_proposed }));
+            self.send(cx, sid, Message::Quorum(QuorumPacket::Ping { zxid: last_proposed, touched: Vec::new() }));
         }
         if check && !ensemble.is_quorum(&synced) {
             self.leave(cx, LeaveReason::QuorumLost);
@@ -65,7 +65,7 @@ impl Node {
     }
 
     /// `Leader.propose`: next zxid, log it, send PROPOSAL to every forwarding learner.
-    pub(crate) fn leader_propose(&mut self, cx: &mut Cx<'_>, value: u64) {
+    pub(crate) fn leader_propose(&mut self, cx: &mut Cx<'_>, value: u64, body: TxnBody) {
         let variants = self.config.variants;
         let leader = self.leader();
         if !leader.accepts_writes(&variants) {
@@ -77,7 +77,8 @@ impl Node {
             self.leave(cx, LeaveReason::ZxidRollover);
             return;
         }
-        let txn = Txn::opaque(Zxid::new(last.epoch, last.counter + 1), value);
+        self.prep_session_change(cx, &body);
+        let txn = Txn { zxid: Zxid::new(last.epoch, last.counter + 1), value, body };
         let write = self.write(cx, DiskWrite::Append(txn.clone()));
         let now = cx.now_us;
         let leader = self.leader();
@@ -132,8 +133,11 @@ impl Node {
         for sid in targets {
             self.send(cx, sid, Message::Quorum(QuorumPacket::Commit { zxid }));
         }
-        // CommitProcessor -> FinalRequestProcessor: the txn enters the database.
-        self.db.apply(committed.txn);
+        // CommitProcessor -> FinalRequestProcessor: the txn enters the database, and its
+        // client and watchers connected here hear of it.
+        let applied = self.db.apply(committed.txn.clone());
+        self.serve_applied(cx, &committed.txn, applied);
+        self.leader_commit_syncs(cx, zxid);
         self.deliver_applied(cx);
     }
 }

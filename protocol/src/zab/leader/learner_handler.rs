@@ -145,8 +145,16 @@ impl Node {
             }
             (HandlerStage::Serving, QuorumPacket::Ack { zxid }) => self.process_ack(cx, from, zxid),
             (HandlerStage::AwaitStartup, QuorumPacket::Ack { .. }) => {}
-            (s, QuorumPacket::Ping { .. }) if s >= HandlerStage::AwaitNewLeaderAck => {}
-            (HandlerStage::Serving, QuorumPacket::Request { value }) => self.leader_propose(cx, value),
+            (s, QuorumPacket::Ping { touched, .. }) if s >= HandlerStage::AwaitNewLeaderAck => {
+                self.leader_on_touches(cx, &touched)
+            }
+            (HandlerStage::Serving, QuorumPacket::Request { value, body }) => self.leader_propose(cx, value, body),
+            (HandlerStage::Serving, QuorumPacket::SyncRequest) => {
+                self.leader_sync(cx, crate::serve::SyncOrigin::Learner(from), 0)
+            }
+            (HandlerStage::Serving, QuorumPacket::Revalidate { session, .. }) => {
+                self.leader_on_revalidate(cx, from, session)
+            }
             (stage, packet) => {
                 // LearnerHandler treats an unexpected packet as a broken stream: it closes the
                 // connection.

@@ -117,6 +117,7 @@ impl Node {
             self.db.set_last_processed_zxid(zk_zxid);
         }
         self.deliver_applied(cx);
+        self.start_session_tracker(cx);
         for sid in waiting {
             self.send_uptodate(cx, sid);
         }

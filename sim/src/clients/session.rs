@@ -1,0 +1,352 @@
+//! One simulated client: its connection and session, as ZooKeeper's `ClientCnxn` runs them.
+//! - It connects to the servers of its shuffled host list in turn (`StaticHostProvider`),
+//!   sleeping a random 0-1 s before every attempt but the first (`ClientCnxn.SendThread`).
+//! - A connect attempt that gets no answer within `sessionTimeout / servers` is abandoned.
+//! - Connected, it pings when it has sent nothing for a third of the session timeout and
+//!   drops the connection when it has heard nothing for two thirds (`readTimeout`).
+//! - A dropped connection fails every outstanding request with ConnectionLoss; the session
+//!   moves to the next server, which refuses it if it has not seen the client's last zxid.
+//! - A session expired while the client was away is reported on reconnecting; the client then
+//!   starts a new one (as Curator's `ConnectionStateListener` recipes do).
+
+use super::recipe::{LockNote, Outbox, RecipeEvent};
+use super::{Action, Links, RecipeState};
+use crate::check::{Breach, ClientChecker, ReplySeen};
+use crate::engine::rng::Stream;
+use std::collections::VecDeque;
+use zabsim_protocol::data::SessionId;
+use zabsim_protocol::{ClientOp, ClientPacket, ConnId, Input, NodeId, Reply, ServerPacket, Zxid};
+
+/// The connection a client has open or is opening.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ClientLink {
+    pub(crate) conn: ConnId,
+    pub(crate) server: NodeId,
+    /// The server answered the connect.
+    established: bool,
+    opened_us: u64,
+}
+
+/// A request sent and not yet answered.
+#[derive(Clone, Debug)]
+struct Outstanding {
+    cxid: u64,
+    kind: &'static str,
+}
+
+/// What one client did, for the run report.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ClientCounts {
+    pub(crate) sessions_created: u64,
+    pub(crate) sessions_expired: u64,
+    pub(crate) connects: u64,
+    pub(crate) watches_fired: u64,
+    /// Requests by (kind, outcome): "ok", an error name, or "lost" (ConnectionLoss: unknown).
+    pub(crate) ops: std::collections::BTreeMap<(&'static str, &'static str), u64>,
+}
+
+/// One client.
+pub(crate) struct Client {
+    pub(crate) index: usize,
+    hosts: Vec<NodeId>,
+    next_host: usize,
+    pub(crate) link: Option<ClientLink>,
+    session: Option<(SessionId, u32)>,
+    requested_timeout_ms: u32,
+    pub(crate) last_zxid_seen: Zxid,
+    next_cxid: u64,
+    outstanding: VecDeque<Outstanding>,
+    last_heard_us: u64,
+    last_sent_us: u64,
+    reconnect_at_us: Option<u64>,
+    recipe_wake_us: Option<u64>,
+    recipe: RecipeState,
+    /// When a `Wake` is queued for (to push one only when the next wake-up moves).
+    pub(crate) wake_queued_us: Option<u64>,
+    pub(crate) counts: ClientCounts,
+}
+
+/// What a client's handlers work with: the time, the fleet's random stream, the links, the
+/// actions for the engine, the checker, and the trace log when the run is traced.
+pub(crate) struct Env<'a> {
+    pub(crate) now_us: u64,
+    /// The committed history's frontier now (for CommittedReads).
+    pub(crate) committed: Zxid,
+    pub(crate) rng: &'a mut Stream,
+    pub(crate) links: &'a mut Links,
+    pub(crate) actions: &'a mut Vec<Action>,
+    pub(crate) checker: &'a mut ClientChecker,
+    /// Log lines for the trace, only when traced.
+    pub(crate) log: &'a mut Option<Vec<(usize, String)>>,
+}
+
+impl Env<'_> {
+    fn log(&mut self, client: usize, line: impl FnOnce() -> String) {
+        if let Some(log) = self.log.as_mut() {
+            log.push((client, line()));
+        }
+    }
+}
+
+impl Client {
+    pub(crate) fn new(index: usize, hosts: Vec<NodeId>, timeout_ms: u32, recipe: RecipeState, start_us: u64) -> Client {
+        Client {
+            index,
+            hosts,
+            next_host: 0,
+            link: None,
+            session: None,
+            requested_timeout_ms: timeout_ms,
+            last_zxid_seen: Zxid::ZERO,
+            next_cxid: 0,
+            outstanding: VecDeque::new(),
+            last_heard_us: 0,
+            last_sent_us: 0,
+            reconnect_at_us: Some(start_us),
+            recipe_wake_us: None,
+            recipe,
+            wake_queued_us: None,
+            counts: ClientCounts::default(),
+        }
+    }
+
+    fn timeout_ms(&self) -> u32 {
+        self.session.map_or(self.requested_timeout_ms, |(_, t)| t)
+    }
+
+    fn read_timeout_us(&self) -> u64 {
+        u64::from(self.timeout_ms()) * 1000 * 2 / 3
+    }
+
+    fn connect_timeout_us(&self) -> u64 {
+        u64::from(self.requested_timeout_ms) * 1000 / self.hosts.len().max(1) as u64
+    }
+
+    /// The next time this client must be woken.
+    pub(crate) fn next_wake_us(&self) -> Option<u64> {
+        let mut next = self.reconnect_at_us;
+        let mut consider = |t: u64| next = Some(next.map_or(t, |n: u64| n.min(t)));
+        match self.link {
+            Some(link) if !link.established => consider(link.opened_us + self.connect_timeout_us()),
+            Some(_) => {
+                consider(self.last_heard_us + self.read_timeout_us());
+                consider(self.last_sent_us + self.read_timeout_us() / 2);
+                if let Some(t) = self.recipe_wake_us {
+                    consider(t);
+                }
+            }
+            None => {}
+        }
+        next
+    }
+
+    fn send(&mut self, env: &mut Env<'_>, packet: ClientPacket) {
+        let Some(link) = self.link else { return };
+        self.last_sent_us = env.now_us;
+        let at_us = env.links.arrival_at_server(link.conn, env.now_us);
+        let input = Input::FromClient { conn: link.conn, packet };
+        env.actions.push(Action::ToServer { at_us, server: link.server, input });
+    }
+
+    /// Opens a connection to the next server.
+    fn connect(&mut self, env: &mut Env<'_>) {
+        self.reconnect_at_us = None;
+        let server = self.hosts[self.next_host % self.hosts.len()];
+        self.next_host += 1;
+        let conn = env.links.open(self.index, server);
+        self.link = Some(ClientLink { conn, server, established: false, opened_us: env.now_us });
+        self.counts.connects += 1;
+        let packet = ClientPacket::Connect {
+            session: self.session.map(|(s, _)| s),
+            timeout_ms: self.requested_timeout_ms,
+            last_zxid_seen: self.last_zxid_seen,
+        };
+        env.log(self.index, || format!("connect {server} on {conn}: {packet}"));
+        self.send(env, packet);
+    }
+
+    /// The connection is gone (closed by either side, or given up): fail what is outstanding
+    /// and reconnect after `ClientCnxn`'s random sleep.
+    fn disconnected(&mut self, env: &mut Env<'_>) {
+        self.link = None;
+        for Outstanding { cxid, kind } in std::mem::take(&mut self.outstanding) {
+            *self.counts.ops.entry((kind, "lost")).or_default() += 1;
+            env.checker.on_lost(self.index, cxid);
+            env.log(self.index, || format!("#{cxid} {kind} lost (ConnectionLoss)"));
+            self.recipe_event(env, RecipeEvent::Lost).ok();
+        }
+        self.reconnect_at_us = Some(env.now_us + env.rng.between(0, 1_000_000));
+    }
+
+    /// The client gives up on its connection: it closes it (the server sees it go).
+    fn drop_link(&mut self, env: &mut Env<'_>, why: &str) {
+        if let Some(link) = self.link {
+            let at_us = env.links.arrival_at_server(link.conn, env.now_us);
+            env.links.close(link.conn);
+            let input = Input::ClientGone { conn: link.conn };
+            env.actions.push(Action::ToServer { at_us, server: link.server, input });
+            env.log(self.index, || format!("gives up {} on {}: {why}", link.server, link.conn));
+        }
+        self.disconnected(env);
+    }
+
+    /// Its timer fired.
+    pub(crate) fn on_wake(&mut self, env: &mut Env<'_>) -> Result<(), Breach> {
+        let now_us = env.now_us;
+        if self.reconnect_at_us.is_some_and(|t| t <= now_us) {
+            self.connect(env);
+            return Ok(());
+        }
+        let Some(link) = self.link else { return Ok(()) };
+        if !link.established {
+            if now_us >= link.opened_us + self.connect_timeout_us() {
+                self.drop_link(env, "connect timeout");
+            }
+            return Ok(());
+        }
+        if now_us >= self.last_heard_us + self.read_timeout_us() {
+            self.drop_link(env, "read timeout");
+            return Ok(());
+        }
+        if now_us >= self.last_sent_us + self.read_timeout_us() / 2 {
+            self.send(env, ClientPacket::Ping);
+        }
+        if self.recipe_wake_us.is_some_and(|t| t <= now_us) {
+            self.recipe_wake_us = None;
+            self.act(env, RecipeEvent::Wake)?;
+        }
+        Ok(())
+    }
+
+    /// The server closed the connection (or the link broke).
+    pub(crate) fn on_closed(&mut self, env: &mut Env<'_>, conn: ConnId) {
+        if self.link.is_some_and(|l| l.conn == conn) {
+            env.log(self.index, || format!("{conn} closed"));
+            self.disconnected(env);
+        }
+    }
+
+    /// A packet from the server on `conn`.
+    pub(crate) fn on_packet(&mut self, env: &mut Env<'_>, conn: ConnId, packet: &ServerPacket) -> Result<(), Breach> {
+        let Some(link) = self.link.filter(|l| l.conn == conn) else { return Ok(()) };
+        self.last_heard_us = env.now_us;
+        if !matches!(packet, ServerPacket::Pong) {
+            env.log(self.index, || format!("{conn} <- {packet}"));
+        }
+        match packet {
+            ServerPacket::Connected { session, timeout_ms } => {
+                let new_session = self.session.map(|(s, _)| s) != Some(*session);
+                if new_session {
+                    self.counts.sessions_created += 1;
+                }
+                self.session = Some((*session, *timeout_ms));
+                self.link = Some(ClientLink { established: true, ..link });
+                self.act(env, RecipeEvent::Connected { new_session })?;
+            }
+            ServerPacket::Expired { .. } => {
+                self.counts.sessions_expired += 1;
+                self.session = None;
+                self.recipe_event(env, RecipeEvent::Expired)?;
+                // Connect again at once, for a new session (the server closes this one).
+                self.disconnected(env);
+                self.reconnect_at_us = Some(env.now_us);
+            }
+            ServerPacket::Reply { cxid, zxid, reply } => {
+                env.checker.on_reply(&ReplySeen {
+                    client: self.index,
+                    server: link.server.0,
+                    expected: self.outstanding.front().map(|o| o.cxid),
+                    seen: self.last_zxid_seen,
+                    cxid: *cxid,
+                    zxid: *zxid,
+                    reply,
+                    committed: env.committed,
+                })?;
+                if let Some(done) = self.outstanding.pop_front() {
+                    *self.counts.ops.entry((done.kind, outcome_of(reply))).or_default() += 1;
+                }
+                self.last_zxid_seen = self.last_zxid_seen.max(*zxid);
+                self.act(env, RecipeEvent::Reply { cxid: *cxid, reply })?;
+            }
+            ServerPacket::Watch { event } => {
+                self.counts.watches_fired += 1;
+                self.act(env, RecipeEvent::Watch(event))?;
+            }
+            ServerPacket::Pong => {}
+        }
+        Ok(())
+    }
+
+    /// Hands an event to the recipe and sends what it submits.
+    fn act(&mut self, env: &mut Env<'_>, event: RecipeEvent<'_>) -> Result<(), Breach> {
+        let ops = self.recipe_event(env, event)?;
+        for (cxid, op) in ops {
+            env.checker.on_invoke(self.index, cxid, &op);
+            self.outstanding.push_back(Outstanding { cxid, kind: kind_of(&op) });
+            let packet = ClientPacket::Request { cxid, op };
+            env.log(self.index, || format!("sends {packet}"));
+            self.send(env, packet);
+        }
+        Ok(())
+    }
+
+    /// Runs the recipe on one event; returns the requests it submitted.
+    fn recipe_event(&mut self, env: &mut Env<'_>, event: RecipeEvent<'_>) -> Result<Vec<(u64, ClientOp)>, Breach> {
+        let session = self.session.map(|(s, _)| s);
+        let mut out = Outbox {
+            now_us: env.now_us,
+            session,
+            rng: env.rng,
+            next_cxid: &mut self.next_cxid,
+            ops: Vec::new(),
+            wake_at: None,
+            notes: Vec::new(),
+        };
+        self.recipe.on_event(event, &mut out);
+        let (ops, wake_at, notes) = (out.ops, out.wake_at, out.notes);
+        if let Some(at) = wake_at {
+            self.recipe_wake_us = Some(at);
+        }
+        for note in notes {
+            match note {
+                LockNote::Acquired => {
+                    env.log(self.index, || "holds the lock".to_string());
+                    env.checker.on_lock_acquired(self.index, session.unwrap_or_default(), env.now_us)?
+                }
+                LockNote::Released => {
+                    env.log(self.index, || "lets go of the lock".to_string());
+                    env.checker.on_lock_released(self.index, env.now_us)
+                }
+            }
+        }
+        Ok(ops)
+    }
+}
+
+/// The name an op is counted under in reports.
+fn kind_of(op: &ClientOp) -> &'static str {
+    use zabsim_protocol::data::Op;
+    use zabsim_protocol::Read;
+    match op {
+        ClientOp::Write { op: Op::Create { .. } } => "create",
+        ClientOp::Write { op: Op::Delete { .. } } => "delete",
+        ClientOp::Write { op: Op::SetData { .. } } => "set_data",
+        ClientOp::Write { op: Op::Check { .. } } => "check",
+        ClientOp::Write { op: Op::Multi(_) } => "multi",
+        ClientOp::Write { op: Op::CreateSession { .. } } => "create_session",
+        ClientOp::Write { op: Op::CloseSession } => "close_session",
+        ClientOp::Read { read: Read::GetData { .. } } => "get_data",
+        ClientOp::Read { read: Read::Exists { .. } } => "exists",
+        ClientOp::Read { read: Read::GetChildren { .. } } => "get_children",
+        ClientOp::Sync { .. } => "sync",
+    }
+}
+
+/// How a reply counts: ok, or the error's name.
+fn outcome_of(reply: &Reply) -> &'static str {
+    match reply {
+        Reply::Write { result } => result.error().map_or("ok", |e| e.name()),
+        Reply::Error { error } => error.name(),
+        _ => "ok",
+    }
+}

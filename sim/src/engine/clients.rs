@@ -1,0 +1,87 @@
+//! The simulated clients in the event loop: their wake-ups, their packets to servers, the
+//! servers' packets and connection closes to them, crashes breaking their connections, and
+//! closeSession commits for the lock check. The clients themselves live in `crate::clients`.
+
+use super::*;
+use crate::clients::Action;
+use zabsim_protocol::data::Op;
+use zabsim_protocol::message::TxnBody;
+use zabsim_protocol::{ClientCmd, ConnId, ServerPacket};
+
+impl Sim {
+    /// Queues what the clients asked for, and traces what they did.
+    pub(super) fn schedule_client_actions(&mut self, actions: Vec<Action>) {
+        if self.tracer.is_some() {
+            let lines = self.fleet.as_mut().map(|f| f.take_log()).unwrap_or_default();
+            for (client, text) in lines {
+                self.trace_note(crate::trace::Note::Client { client }, format!("client {client} {text}"));
+            }
+        }
+        for action in actions {
+            match action {
+                Action::ToServer { at_us, server, input } => {
+                    self.queue.push(at_us, Event::FromClient(Box::new((server, input))))
+                }
+                Action::ToClient { at_us, conn, packet } => {
+                    self.queue.push(at_us, Event::ToClient(Box::new((conn, packet))))
+                }
+                Action::Wake { at_us, client } => self.queue.push(at_us, Event::ClientWake(client)),
+            }
+        }
+    }
+
+    pub(super) fn on_client_wake(&mut self, client: usize) {
+        let Some(fleet) = self.fleet.as_mut() else { return };
+        let (actions, checked) = fleet.on_wake(client, self.now_us, self.checker.committed_frontier());
+        self.schedule_client_actions(actions);
+        if let Err(breach) = checked {
+            self.fail(breach);
+        }
+    }
+
+    pub(super) fn on_to_client(&mut self, conn: ConnId, packet: Option<ServerPacket>) {
+        let Some(fleet) = self.fleet.as_mut() else { return };
+        let (actions, checked) = fleet.on_arrival(conn, packet, self.now_us, self.checker.committed_frontier());
+        self.schedule_client_actions(actions);
+        if let Err(breach) = checked {
+            self.fail(breach);
+        }
+    }
+
+    /// A server step's packets to clients and connection closes.
+    pub(super) fn apply_client_cmds(&mut self, cmds: &[ClientCmd]) {
+        let Some(fleet) = self.fleet.as_mut() else { return };
+        let mut actions = Vec::new();
+        for cmd in cmds {
+            actions.extend(match cmd {
+                ClientCmd::Send { conn, packet } => fleet.server_sent(*conn, Some(packet.clone()), self.now_us),
+                ClientCmd::Close { conn } => fleet.server_sent(*conn, None, self.now_us),
+            });
+        }
+        self.schedule_client_actions(actions);
+    }
+
+    /// Server `id` died: its clients' connections break.
+    pub(super) fn break_client_connections(&mut self, id: NodeId) {
+        let Some(fleet) = self.fleet.as_mut() else { return };
+        let actions = fleet.server_crashed(id, self.now_us);
+        self.schedule_client_actions(actions);
+    }
+
+    /// The lock check needs to know when each session ended: a closeSession committed by
+    /// server `id` in this step.
+    pub(super) fn note_closed_sessions(&mut self, id: NodeId, observations: &[Observation]) {
+        let Some(fleet) = self.fleet.as_mut() else { return };
+        let Some(node) = self.nodes[id.index()].as_ref() else { return };
+        for obs in observations {
+            let Observation::Committed { zxid, .. } = obs else { continue };
+            let log = &node.disk_view().log;
+            let Ok(i) = log.binary_search_by_key(zxid, |t| t.zxid) else { continue };
+            if let TxnBody::Request(request) = &log[i].body {
+                if request.op == Op::CloseSession {
+                    fleet.on_session_closed(request.session, self.now_us);
+                }
+            }
+        }
+    }
+}
