@@ -150,14 +150,45 @@ pub struct Variants {
     /// epoch logic with it (3.3.1 = the 3.3 epochs + early start; 3.3.2 = zk-335 alone).
     #[serde(rename = "zk-790")]
     pub zk_790: bool,
+    /// A seeded mistake, not a ZooKeeper bug: servers answer reads from their log, uncommitted
+    /// proposals included, as if every logged txn were committed. The client checks must
+    /// catch it (CommittedReads).
+    #[serde(rename = "mistake-read-uncommitted", skip_serializing_if = "is_off")]
+    pub mistake_read_uncommitted: bool,
+    /// A seeded mistake, not a ZooKeeper bug: server s1 skips closeSession txns, so a closed or
+    /// expired session and its ephemerals live on there alone. The replica check must catch
+    /// it (ReplicaAgreement).
+    #[serde(rename = "mistake-keep-ephemerals", skip_serializing_if = "is_off")]
+    pub mistake_keep_ephemerals: bool,
+}
+
+fn is_off(on: &bool) -> bool {
+    !*on
 }
 
 impl Variants {
     /// Every variant name the command line and scenarios accept, in the order of the fields.
     pub const NAMES: [&'static str; 7] = ["zk-1419", "zk-4646", "zk-1154", "zk-4643", "zk-335", "zk-2845", "zk-790"];
 
+    /// Seeded mistakes in the data model's server side, for showing that the client checks
+    /// catch them; accepted wherever a variant name is, listed apart from the real bugs.
+    pub const MISTAKES: [&'static str; 2] = ["mistake-read-uncommitted", "mistake-keep-ephemerals"];
+
+    /// Every name `enable` accepts: the known bugs, then the seeded mistakes.
+    pub const ALL_NAMES: [&'static str; 9] = [
+        "zk-1419",
+        "zk-4646",
+        "zk-1154",
+        "zk-4643",
+        "zk-335",
+        "zk-2845",
+        "zk-790",
+        "mistake-read-uncommitted",
+        "mistake-keep-ephemerals",
+    ];
+
     /// The switches, in the order of [`Variants::NAMES`].
-    fn switches(&mut self) -> [&mut bool; Variants::NAMES.len()] {
+    fn switches(&mut self) -> [&mut bool; Variants::ALL_NAMES.len()] {
         [
             &mut self.zk_1419,
             &mut self.zk_4646,
@@ -166,6 +197,8 @@ impl Variants {
             &mut self.zk_335,
             &mut self.zk_2845,
             &mut self.zk_790,
+            &mut self.mistake_read_uncommitted,
+            &mut self.mistake_keep_ephemerals,
         ]
     }
 
@@ -177,9 +210,15 @@ impl Variants {
 
     /// Turns on the variant called `name`; errs with the list of known names.
     pub fn enable(&mut self, name: &str) -> Result<(), String> {
-        match Variants::NAMES.iter().position(|n| *n == name) {
+        match Variants::ALL_NAMES.iter().position(|n| *n == name) {
             Some(i) => *self.switches()[i] = true,
-            None => return Err(format!("unknown variant '{name}': expected one of {}", Variants::NAMES.join(", "))),
+            None => {
+                return Err(format!(
+                    "unknown variant '{name}': expected one of {} (known bugs) or {} (seeded mistakes)",
+                    Variants::NAMES.join(", "),
+                    Variants::MISTAKES.join(", ")
+                ))
+            }
         }
         Ok(())
     }
@@ -188,7 +227,7 @@ impl Variants {
     pub fn enabled(&self) -> Vec<&'static str> {
         let mut copy = *self;
         let on = copy.switches().map(|s| *s);
-        Variants::NAMES.iter().zip(on).filter(|(_, on)| *on).map(|(name, _)| *name).collect()
+        Variants::ALL_NAMES.iter().zip(on).filter(|(_, on)| *on).map(|(name, _)| *name).collect()
     }
 }
 
@@ -198,7 +237,7 @@ mod tests {
 
     #[test]
     fn every_name_is_the_scenario_field_of_its_switch() {
-        for name in Variants::NAMES {
+        for name in Variants::ALL_NAMES {
             let mut v = Variants::default();
             v.enable(name).expect("a known name");
             assert_eq!(v.enabled(), vec![name]);
@@ -207,6 +246,12 @@ mod tests {
         }
         let json = serde_json::to_value(Variants::default()).expect("serializes");
         assert_eq!(json.as_object().map(|o| o.len()), Some(Variants::NAMES.len()), "a switch without a name");
+    }
+
+    #[test]
+    fn all_names_are_the_known_bugs_then_the_mistakes() {
+        let joined: Vec<&str> = Variants::NAMES.iter().chain(Variants::MISTAKES.iter()).copied().collect();
+        assert_eq!(joined, Variants::ALL_NAMES);
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! or a logged one while loading or fast-forwarding.
 
 use crate::data::digest::Fnv1a64;
-use crate::data::{Applied, DataTree};
+use crate::data::{Applied, DataTree, Op};
 use crate::durable::DurableState;
 use crate::ids::Zxid;
 use crate::message::{Txn, TxnBody};
@@ -30,6 +30,8 @@ pub struct ZkDatabase {
     /// A hash of the applied txns (zxid and value of each, in order): two databases with the
     /// same one applied the same history, so their trees must be equal.
     history_digest: u64,
+    /// The seeded mistake `mistake-keep-ephemerals` is on for this server.
+    skips_close_session: bool,
 }
 
 impl Default for ZkDatabase {
@@ -40,6 +42,7 @@ impl Default for ZkDatabase {
             last_processed_zxid: Zxid::ZERO,
             tree: None,
             history_digest: Fnv1a64::new().finish(),
+            skips_close_session: false,
         }
     }
 }
@@ -67,6 +70,8 @@ impl ZkDatabase {
     /// nothing there.
     pub fn apply(&mut self, txn: Txn) -> Option<Applied> {
         let applied = match &txn.body {
+            // The seeded mistake `mistake-keep-ephemerals`: this server skips closeSession.
+            TxnBody::Request(request) if self.skips_close_session && request.op == Op::CloseSession => None,
             TxnBody::Request(request) => Some(self.tree.get_or_insert_with(Box::default).apply(txn.zxid, request)),
             TxnBody::Opaque => None,
         };
@@ -91,6 +96,11 @@ impl ZkDatabase {
             self.apply(txn.clone());
         }
         self.last_processed_zxid = zxid.max(history.last().map_or(Zxid::ZERO, |t| t.zxid));
+    }
+
+    /// Turns on the seeded mistake `mistake-keep-ephemerals` for this server's database.
+    pub fn skip_close_session(&mut self) {
+        self.skips_close_session = true;
     }
 
     /// `setlastProcessedZxid`: a leader starting its epoch sets the epoch marker.

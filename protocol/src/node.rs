@@ -72,7 +72,7 @@ impl Node {
     /// configuration and its durable state, and nothing else.
     pub fn new(id: NodeId, ensemble: Ensemble, config: ProtocolConfig, durable: DurableState) -> Node {
         // QuorumPeer.start: loadDataBase, so the first vote carries the last logged zxid.
-        let db = ZkDatabase::load(&durable);
+        let db = Node::load_database(id, &config, &durable);
         let initial = Vote { leader: id, zxid: db.last_processed_zxid(), peer_epoch: durable.current_epoch };
         Node {
             id,
@@ -198,6 +198,20 @@ impl Node {
         Vote { leader: self.id, zxid: self.db.last_processed_zxid(), peer_epoch: self.disk.current_epoch }
     }
 
+    /// `ZKDatabase.loadDataBase` again, from this process's disk (the seeded mistake
+    /// `mistake-keep-ephemerals` stays with s1's database).
+    pub(crate) fn reload_database(&mut self) {
+        self.db = Node::load_database(self.id, &self.config, &self.disk);
+    }
+
+    fn load_database(id: NodeId, config: &ProtocolConfig, disk: &DurableState) -> ZkDatabase {
+        let mut db = ZkDatabase::load(disk);
+        if config.variants.mistake_keep_ephemerals && id == NodeId(1) {
+            db.skip_close_session();
+        }
+        db
+    }
+
     /// What the end of a role does to the in-memory database (`Learner.shutdown` /
     /// `Leader.shutdown` -> `ZooKeeperServer.shutdown(fullyShutDown)`, 3.8.0):
     /// - a learner in the middle of a SNAP sync shuts down fully (ZOOKEEPER-3642, 3.5.7+): the
@@ -228,7 +242,7 @@ impl Node {
             Role::Looking(_) | Role::Down | Role::Leaving(_) => return,
         };
         if !self.keeps_epoch_files() || (snap_unfinished && !variants.zk_2845) {
-            self.db = ZkDatabase::load(&self.disk);
+            self.reload_database();
         } else if running && !variants.zk_2845 {
             self.db.fast_forward(&self.disk);
         }

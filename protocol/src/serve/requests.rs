@@ -131,6 +131,12 @@ impl Node {
         }
     }
 
+    /// A learner's handler is gone: the syncs it asked for die with it (`Leader.sendSync`
+    /// queues the answer on the old `LearnerHandler`, whose socket is closed).
+    pub(crate) fn forget_learner_syncs(&mut self, sid: crate::ids::NodeId) {
+        self.port.leader_syncs.retain(|(_, origin, _)| *origin != SyncOrigin::Learner(sid));
+    }
+
     fn answer_sync(&mut self, cx: &mut Cx<'_>, origin: SyncOrigin, cxid: u64) {
         match origin {
             SyncOrigin::Learner(sid) => self.send(cx, sid, Message::Quorum(QuorumPacket::Sync)),
@@ -160,10 +166,23 @@ impl Node {
     /// Answers the requests at the head of `conn`'s queue that need no commit: reads, pings
     /// and finished syncs, until a write is at the head.
     pub(crate) fn drain_conn(&mut self, cx: &mut Cx<'_>, conn: ConnId) {
-        let zxid = self.db.last_processed_zxid();
+        let mut zxid = self.db.last_processed_zxid();
         let Some(c) = self.port.conns.get_mut(&conn) else { return };
         loop {
             let packet = match c.queue.front() {
+                Some(Queued::Read { cxid, read }) if self.config.variants.mistake_read_uncommitted => {
+                    // The seeded mistake: the tree as if every logged txn were committed.
+                    let mut tree = self.db.tree().cloned().unwrap_or_default();
+                    let from = self.disk.log.partition_point(|t| t.zxid <= self.db.last_processed_zxid());
+                    for txn in &self.disk.log[from..] {
+                        if let TxnBody::Request(request) = &txn.body {
+                            tree.apply(txn.zxid, request);
+                        }
+                        zxid = zxid.max(txn.zxid);
+                    }
+                    let reply = serve_read(&tree, &mut self.port.watches, conn, read);
+                    ServerPacket::Reply { cxid: *cxid, zxid, reply }
+                }
                 Some(Queued::Read { cxid, read }) => {
                     let reply = match self.db.tree() {
                         Some(tree) => serve_read(tree, &mut self.port.watches, conn, read),

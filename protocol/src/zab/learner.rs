@@ -232,7 +232,7 @@ impl Node {
                 // ZKDatabase.truncateLog cuts the on-disk log at once and reloads from it;
                 // the data tree then takes the TRUNC's zxid (Learner.syncWithLeader).
                 self.write(cx, DiskWrite::Truncate(zxid));
-                self.db = crate::database::ZkDatabase::load(&self.disk);
+                self.reload_database();
                 self.db.set_last_processed_zxid(zxid);
                 self.delivered = self.delivered.min(self.db.history().len());
                 (SyncMode::Trunc, true)

@@ -36,7 +36,7 @@ pub struct FuzzArgs {
     #[arg(long)]
     shard: Option<String>,
     /// Turn on a known-bug variant (README.md, "Known-bug variants"); repeatable.
-    #[arg(long = "variant", value_parser = clap::builder::PossibleValuesParser::new(zabsim_protocol::Variants::NAMES))]
+    #[arg(long = "variant", value_parser = clap::builder::PossibleValuesParser::new(zabsim_protocol::Variants::ALL_NAMES))]
     variants: Vec<String>,
     /// Where the summary and the shrunk failures go.
     #[arg(long, default_value = "zabsim-out")]

@@ -34,7 +34,7 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     duration_ms: Option<u64>,
     /// Turn on a known-bug variant (README.md, "Known-bug variants"); repeatable.
-    #[arg(long = "variant", value_parser = clap::builder::PossibleValuesParser::new(zabsim_protocol::Variants::NAMES))]
+    #[arg(long = "variant", value_parser = clap::builder::PossibleValuesParser::new(zabsim_protocol::Variants::ALL_NAMES))]
     variants: Vec<String>,
     /// Write the trace here (see --trace-format).
     #[arg(long)]

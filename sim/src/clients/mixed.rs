@@ -1,7 +1,8 @@
 //! The mixed workload: after its think time a client picks one of a few operations on four
 //! znodes under `/m` (create persistent or ephemeral, set, conditional set, delete, getData or
-//! exists with a watch, getChildren with a watch, sync then getData). It exercises every
-//! request kind and watch type, so the client guarantees are checked under a general load.
+//! exists with a watch, getChildren with a watch, sync then getData, or closing its session
+//! and starting a new one). It exercises every request kind and watch type, so the client
+//! guarantees are checked under a general load.
 
 use super::recipe::{Outbox, RecipeEvent};
 use zabsim_protocol::data::{CreateMode, Op, OpResult, ZPath};
@@ -74,7 +75,7 @@ impl MixedRecipe {
         let k = out.rng.below(KEYS as usize);
         self.key = k;
         let path = key(k);
-        let op = match out.rng.below(9) {
+        let op = match out.rng.below(10) {
             0 => ClientOp::Write { op: Op::Create { path, data: vec![k as u8], mode: CreateMode::Persistent } },
             1 => ClientOp::Write { op: Op::Create { path, data: Vec::new(), mode: CreateMode::Ephemeral } },
             2 => ClientOp::Write { op: Op::SetData { path, data: vec![out.rng.below(256) as u8], version: None } },
@@ -86,10 +87,12 @@ impl MixedRecipe {
             5 => ClientOp::Read { read: Read::GetData { path, watch: true } },
             6 => ClientOp::Read { read: Read::Exists { path, watch: true } },
             7 => ClientOp::Read { read: Read::GetChildren { path: dir(), watch: true } },
-            _ => {
+            8 => {
                 self.read_after_sync = Some(path.clone());
                 ClientOp::Sync { path }
             }
+            // End the session (its ephemerals go with it); the client starts a new one.
+            _ => ClientOp::Write { op: Op::CloseSession },
         };
         self.waiting = Some(out.submit(op));
     }

@@ -264,6 +264,11 @@ impl Client {
                 })?;
                 if let Some(done) = self.outstanding.pop_front() {
                     *self.counts.ops.entry((done.kind, outcome_of(reply))).or_default() += 1;
+                    if done.kind == "close_session" {
+                        // The session is over; the server closes the connection next, and the
+                        // client connects again for a new session.
+                        self.session = None;
+                    }
                 }
                 self.last_zxid_seen = self.last_zxid_seen.max(*zxid);
                 self.act(env, RecipeEvent::Reply { cxid: *cxid, reply })?;

@@ -65,6 +65,8 @@ impl Node {
             cx.out.net.push(crate::io::NetCmd::Close(sid));
             return;
         }
+        // A learner reconnecting replaces its old handler (below); syncs asked on the old one die.
+        self.forget_learner_syncs(sid);
         let now = cx.now_us;
         let leader = self.leader();
         let deadline_tick = leader.tick + (self.config.init_limit_ticks + self.config.sync_limit_ticks) as u64;
@@ -87,6 +89,7 @@ impl Node {
         if let Some(slot) = self.leader().handlers.get_mut(sid.index()) {
             *slot = None;
         }
+        self.forget_learner_syncs(sid);
     }
 
     /// The leader gives up on a learner: drop its handler and close its socket.
@@ -96,6 +99,7 @@ impl Node {
                 cx.out.net.push(crate::io::NetCmd::Close(sid));
             }
         }
+        self.forget_learner_syncs(sid);
     }
 
     /// The handler's read loop: one packet, checked against the stage it expects.
