@@ -119,7 +119,7 @@ impl Node {
                 }
             }
             Input::ClientWrite { value } => self.on_client_write(&mut cx, value),
-            Input::FromClient { conn, packet } => self.on_client_packet(&mut cx, conn, packet),
+            Input::FromClient { conn, packet } => self.on_client_packet(&mut cx, conn, *packet),
             Input::ClientGone { conn } => self.on_client_gone(conn),
             Input::QuorumConnected { peer } => match self.role {
                 Role::Leading(_) => self.leader_on_learner_connected(&mut cx, peer),

@@ -73,12 +73,7 @@ pub(crate) struct Links {
 
 impl Links {
     fn sample(&mut self) -> u64 {
-        let d = self.delay;
-        let mut us = self.rng.between(d.min_us, d.max_us);
-        if self.rng.chance_ppm(d.tail_ppm) {
-            us += self.rng.between(0, d.tail_max_us);
-        }
-        us
+        crate::engine::network::sample(&self.delay, &mut self.rng)
     }
 
     /// A new connection from `client` to `server`.
@@ -296,13 +291,13 @@ impl Fleet {
             recipe: self.config.recipe.to_string(),
             lock_acquisitions: self.checker.lock_acquisitions,
             lock_caveats: self.checker.lock_caveats,
+            connects: self.links.next_conn,
             ..ClientReport::default()
         };
         for client in &self.clients {
             let c = &client.counts;
             report.sessions_created += c.sessions_created;
             report.sessions_expired += c.sessions_expired;
-            report.connects += c.connects;
             report.watches_fired += c.watches_fired;
             for ((kind, outcome), n) in &c.ops {
                 *report.ops.entry(kind.to_string()).or_default().entry(outcome.to_string()).or_default() += n;

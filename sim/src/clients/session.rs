@@ -39,7 +39,6 @@ struct Outstanding {
 pub(crate) struct ClientCounts {
     pub(crate) sessions_created: u64,
     pub(crate) sessions_expired: u64,
-    pub(crate) connects: u64,
     pub(crate) watches_fired: u64,
     /// Requests by (kind, outcome): "ok", an error name, or "lost" (ConnectionLoss: unknown).
     pub(crate) ops: std::collections::BTreeMap<(&'static str, &'static str), u64>,
@@ -144,7 +143,7 @@ impl Client {
         let Some(link) = self.link else { return };
         self.last_sent_us = env.now_us;
         let at_us = env.links.arrival_at_server(link.conn, env.now_us);
-        let input = Input::FromClient { conn: link.conn, packet };
+        let input = Input::FromClient { conn: link.conn, packet: Box::new(packet) };
         env.actions.push(Action::ToServer { at_us, server: link.server, input });
     }
 
@@ -155,7 +154,6 @@ impl Client {
         self.next_host += 1;
         let conn = env.links.open(self.index, server);
         self.link = Some(ClientLink { conn, server, established: false, opened_us: env.now_us });
-        self.counts.connects += 1;
         let packet = ClientPacket::Connect {
             session: self.session.map(|(s, _)| s),
             timeout_ms: self.requested_timeout_ms,

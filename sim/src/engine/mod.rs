@@ -13,6 +13,7 @@ pub mod queue;
 mod record;
 pub mod rng;
 mod stats;
+mod step;
 mod targets;
 mod timers;
 mod transport;
@@ -353,124 +354,6 @@ impl Sim {
                 if let Some((servers, reason, detail)) = self.checker.liveness_verdict(&self.nodes) {
                     self.fail_liveness(reason, servers, detail);
                 }
-            }
-        }
-    }
-
-    // ----- one server step --------------------------------------------------------------------
-
-    fn step(&mut self, id: NodeId, input: Input) {
-        let Some(node) = self.nodes[id.index()].as_mut() else { return };
-        let delivered_before = node.delivered().len();
-        // What an armed targeted crash may wait for; nothing to look at when none is armed.
-        let received = match &input {
-            Input::Message { msg, .. } if !self.armed[id.index()].is_empty() => Some(PacketKind::of(msg)),
-            _ => None,
-        };
-        if let Input::Message { from, msg: Message::Notification(n) } = &input {
-            if n.state == ServerState::Looking {
-                self.checker.timely_asked(self.now_us, self.calm_since_us, *from, id);
-            }
-        }
-        // Only a traced run keeps a copy of the input (fuzzing has no tracer).
-        let traced_input = self.tracer.as_ref().map(|_| input.clone());
-        let mut out = std::mem::take(&mut self.out);
-        node.step_into(self.now_us, input, &mut out);
-        self.events += 1;
-        if self.now_us >= self.instant_us + LIVELOCK_WINDOW_US {
-            self.instant_us = self.now_us;
-            self.steps_at_instant = 0;
-        }
-        self.steps_at_instant += 1;
-        // The checker sees the step before any message it produced leaves, so it knows which
-        // writes each of them promises and what the sender had established.
-        let server = self.nodes[id.index()].as_ref().expect("stepped node is up");
-        let durable_log = &self.disks[id.index()].durable.log;
-        let checked = self.checker.check(&Seen::Step { id, server, output: &out, delivered_before, durable_log });
-        let failed = checked.is_err();
-        if let Err(breach) = checked {
-            self.fail(breach);
-        }
-        self.apply_output(id, &out);
-        if self.fleet.is_some() {
-            self.apply_client_cmds(&out.clients);
-            self.note_closed_sessions(id, &out.observations);
-        }
-        if let Some(input) = traced_input {
-            self.trace_step(id, &input, &out);
-        }
-        self.stats.observe(self.now_us, id, &out.observations, &self.submit_times);
-        let target = match self.armed[id.index()].is_empty() {
-            true => None,
-            false => self.target_reached_by_step(id, received, &out.writes),
-        };
-        self.out = out;
-        if failed {
-            return;
-        }
-        if let Some(fault) = target {
-            self.fire_target(id, fault);
-            return;
-        }
-        if self.checker.watch_liveness(self.now_us, &self.nodes, Some(id), self.stats.writes_tracked_pending) {
-            self.note_convergence();
-        }
-        self.check_timely(id);
-        if self.stop {
-            return;
-        }
-        if self.steps_at_instant > MAX_STEPS_IN_WINDOW {
-            let detail = format!(
-                "livelock: {} server steps between {} and {} (last: {})",
-                self.steps_at_instant,
-                crate::format_time(self.instant_us),
-                crate::format_time(self.now_us),
-                self.nodes[id.index()].as_ref().map_or(String::new(), |n| n.describe())
-            );
-            self.fail_liveness(LivenessReason::Livelock, vec![id.0], detail);
-        }
-    }
-
-    fn apply_output(&mut self, id: NodeId, out: &Output) {
-        for (k, write) in out.writes.iter().enumerate() {
-            self.disks[id.index()].issue(out.first_write_id + k as u64, write.clone());
-            // An idle disk starts syncing at once; writes issued meanwhile wait for the next
-            // fsync (group commit). So two writes of one step can become durable apart, and a
-            // crash can fall between them.
-            self.start_fsync(id);
-        }
-        let durable = self.node_durable[id.index()];
-        for send in &out.sends {
-            let gated = send.after_write.is_some_and(|w| durable.is_none_or(|d| d < w));
-            if gated {
-                let conn = self.app_conn(id, send.to);
-                self.held[id.index()].push((send.clone(), conn));
-            } else {
-                self.transmit(id, send.to, send.msg.clone());
-            }
-        }
-        for timer in &out.timers {
-            match *timer {
-                TimerCmd::Set { kind, at_us } => self.set_timer(id, kind, at_us),
-                TimerCmd::Cancel(kind) => self.timers[id.index()][kind.index()].deadline_us = None,
-            }
-        }
-        if let Some(work) = out.work {
-            let span = self.scenario.costs.on(id.0, work);
-            let until = self.now_us + self.costs_rng.between(span.min_us, span.max_us);
-            self.work_until[id.index()] = until;
-            self.set_timer(id, TimerKind::Work, until);
-        }
-        for cmd in &out.net {
-            match *cmd {
-                NetCmd::Connect(leader) => {
-                    let rtt = self.network.sample_delay(id, leader) + self.network.sample_delay(leader, id);
-                    let started_us = self.now_us;
-                    let process = self.disks[id.index()].incarnation;
-                    let attempt = Event::QuorumConnect { learner: id, leader, started_us, syn: 0, process };
-                    self.queue.push(started_us + rtt, attempt);
-                }
-                NetCmd::Close(peer) => self.close_quorum(id, peer),
             }
         }
     }

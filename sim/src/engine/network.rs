@@ -149,11 +149,7 @@ impl Network {
     /// A one-way delay sample for (from, to).
     pub fn sample_delay(&mut self, from: NodeId, to: NodeId) -> u64 {
         let d = self.delays[self.link(from, to)];
-        let mut us = self.rng.between(d.min_us, d.max_us);
-        if self.rng.chance_ppm(d.tail_ppm) {
-            us += self.rng.between(0, d.tail_max_us);
-        }
-        us
+        sample(&d, &mut self.rng)
     }
 
     /// When a message sent now on (from, to, channel) arrives: after its delay, and not before
@@ -339,4 +335,14 @@ pub enum Offer {
     Wait,
     /// It waits in the 1-slot queue, and a connection attempt must start.
     Dial,
+}
+
+/// One delay drawn from `d`: uniform in `[min_us, max_us]`, plus, with chance `tail_ppm`, a
+/// uniform extra up to `tail_max_us`. Links between servers and client links alike.
+pub(crate) fn sample(d: &Delay, rng: &mut Stream) -> u64 {
+    let mut us = rng.between(d.min_us, d.max_us);
+    if rng.chance_ppm(d.tail_ppm) {
+        us += rng.between(0, d.tail_max_us);
+    }
+    us
 }
