@@ -175,7 +175,7 @@ impl Node {
         match &self.role {
             Role::Leading(leader) if leader.accepts_writes(&self.config.variants) => {
                 self.client_writes.insert(value);
-                self.leader_propose(cx, value, crate::message::TxnBody::Opaque);
+                self.leader_propose(cx, self.id, value, crate::message::TxnBody::Opaque);
             }
             Role::Following(learner) if learner.is_serving() => {
                 self.client_writes.insert(value);

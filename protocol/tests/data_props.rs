@@ -8,7 +8,7 @@
 //! ephemerals get children requested under them often.
 
 use proptest::prelude::*;
-use zabsim_protocol::data::{CreateMode, DataTree, Op, OpResult, Request, SessionId, Stat, ZPath};
+use zabsim_protocol::data::{CreateMode, DataTree, Op, OpResult, Request, SessionId, Stat, ZPath, ZkError};
 use zabsim_protocol::{Epoch, Zxid};
 
 /// Mostly shallow paths, so parents exist often; the root now and then.
@@ -53,6 +53,8 @@ fn any_op() -> impl Strategy<Value = Op> {
         2 => prop::collection::vec(any_node_op(), 0..4).prop_map(Op::Multi),
         1 => (1u32..4).prop_map(|ticks| Op::CreateSession { timeout_ms: ticks * 2000 }),
         1 => Just(Op::CloseSession),
+        // The leader's error txn (a moved or closing session): it must change nothing.
+        1 => prop_oneof![Just(ZkError::SessionMoved), Just(ZkError::SessionExpired)].prop_map(|error| Op::Error { error }),
     ]
 }
 
@@ -78,7 +80,7 @@ fn writes_nodes(op: &Op) -> bool {
     match op {
         Op::Create { .. } | Op::Delete { .. } | Op::SetData { .. } => true,
         Op::Multi(ops) => ops.iter().any(writes_nodes),
-        Op::Check { .. } | Op::CreateSession { .. } | Op::CloseSession => false,
+        Op::Check { .. } | Op::CreateSession { .. } | Op::CloseSession | Op::Error { .. } => false,
     }
 }
 

@@ -48,6 +48,7 @@ impl DataTree {
             Op::Multi(ops) => self.apply_multi(zxid, session, ops, &mut events),
             Op::CreateSession { timeout_ms } => self.create_session(session, *timeout_ms),
             Op::CloseSession => self.close_session(zxid, session, &mut events),
+            Op::Error { error } => OpResult::Error(*error),
             op => self.apply_write(zxid, session, op, &mut Undo::off(), &mut events).unwrap_or_else(OpResult::Error),
         };
         // DataTree.processTxn only ever moves lastProcessedZxid forward.
@@ -70,7 +71,9 @@ impl DataTree {
             Op::Delete { path, version } => self.delete(zxid, session, path, *version, undo, events),
             Op::SetData { path, data, version } => self.set_data(zxid, session, path, data, *version, undo, events),
             Op::Check { path, version } => self.check(session, path, *version),
-            Op::Multi(_) | Op::CreateSession { .. } | Op::CloseSession => Err(ZkError::MarshallingError),
+            Op::Multi(_) | Op::CreateSession { .. } | Op::CloseSession | Op::Error { .. } => {
+                Err(ZkError::MarshallingError)
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 //! `SessionId` and `CreateMode` they use. All serialize for scenarios and traces and print as
 //! one line for logs.
 
+use super::error::ZkError;
 use super::path::ZPath;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -112,6 +113,13 @@ pub enum Op {
     },
     /// The closeSession txn, from the client or from expiry: deletes the session's ephemerals.
     CloseSession,
+    /// `ErrorTxn`: a write the leader rejected while preparing it, on state only the leader
+    /// has (its `SessionTracker`: the session moved to another server, or is closing). It
+    /// takes a zxid like any txn and changes nothing; its client gets `error`.
+    Error {
+        /// What the leader found.
+        error: ZkError,
+    },
 }
 
 /// `Op` as it appears on the wire. Serde cannot put a tag inside a bare list, so `Multi`
@@ -126,6 +134,7 @@ enum OpWire {
     Multi { ops: Vec<Op> },
     CreateSession { timeout_ms: u32 },
     CloseSession,
+    Error { error: ZkError },
 }
 
 impl From<Op> for OpWire {
@@ -138,6 +147,7 @@ impl From<Op> for OpWire {
             Op::Multi(ops) => OpWire::Multi { ops },
             Op::CreateSession { timeout_ms } => OpWire::CreateSession { timeout_ms },
             Op::CloseSession => OpWire::CloseSession,
+            Op::Error { error } => OpWire::Error { error },
         }
     }
 }
@@ -152,6 +162,7 @@ impl From<OpWire> for Op {
             OpWire::Multi { ops } => Op::Multi(ops),
             OpWire::CreateSession { timeout_ms } => Op::CreateSession { timeout_ms },
             OpWire::CloseSession => Op::CloseSession,
+            OpWire::Error { error } => Op::Error { error },
         }
     }
 }
@@ -207,6 +218,7 @@ impl fmt::Display for Op {
             }
             Op::CreateSession { timeout_ms } => write!(f, "create-session {timeout_ms}ms"),
             Op::CloseSession => f.write_str("close-session"),
+            Op::Error { error } => write!(f, "error {}", error.name()),
         }
     }
 }

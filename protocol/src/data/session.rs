@@ -4,7 +4,9 @@
 //! virtual time reaches a bucket its sessions expire together. Times are virtual
 //! milliseconds handed in by the caller; nothing here reads a clock.
 
+use super::error::ZkError;
 use super::op::SessionId;
+use crate::ids::NodeId;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One tracked session (`SessionTrackerImpl.SessionImpl`).
@@ -15,6 +17,10 @@ struct Tracked {
     expires_at_ms: u64,
     /// Expired or closed and awaiting its closeSession txn: touches no longer count.
     closing: bool,
+    /// The server whose connection the session is on, as far as the leader knows
+    /// (`SessionImpl.owner`; ZooKeeper keeps the `LearnerHandler`, or `ServerCnxn.me` for
+    /// the leader's own clients). `None` until the first request or revalidation sets it.
+    owner: Option<NodeId>,
 }
 
 /// The leader's session expiry bookkeeping.
@@ -53,7 +59,7 @@ impl SessionTracker {
     /// clears a closing mark.
     pub fn add(&mut self, session: SessionId, timeout_ms: u32, now_ms: u64) {
         self.remove(session);
-        self.sessions.insert(session, Tracked { timeout_ms, expires_at_ms: 0, closing: false });
+        self.sessions.insert(session, Tracked { timeout_ms, expires_at_ms: 0, closing: false, owner: None });
         self.reschedule(session, now_ms);
     }
 
@@ -67,6 +73,30 @@ impl SessionTracker {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// `SessionTrackerImpl.checkSession`, which `PrepRequestProcessor` runs before every write
+    /// of a session: unknown, closing, or owned by another server than the one `owner` the
+    /// request came through is an error; a session with no owner yet takes this one.
+    pub fn check(&mut self, session: SessionId, owner: NodeId) -> Result<(), ZkError> {
+        let Some(tracked) = self.sessions.get_mut(&session) else { return Err(ZkError::UnknownSession) };
+        if tracked.closing {
+            return Err(ZkError::SessionExpired);
+        }
+        match tracked.owner {
+            None => tracked.owner = Some(owner),
+            Some(current) if current != owner => return Err(ZkError::SessionMoved),
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    /// `SessionTrackerImpl.setOwner`: the session is now on a connection of `owner` (it was
+    /// created or revalidated there). Ignored for an unknown or closing session.
+    pub fn set_owner(&mut self, session: SessionId, owner: NodeId) {
+        if let Some(tracked) = self.sessions.get_mut(&session).filter(|t| !t.closing) {
+            tracked.owner = Some(owner);
         }
     }
 
@@ -161,6 +191,20 @@ mod tests {
     use super::*;
 
     const TICK_MS: u32 = 2000;
+
+    #[test]
+    fn a_write_through_another_server_than_the_owner_is_session_moved() {
+        let mut tracker = SessionTracker::new(TICK_MS);
+        tracker.add(SessionId(1), 4000, 0);
+        assert_eq!(tracker.check(SessionId(1), NodeId(2)), Ok(()), "the first request sets the owner");
+        assert_eq!(tracker.check(SessionId(1), NodeId(3)), Err(ZkError::SessionMoved));
+        tracker.set_owner(SessionId(1), NodeId(3));
+        assert_eq!(tracker.check(SessionId(1), NodeId(3)), Ok(()));
+        assert_eq!(tracker.check(SessionId(1), NodeId(2)), Err(ZkError::SessionMoved));
+        assert_eq!(tracker.check(SessionId(9), NodeId(2)), Err(ZkError::UnknownSession));
+        tracker.set_closing(SessionId(1));
+        assert_eq!(tracker.check(SessionId(1), NodeId(3)), Err(ZkError::SessionExpired));
+    }
 
     #[test]
     fn timeouts_are_clamped_to_two_and_twenty_ticks() {

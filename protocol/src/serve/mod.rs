@@ -17,9 +17,10 @@
 //!
 //! Left out, and why: ACLs and passwords (no recipe here depends on them); local sessions
 //! (off by default in 3.8); `SetWatches` on reconnect (the shipped recipes read again after a
-//! reconnect, as Curator's do); a request from a session the leader already marked closing is
-//! still ordered (PrepRequestProcessor would turn it into an error txn), so it applies, or
-//! fails with SessionExpired once the closeSession txn is ahead of it.
+//! reconnect, as Curator's do). The owner of a session is a server id, where ZooKeeper keeps
+//! the `LearnerHandler` object: the same thing here, since one learner's requests and
+//! revalidations reach the leader in order and a learner that reconnects has closed its
+//! clients first.
 
 mod requests;
 mod sessions;
@@ -58,7 +59,7 @@ pub(crate) enum Queued {
     Write { cxid: u64 },
     /// A read, answered from the local tree when it reaches the head.
     Read { cxid: u64, read: Read },
-    /// A sync; `done` once the leader's SYNC for it arrived.
+    /// A sync; `done` once the leader's SYNC for it arrived (at once on the leader itself).
     Sync { cxid: u64, done: bool },
     /// A ping, answered in order like a read.
     Ping,
@@ -71,15 +72,6 @@ pub(crate) struct ClientConn {
     /// The negotiated session timeout.
     pub(crate) timeout_ms: u32,
     pub(crate) queue: VecDeque<Queued>,
-}
-
-/// Who asked for a sync the leader answers once its outstanding proposals are committed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum SyncOrigin {
-    /// A client of the leader itself.
-    Local(ConnId),
-    /// A learner, on behalf of one of its clients (answered with a SYNC packet).
-    Learner(NodeId),
 }
 
 /// The client side of one server process, for the current role; a role end drops it.
@@ -100,9 +92,9 @@ pub(crate) struct ClientPort {
     pub(crate) learner_syncs: VecDeque<(ConnId, u64)>,
     /// Leader: the session tracker, from `startZkServer` on.
     pub(crate) tracker: Option<SessionTracker>,
-    /// Leader: syncs waiting for a proposal to commit (`Leader.pendingSyncs`), by the zxid
-    /// last proposed when they arrived.
-    pub(crate) leader_syncs: VecDeque<(Zxid, SyncOrigin, u64)>,
+    /// Leader: learners' syncs waiting for a proposal to commit (`Leader.pendingSyncs`), by
+    /// the zxid last proposed when they arrived.
+    pub(crate) leader_syncs: VecDeque<(Zxid, NodeId)>,
     /// Leader: when the session expiry timer is set for (the tracker's earliest bucket).
     pub(crate) expiry_armed_ms: Option<u64>,
 }

@@ -4,9 +4,9 @@
 //! session sent its requests (`CommitProcessor`).
 
 use super::wire::{ClientCmd, ClientOp, ClientPacket, ConnId, Read, Reply, ServerPacket};
-use super::{ConnState, Queued, SyncOrigin};
-use crate::data::{Applied, DataTree, Op, Request, WatchManager};
-use crate::ids::Zxid;
+use super::{ConnState, Queued};
+use crate::data::{Applied, DataTree, Op, Request, WatchManager, ZkError};
+use crate::ids::{NodeId, Zxid};
 use crate::message::{Message, QuorumPacket, Txn, TxnBody};
 use crate::node::{Cx, Node, Role};
 use std::sync::Arc;
@@ -89,7 +89,7 @@ impl Node {
         let body = TxnBody::Request(Arc::new(request));
         let value = body.value();
         match &self.role {
-            Role::Leading(_) => self.leader_propose(cx, value, body),
+            Role::Leading(_) => self.leader_propose(cx, self.id, value, body),
             Role::Following(learner) => {
                 let leader = learner.leader;
                 self.send(cx, leader, Message::Quorum(QuorumPacket::Request { value, body }));
@@ -100,7 +100,10 @@ impl Node {
 
     fn submit_sync(&mut self, cx: &mut Cx<'_>, conn: ConnId, cxid: u64) {
         match &self.role {
-            Role::Leading(_) => self.leader_sync(cx, SyncOrigin::Local(conn), cxid),
+            // The leader's own client: its CommitProcessor does not match syncs
+            // (`matchSyncs` is false on the leader, ProposalRequestProcessor passes the sync
+            // on), so it is answered like a read, after the session's earlier requests.
+            Role::Leading(_) => self.sync_done(cx, conn, cxid),
             Role::Following(learner) => {
                 let leader = learner.leader;
                 self.port.learner_syncs.push_back((conn, cxid));
@@ -110,38 +113,31 @@ impl Node {
         }
     }
 
-    /// `Leader.processSync`: answered at once when nothing is outstanding, else once the last
-    /// proposal so far commits.
-    pub(crate) fn leader_sync(&mut self, cx: &mut Cx<'_>, origin: SyncOrigin, cxid: u64) {
+    /// `Leader.processSync` for a learner's sync: answered with SYNC at once when nothing is
+    /// outstanding, else once the last proposal so far commits.
+    pub(crate) fn leader_sync(&mut self, cx: &mut Cx<'_>, from: NodeId) {
         let Role::Leading(leader) = &self.role else { return };
         match leader.outstanding.is_empty() {
-            true => self.answer_sync(cx, origin, cxid),
+            true => self.send(cx, from, Message::Quorum(QuorumPacket::Sync)),
             false => {
                 let after = leader.last_proposed;
-                self.port.leader_syncs.push_back((after, origin, cxid));
+                self.port.leader_syncs.push_back((after, from));
             }
         }
     }
 
     /// `Leader.commit` then `sendSync`: the syncs waiting for `zxid` are answered.
     pub(crate) fn leader_commit_syncs(&mut self, cx: &mut Cx<'_>, zxid: Zxid) {
-        while self.port.leader_syncs.front().is_some_and(|(after, ..)| *after <= zxid) {
-            let (_, origin, cxid) = self.port.leader_syncs.pop_front().expect("checked");
-            self.answer_sync(cx, origin, cxid);
+        while self.port.leader_syncs.front().is_some_and(|(after, _)| *after <= zxid) {
+            let (_, from) = self.port.leader_syncs.pop_front().expect("checked");
+            self.send(cx, from, Message::Quorum(QuorumPacket::Sync));
         }
     }
 
     /// A learner's handler is gone: the syncs it asked for die with it (`Leader.sendSync`
     /// queues the answer on the old `LearnerHandler`, whose socket is closed).
-    pub(crate) fn forget_learner_syncs(&mut self, sid: crate::ids::NodeId) {
-        self.port.leader_syncs.retain(|(_, origin, _)| *origin != SyncOrigin::Learner(sid));
-    }
-
-    fn answer_sync(&mut self, cx: &mut Cx<'_>, origin: SyncOrigin, cxid: u64) {
-        match origin {
-            SyncOrigin::Learner(sid) => self.send(cx, sid, Message::Quorum(QuorumPacket::Sync)),
-            SyncOrigin::Local(conn) => self.sync_done(cx, conn, cxid),
-        }
+    pub(crate) fn forget_learner_syncs(&mut self, sid: NodeId) {
+        self.port.leader_syncs.retain(|(_, from)| *from != sid);
     }
 
     /// Learner: the leader's SYNC answers the oldest sync sent (`FollowerZooKeeperServer.sync`).
@@ -228,6 +224,13 @@ impl Node {
                     self.close_client(cx, conn);
                 }
             }
+            Op::Error { error: ZkError::SessionMoved } => {
+                // A connection-level error (FinalRequestProcessor, ZOOKEEPER-710): the
+                // connection that sent it is closed instead of answered.
+                if let Some(conn) = conn.filter(|c| self.is_next_write(*c, request.cxid)) {
+                    self.close_client(cx, conn);
+                }
+            }
             _ => {
                 if let Some(conn) = conn {
                     self.answer_write(cx, conn, txn.zxid, request.cxid, applied.result.into());
@@ -236,11 +239,16 @@ impl Node {
         }
     }
 
+    /// Whether write `cxid` is the next request `conn` waits on: the connection sent it.
+    fn is_next_write(&self, conn: ConnId, cxid: u64) -> bool {
+        self.port.conns.get(&conn).is_some_and(|c| c.queue.front() == Some(&Queued::Write { cxid }))
+    }
+
     fn answer_write(&mut self, cx: &mut Cx<'_>, conn: ConnId, zxid: Zxid, cxid: u64, reply: Reply) {
-        let Some(c) = self.port.conns.get_mut(&conn) else { return };
-        if c.queue.front() != Some(&Queued::Write { cxid }) {
+        if !self.is_next_write(conn, cxid) {
             return; // not a request of this connection (an expiry's closeSession)
         }
+        let c = self.port.conns.get_mut(&conn).expect("checked");
         c.queue.pop_front();
         cx.out.clients.push(ClientCmd::Send { conn, packet: ServerPacket::Reply { cxid, zxid, reply } });
         self.drain_conn(cx, conn);

@@ -48,7 +48,9 @@ impl Node {
         // reopenSession -> revalidateSession: the leader's tracker decides.
         match &self.role {
             Role::Leading(_) => {
+                // `LeaderZooKeeperServer.revalidateSession`: the leader owns it now.
                 let valid = self.leader_touch(cx, session);
+                self.set_session_owner(session, self.id);
                 self.finish_session_revalidate(cx, session, valid);
             }
             Role::Following(learner) => {
@@ -89,9 +91,17 @@ impl Node {
 
     /// Leader: a learner's REVALIDATE (`LearnerHandler` -> `Leader.zk.checkIfValidGlobalSession`
     /// -> `touchSession`).
+    /// A valid session is now owned by that learner (`Leader.revalidateSession` -> `setOwner`).
     pub(crate) fn leader_on_revalidate(&mut self, cx: &mut Cx<'_>, from: NodeId, session: SessionId) {
         let valid = self.leader_touch(cx, session);
+        self.set_session_owner(session, from);
         self.send(cx, from, Message::Quorum(QuorumPacket::RevalidateAnswer { session, valid }));
+    }
+
+    fn set_session_owner(&mut self, session: SessionId, owner: NodeId) {
+        if let Some(tracker) = self.port.tracker.as_mut() {
+            tracker.set_owner(session, owner);
+        }
     }
 
     /// Activity of `session` (any packet from its client): the leader touches its tracker; a
@@ -151,18 +161,30 @@ impl Node {
         self.arm_session_expiry(cx);
     }
 
-    /// Leader, preparing a txn (`PrepRequestProcessor`): createSession starts tracking the
-    /// session, closeSession marks it closing.
-    pub(crate) fn prep_session_change(&mut self, cx: &mut Cx<'_>, body: &TxnBody) {
-        let TxnBody::Request(request) = body else { return };
+    /// Leader, preparing a request that came through server `owner` (`PrepRequestProcessor`):
+    /// createSession starts tracking the session there, closeSession marks it closing, and a
+    /// write of a session that is unknown, closing or owned by another server becomes an
+    /// error txn (`checkSession`; ZOOKEEPER-710: a write left behind on the server a client
+    /// moved away from must not apply).
+    /// Returns the error txn that replaces a rejected request.
+    pub(crate) fn prep_request(&mut self, cx: &mut Cx<'_>, owner: NodeId, body: &TxnBody) -> Option<TxnBody> {
+        let TxnBody::Request(request) = body else { return None };
         let now_ms = cx.now_us / 1000;
-        let Some(tracker) = self.port.tracker.as_mut() else { return };
+        let tracker = self.port.tracker.as_mut()?;
         match request.op {
-            Op::CreateSession { timeout_ms } => tracker.add(request.session, timeout_ms, now_ms),
+            Op::CreateSession { timeout_ms } => {
+                tracker.add(request.session, timeout_ms, now_ms);
+                tracker.set_owner(request.session, owner);
+            }
             Op::CloseSession => tracker.set_closing(request.session),
-            _ => return,
+            _ => {
+                let error = tracker.check(request.session, owner).err()?;
+                let rejected = Request { op: Op::Error { error }, ..(**request).clone() };
+                return Some(TxnBody::Request(std::sync::Arc::new(rejected)));
+            }
         }
         self.arm_session_expiry(cx);
+        None
     }
 
     /// A closeSession txn was applied: the leader stops tracking the session

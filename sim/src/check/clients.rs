@@ -2,14 +2,22 @@
 //! guarantees"), held against what the simulated clients saw, and the lock recipe's mutual
 //! exclusion:
 //! - ClientFifoOrder: a client's requests are answered in the order it sent them;
-//! - ClientMonotonicView: no reply shows a client an older state than one it has seen (across
-//!   reconnects too: a server refuses a client that has seen a zxid it has not);
+//! - ClientMonotonicView: no reply shows a client an older state than one it has seen, across
+//!   reconnects too (a server refuses a client that has seen a zxid it has not). It holds per
+//!   handle: after an expiry the client starts a new handle, whose last seen zxid is zero, as
+//!   a new `ZooKeeper` object's is;
 //! - LinearizableWrites: a write invoked after another write's reply reached any client is
 //!   ordered after it (its zxid is higher);
 //! - CommittedReads: every reply shows committed state (its zxid is within the committed
 //!   history when it arrives);
 //! - SyncFreshness: a sync answers with a state at least as new as every write whose reply
-//!   reached any client before the sync was invoked;
+//!   reached any client before the sync was invoked. Its caveat, counted apart
+//!   (`sync_caveats`): a leader that has lost its quorum but not noticed yet (it checks once
+//!   per tickTime, `Leader.lead`) answers its own clients' syncs at once, since its
+//!   CommitProcessor does not match syncs, while a new leader may already have acknowledged
+//!   writes. The Zookeeper paper (Hunt et al., 2010, section 4.2) relies on timeouts for this
+//!   ("leaders realize they are not leaders before followers abandon them"), which a
+//!   follower that crashes and restarts does not wait for;
 //! - LockExclusion: two clients never believe they hold the lock at once while both their
 //!   sessions are live. A holder whose session has expired (its closeSession committed) may
 //!   still believe it holds the lock until it hears of the expiry: ZooKeeper's documented
@@ -64,6 +72,10 @@ pub struct ClientChecker {
     pub(crate) lock_caveats: u64,
     /// Lock acquisitions.
     pub(crate) lock_acquisitions: u64,
+    /// Syncs answered by a server behind the newest established epoch: (client, cxid).
+    deposed_syncs: std::collections::BTreeSet<(usize, u64)>,
+    /// Syncs behind an acknowledged write, answered by a deposed leader (the caveat).
+    pub(crate) sync_caveats: u64,
 }
 
 impl ClientChecker {
@@ -77,6 +89,12 @@ impl ClientChecker {
     /// A request failed with ConnectionLoss: its outcome is unknown, nothing to hold it to.
     pub(crate) fn on_lost(&mut self, client: usize, cxid: u64) {
         self.floors.remove(&(client, cxid));
+        self.deposed_syncs.remove(&(client, cxid));
+    }
+
+    /// A server behind the newest established epoch answered `client`'s sync `cxid`.
+    pub(crate) fn on_deposed_sync(&mut self, client: usize, cxid: u64) {
+        self.deposed_syncs.insert((client, cxid));
     }
 
     /// A client received a reply.
@@ -107,6 +125,7 @@ impl ClientChecker {
                 ),
             ));
         }
+        let deposed = self.deposed_syncs.remove(&(client, cxid));
         let Some(floor) = self.floors.remove(&(client, cxid)) else { return Ok(()) };
         match reply {
             Reply::Write { .. } => {
@@ -122,6 +141,7 @@ impl ClientChecker {
                 }
                 self.acked_write_max = self.acked_write_max.max(zxid);
             }
+            Reply::Synced if zxid < floor && deposed => self.sync_caveats += 1,
             Reply::Synced if zxid < floor => {
                 return Err(Breach::new(
                     Invariant::SyncFreshness,
@@ -252,6 +272,22 @@ mod tests {
         let read = ClientOp::Read { read: Read::GetData { path: ZPath::parse("/a").unwrap(), watch: false } };
         c.on_invoke(1, 6, &read);
         assert!(c.on_reply(&seen(1, 6, z(0), 6, z(1), &Reply::Exists { stat: None })).is_ok());
+    }
+
+    #[test]
+    fn a_stale_sync_from_a_deposed_leader_is_the_caveat_not_a_violation() {
+        let mut c = ClientChecker::default();
+        c.on_invoke(0, 1, &write());
+        c.on_reply(&seen(0, 1, z(0), 1, z(9), &written())).unwrap();
+        let sync = ClientOp::Sync { path: ZPath::parse("/a").unwrap() };
+        c.on_invoke(1, 4, &sync);
+        c.on_deposed_sync(1, 4);
+        assert!(c.on_reply(&seen(1, 4, z(0), 4, z(8), &Reply::Synced)).is_ok());
+        assert_eq!(c.sync_caveats, 1);
+        // The mark is for that sync only: the next stale one, from a current server, breaks it.
+        c.on_invoke(1, 5, &sync);
+        let err = c.on_reply(&seen(1, 5, z(0), 5, z(8), &Reply::Synced)).unwrap_err();
+        assert_eq!(err.invariant, Invariant::SyncFreshness);
     }
 
     #[test]

@@ -290,6 +290,11 @@ impl Checker {
         last.max(marker)
     }
 
+    /// The newest epoch a leader has established so far.
+    pub fn newest_established_epoch(&self) -> Option<Epoch> {
+        self.established.keys().next_back().copied()
+    }
+
     /// A checker for `n` servers.
     pub fn new(n: usize) -> Checker {
         Checker {

@@ -8,6 +8,11 @@
 //!
 //! A ConnectionLoss redoes the current step after reconnecting; a session expiry loses the
 //! node (and the lock, if held) and starts over with the new session.
+//!
+//! A create lost to a ConnectionLoss can still commit after the lookup that did not find it
+//! (the server it went through forwards it late): the client then owns two nodes. Waiting on
+//! its own older node would wait forever (Curator's `LockInternals` does exactly that), so
+//! every lookup takes the client's lowest node as its own and deletes the others.
 
 use super::recipe::{LockNote, Outbox, RecipeEvent};
 use zabsim_protocol::data::{CreateMode, Op, OpResult, WatchEventKind, ZPath, ZkError};
@@ -168,7 +173,10 @@ impl LockRecipe {
                 Some(_) => self.step = Step::AwaitPredecessor(path.clone()),
             },
             (Step::Release(c), Reply::Write { result }) if *c == cxid => {
-                debug_assert!(result.is_ok() || result.error() == Some(ZkError::NoNode), "{result}");
+                debug_assert!(
+                    result.is_ok() || matches!(result.error(), Some(ZkError::NoNode | ZkError::SessionExpired)),
+                    "{result}"
+                );
                 self.mine = None;
                 self.step = Step::Idle;
                 let think = out.think_us(self.think_ms);
@@ -179,33 +187,30 @@ impl LockRecipe {
     }
 
     fn on_children(&mut self, children: &[String], out: &mut Outbox<'_>) {
-        // Protected mode: a node created before a ConnectionLoss carries our prefix.
-        if self.mine.is_none() {
-            let prefix = self.prefix();
-            self.mine = children.iter().find(|name| name.starts_with(&prefix)).cloned();
-        }
-        let Some(mine) = self.mine.clone() else {
+        let mut sorted: Vec<&String> = children.iter().collect();
+        sorted.sort_by_key(|name| sequence_of(name));
+        // Protected mode: our nodes carry our prefix, whether or not we saw their create
+        // succeed. The lowest is ours; any other is an orphan of a lost create.
+        let prefix = self.prefix();
+        let mut own = (0..sorted.len()).filter(|&i| sorted[i].starts_with(&prefix));
+        let Some(at) = own.next() else {
+            // None yet (or ours is gone, which a live session cannot see): create it.
+            self.mine = None;
             self.create(out);
             return;
         };
-        let mut sorted: Vec<&String> = children.iter().collect();
-        sorted.sort_by_key(|name| sequence_of(name));
-        match sorted.iter().position(|name| **name == mine) {
-            // Gone although the session lives: cannot happen; create it again.
-            None => {
-                self.mine = None;
-                self.create(out);
-            }
-            Some(0) => {
-                self.step = Step::Holding;
-                out.note(LockNote::Acquired);
-                out.wake_after(u64::from(self.hold_ms) * 1000);
-            }
-            Some(i) => {
-                let predecessor = Self::child(sorted[i - 1]);
-                let read = Read::Exists { path: predecessor.clone(), watch: true };
-                self.step = Step::CheckPredecessor(out.submit(ClientOp::Read { read }), predecessor);
-            }
+        for orphan in own {
+            out.submit(ClientOp::Write { op: Op::Delete { path: Self::child(sorted[orphan]), version: None } });
+        }
+        self.mine = Some(sorted[at].clone());
+        if at == 0 {
+            self.step = Step::Holding;
+            out.note(LockNote::Acquired);
+            out.wake_after(u64::from(self.hold_ms) * 1000);
+        } else {
+            let predecessor = Self::child(sorted[at - 1]);
+            let read = Read::Exists { path: predecessor.clone(), watch: true };
+            self.step = Step::CheckPredecessor(out.submit(ClientOp::Read { read }), predecessor);
         }
     }
 }

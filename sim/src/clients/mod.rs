@@ -23,7 +23,7 @@ use recipe::{Outbox, RecipeEvent};
 use session::{Client, Env};
 use std::collections::BTreeMap;
 use zabsim_protocol::data::SessionId;
-use zabsim_protocol::{ConnId, Input, NodeId, ServerPacket, Zxid};
+use zabsim_protocol::{ConnId, Input, NodeId, Reply, ServerPacket, Zxid};
 
 /// What the engine must schedule for the clients.
 #[derive(Debug)]
@@ -131,6 +131,9 @@ pub struct ClientReport {
     /// Lock recipe: acquisitions while a client whose session had expired still believed it
     /// held the lock (ZooKeeper's documented caveat, not a violation).
     pub lock_caveats: u64,
+    /// Syncs answered behind an acknowledged write by a deposed leader that had not noticed
+    /// yet (the caveat of ZooKeeper's sync: not a violation).
+    pub sync_caveats: u64,
 }
 
 /// The clients of a run.
@@ -153,9 +156,7 @@ impl Fleet {
         let clients = (0..config.count as usize)
             .map(|i| {
                 let mut hosts: Vec<NodeId> = (1..=nodes).map(NodeId).collect();
-                for k in (1..hosts.len()).rev() {
-                    hosts.swap(k, rng.below(k + 1));
-                }
+                session::shuffle(&mut hosts, &mut rng);
                 let recipe = match config.recipe {
                     Recipe::Lock => RecipeState::Lock(LockRecipe::new(i, config.hold_ms, config.think_ms)),
                     Recipe::Mixed => RecipeState::Mixed(MixedRecipe::new(config.think_ms)),
@@ -228,8 +229,22 @@ impl Fleet {
         (std::mem::take(&mut self.actions), result)
     }
 
-    /// A server's step said something to a client, or closed its connection.
-    pub(crate) fn server_sent(&mut self, conn: ConnId, packet: Option<ServerPacket>, now_us: u64) -> Vec<Action> {
+    /// A server's step said something to a client, or closed its connection. `deposed`: the
+    /// server is behind the newest established epoch.
+    pub(crate) fn server_sent(
+        &mut self,
+        conn: ConnId,
+        packet: Option<ServerPacket>,
+        now_us: u64,
+        deposed: bool,
+    ) -> Vec<Action> {
+        if let (Some(link), Some(ServerPacket::Reply { cxid, reply: Reply::Synced, .. })) =
+            (self.links.links.get(&conn), &packet)
+        {
+            if deposed {
+                self.checker.on_deposed_sync(link.client, *cxid);
+            }
+        }
         if self.links.links.get(&conn).is_some_and(|l| l.open) {
             let at_us = self.links.arrival_at_client(conn, now_us);
             if packet.is_none() {
@@ -263,10 +278,7 @@ impl Fleet {
         let Some(link) = self.links.links.get(&conn).copied() else { return (Vec::new(), Ok(())) };
         let i = link.client;
         let result = self.with_client(i, now_us, committed, |client, env| match &packet {
-            None => {
-                client.on_closed(env, conn);
-                Ok(())
-            }
+            None => client.on_closed(env, conn),
             Some(packet) => client.on_packet(env, conn, packet),
         });
         // A packet on a connection the client has given up on: tell the server it is gone.
@@ -291,6 +303,7 @@ impl Fleet {
             recipe: self.config.recipe.to_string(),
             lock_acquisitions: self.checker.lock_acquisitions,
             lock_caveats: self.checker.lock_caveats,
+            sync_caveats: self.checker.sync_caveats,
             connects: self.links.next_conn,
             ..ClientReport::default()
         };

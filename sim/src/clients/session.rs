@@ -1,13 +1,18 @@
 //! One simulated client: its connection and session, as ZooKeeper's `ClientCnxn` runs them.
 //! - It connects to the servers of its shuffled host list in turn (`StaticHostProvider`),
-//!   sleeping a random 0-1 s before every attempt but the first (`ClientCnxn.SendThread`).
+//!   sleeping a random 0-1 s before every attempt but the first (`ClientCnxn.startConnect`),
+//!   and 1 s more when it comes back round to the server it last connected to
+//!   (`StaticHostProvider.next(1000)`'s spin delay).
+//! - Requests submitted while it is not connected wait and go out once it is
+//!   (`outgoingQueue`); a connection that fails fails them too (`cleanup`).
 //! - A connect attempt that gets no answer within `sessionTimeout / servers` is abandoned.
 //! - Connected, it pings when it has sent nothing for a third of the session timeout and
 //!   drops the connection when it has heard nothing for two thirds (`readTimeout`).
 //! - A dropped connection fails every outstanding request with ConnectionLoss; the session
 //!   moves to the next server, which refuses it if it has not seen the client's last zxid.
 //! - A session expired while the client was away is reported on reconnecting; the client then
-//!   starts a new one (as Curator's `ConnectionStateListener` recipes do).
+//!   starts a new one with a new handle, as Curator does: a fresh shuffled host list, and a
+//!   last seen zxid of zero (a new `ClientCnxn`).
 
 use super::recipe::{LockNote, Outbox, RecipeEvent};
 use super::{Action, Links, RecipeState};
@@ -48,13 +53,20 @@ pub(crate) struct ClientCounts {
 pub(crate) struct Client {
     pub(crate) index: usize,
     hosts: Vec<NodeId>,
-    next_host: usize,
+    /// `StaticHostProvider.currentIndex`: the host tried last; None before the first try.
+    current_host: Option<usize>,
+    /// `StaticHostProvider.lastIndex`: the host last connected to (the first one tried,
+    /// before any connection); coming back round to it costs the spin delay.
+    last_connected_host: Option<usize>,
     pub(crate) link: Option<ClientLink>,
     session: Option<(SessionId, u32)>,
     requested_timeout_ms: u32,
     pub(crate) last_zxid_seen: Zxid,
     next_cxid: u64,
     outstanding: VecDeque<Outstanding>,
+    /// Requests submitted while not connected, sent once connected (their cxids are in
+    /// `outstanding` already).
+    unsent: Vec<ClientPacket>,
     last_heard_us: u64,
     last_sent_us: u64,
     reconnect_at_us: Option<u64>,
@@ -92,13 +104,15 @@ impl Client {
         Client {
             index,
             hosts,
-            next_host: 0,
+            current_host: None,
+            last_connected_host: None,
             link: None,
             session: None,
             requested_timeout_ms: timeout_ms,
             last_zxid_seen: Zxid::ZERO,
             next_cxid: 0,
             outstanding: VecDeque::new(),
+            unsent: Vec::new(),
             last_heard_us: 0,
             last_sent_us: 0,
             reconnect_at_us: Some(start_us),
@@ -147,11 +161,19 @@ impl Client {
         env.actions.push(Action::ToServer { at_us, server: link.server, input });
     }
 
+    /// The host `StaticHostProvider.next` picks next.
+    fn next_host(&self) -> usize {
+        self.current_host.map_or(0, |i| (i + 1) % self.hosts.len())
+    }
+
     /// Opens a connection to the next server.
     fn connect(&mut self, env: &mut Env<'_>) {
         self.reconnect_at_us = None;
-        let server = self.hosts[self.next_host % self.hosts.len()];
-        self.next_host += 1;
+        let next = self.next_host();
+        self.current_host = Some(next);
+        // "We don't want to sleep on the first ever connect attempt."
+        self.last_connected_host.get_or_insert(0);
+        let server = self.hosts[next];
         let conn = env.links.open(self.index, server);
         self.link = Some(ClientLink { conn, server, established: false, opened_us: env.now_us });
         let packet = ClientPacket::Connect {
@@ -164,20 +186,24 @@ impl Client {
     }
 
     /// The connection is gone (closed by either side, or given up): fail what is outstanding
-    /// and reconnect after `ClientCnxn`'s random sleep.
-    fn disconnected(&mut self, env: &mut Env<'_>) {
+    /// and reconnect after `ClientCnxn`'s random sleep, plus the spin delay when the next
+    /// host is the one it last connected to.
+    fn disconnected(&mut self, env: &mut Env<'_>) -> Result<(), Breach> {
         self.link = None;
+        self.unsent.clear();
         for Outstanding { cxid, kind } in std::mem::take(&mut self.outstanding) {
             *self.counts.ops.entry((kind, "lost")).or_default() += 1;
             env.checker.on_lost(self.index, cxid);
             env.log(self.index, || format!("#{cxid} {kind} lost (ConnectionLoss)"));
-            self.recipe_event(env, RecipeEvent::Lost).ok();
+            self.act(env, RecipeEvent::Lost)?;
         }
-        self.reconnect_at_us = Some(env.now_us + env.rng.between(0, 1_000_000));
+        let spin_us = if self.last_connected_host == Some(self.next_host()) { 1_000_000 } else { 0 };
+        self.reconnect_at_us = Some(env.now_us + spin_us + env.rng.between(0, 1_000_000));
+        Ok(())
     }
 
     /// The client gives up on its connection: it closes it (the server sees it go).
-    fn drop_link(&mut self, env: &mut Env<'_>, why: &str) {
+    fn drop_link(&mut self, env: &mut Env<'_>, why: &str) -> Result<(), Breach> {
         if let Some(link) = self.link {
             let at_us = env.links.arrival_at_server(link.conn, env.now_us);
             env.links.close(link.conn);
@@ -185,7 +211,7 @@ impl Client {
             env.actions.push(Action::ToServer { at_us, server: link.server, input });
             env.log(self.index, || format!("gives up {} on {}: {why}", link.server, link.conn));
         }
-        self.disconnected(env);
+        self.disconnected(env)
     }
 
     /// Its timer fired.
@@ -198,13 +224,12 @@ impl Client {
         let Some(link) = self.link else { return Ok(()) };
         if !link.established {
             if now_us >= link.opened_us + self.connect_timeout_us() {
-                self.drop_link(env, "connect timeout");
+                self.drop_link(env, "connect timeout")?;
             }
             return Ok(());
         }
         if now_us >= self.last_heard_us + self.read_timeout_us() {
-            self.drop_link(env, "read timeout");
-            return Ok(());
+            return self.drop_link(env, "read timeout");
         }
         if now_us >= self.last_sent_us + self.read_timeout_us() / 2 {
             self.send(env, ClientPacket::Ping);
@@ -217,11 +242,12 @@ impl Client {
     }
 
     /// The server closed the connection (or the link broke).
-    pub(crate) fn on_closed(&mut self, env: &mut Env<'_>, conn: ConnId) {
+    pub(crate) fn on_closed(&mut self, env: &mut Env<'_>, conn: ConnId) -> Result<(), Breach> {
         if self.link.is_some_and(|l| l.conn == conn) {
             env.log(self.index, || format!("{conn} closed"));
-            self.disconnected(env);
+            self.disconnected(env)?;
         }
+        Ok(())
     }
 
     /// A packet from the server on `conn`.
@@ -239,15 +265,24 @@ impl Client {
                 }
                 self.session = Some((*session, *timeout_ms));
                 self.link = Some(ClientLink { established: true, ..link });
+                self.last_connected_host = self.current_host;
+                for packet in std::mem::take(&mut self.unsent) {
+                    self.send(env, packet);
+                }
                 self.act(env, RecipeEvent::Connected { new_session })?;
             }
             ServerPacket::Expired { .. } => {
                 self.counts.sessions_expired += 1;
                 self.session = None;
-                self.recipe_event(env, RecipeEvent::Expired)?;
-                // Connect again at once, for a new session (the server closes this one).
-                self.disconnected(env);
+                // The server closes this connection.
+                self.disconnected(env)?;
+                // A new handle: a fresh host list and no zxid seen; it connects at once.
+                shuffle(&mut self.hosts, env.rng);
+                self.current_host = None;
+                self.last_connected_host = None;
+                self.last_zxid_seen = Zxid::ZERO;
                 self.reconnect_at_us = Some(env.now_us);
+                self.act(env, RecipeEvent::Expired)?;
             }
             ServerPacket::Reply { cxid, zxid, reply } => {
                 env.checker.on_reply(&ReplySeen {
@@ -288,7 +323,10 @@ impl Client {
             self.outstanding.push_back(Outstanding { cxid, kind: kind_of(&op) });
             let packet = ClientPacket::Request { cxid, op };
             env.log(self.index, || format!("sends {packet}"));
-            self.send(env, packet);
+            match self.link {
+                Some(link) if link.established => self.send(env, packet),
+                _ => self.unsent.push(packet),
+            }
         }
         Ok(())
     }
@@ -326,6 +364,13 @@ impl Client {
     }
 }
 
+/// Shuffles a host list (`StaticHostProvider` shuffles the connect string).
+pub(crate) fn shuffle(hosts: &mut [NodeId], rng: &mut Stream) {
+    for k in (1..hosts.len()).rev() {
+        hosts.swap(k, rng.below(k + 1));
+    }
+}
+
 /// The name an op is counted under in reports.
 fn kind_of(op: &ClientOp) -> &'static str {
     use zabsim_protocol::data::Op;
@@ -338,6 +383,7 @@ fn kind_of(op: &ClientOp) -> &'static str {
         ClientOp::Write { op: Op::Multi(_) } => "multi",
         ClientOp::Write { op: Op::CreateSession { .. } } => "create_session",
         ClientOp::Write { op: Op::CloseSession } => "close_session",
+        ClientOp::Write { op: Op::Error { .. } } => "error",
         ClientOp::Read { read: Read::GetData { .. } } => "get_data",
         ClientOp::Read { read: Read::Exists { .. } } => "exists",
         ClientOp::Read { read: Read::GetChildren { .. } } => "get_children",

@@ -48,14 +48,21 @@ impl Sim {
         }
     }
 
-    /// A server step's packets to clients and connection closes.
-    pub(super) fn apply_client_cmds(&mut self, cmds: &[ClientCmd]) {
+    /// Server `id`'s packets to clients and connection closes, from one step. Whether `id`
+    /// is behind the newest established epoch goes with them: a deposed leader that has not
+    /// noticed yet answers syncs without the new epoch (SyncFreshness's caveat).
+    pub(super) fn apply_client_cmds(&mut self, id: NodeId, cmds: &[ClientCmd]) {
         let Some(fleet) = self.fleet.as_mut() else { return };
+        let newest = self.checker.newest_established_epoch();
+        let epoch = self.nodes[id.index()].as_ref().map(|n| n.current_epoch());
+        let deposed = matches!((epoch, newest), (Some(e), Some(newest)) if e < newest);
         let mut actions = Vec::new();
         for cmd in cmds {
             actions.extend(match cmd {
-                ClientCmd::Send { conn, packet } => fleet.server_sent(*conn, Some(packet.clone()), self.now_us),
-                ClientCmd::Close { conn } => fleet.server_sent(*conn, None, self.now_us),
+                ClientCmd::Send { conn, packet } => {
+                    fleet.server_sent(*conn, Some(packet.clone()), self.now_us, deposed)
+                }
+                ClientCmd::Close { conn } => fleet.server_sent(*conn, None, self.now_us, deposed),
             });
         }
         self.schedule_client_actions(actions);

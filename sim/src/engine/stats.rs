@@ -53,6 +53,16 @@ impl Stats {
                     }
                 }
                 Observation::ClientRejected { value } => self.resolve(*value, WriteState::Rejected),
+                Observation::Proposed { txn } => {
+                    if let zabsim_protocol::message::TxnBody::Request(request) = &txn.body {
+                        if let zabsim_protocol::data::Op::Error { error } = request.op {
+                            self.cover(match error {
+                                zabsim_protocol::data::ZkError::SessionMoved => Coverage::SessionMoved,
+                                _ => Coverage::DeadSessionWrite,
+                            });
+                        }
+                    }
+                }
                 Observation::SyncChosen { mode, learner } => {
                     self.syncs.push(crate::report::SyncRecord {
                         at_us: now_us,

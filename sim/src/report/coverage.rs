@@ -73,6 +73,17 @@ pub enum Coverage {
     WriteRejected,
     /// The liveness phase converged.
     ConvergedAfterHeal,
+    /// A write came through a server its session had moved away from; the leader made it an
+    /// error txn (SessionMoved, ZOOKEEPER-710).
+    SessionMoved,
+    /// A write of a closing or unknown session; the leader made it an error txn.
+    DeadSessionWrite,
+    /// A client acquired the lock while a holder whose session had expired still believed it
+    /// held it (LockExclusion's caveat).
+    LockCaveat,
+    /// A deposed leader that had not noticed yet answered a sync behind an acknowledged
+    /// write (SyncFreshness's caveat).
+    SyncCaveat,
 }
 
 impl Coverage {

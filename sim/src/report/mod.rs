@@ -183,6 +183,13 @@ impl RunReport {
         if stats.converged_at_us.is_some() {
             paths.insert(Coverage::ConvergedAfterHeal, 1);
         }
+        if let Some(c) = &clients {
+            for (path, n) in [(Coverage::LockCaveat, c.lock_caveats), (Coverage::SyncCaveat, c.sync_caveats)] {
+                if n > 0 {
+                    paths.insert(path, n);
+                }
+            }
+        }
         let faults: BTreeMap<&'static str, u64> = stats.faults.iter().map(|(kind, n)| (kind.name(), *n)).collect();
         let mut coverage = faults.clone();
         coverage.extend(paths.into_iter().map(|(path, n)| (path.name(), n)));

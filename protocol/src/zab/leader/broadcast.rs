@@ -65,7 +65,9 @@ impl Node {
     }
 
     /// `Leader.propose`: next zxid, log it, send PROPOSAL to every forwarding learner.
-    pub(crate) fn leader_propose(&mut self, cx: &mut Cx<'_>, value: u64, body: TxnBody) {
+    /// `owner` is the server the request came through (the leader itself for its own
+    /// clients and for its own writes).
+    pub(crate) fn leader_propose(&mut self, cx: &mut Cx<'_>, owner: NodeId, value: u64, body: TxnBody) {
         let variants = self.config.variants;
         let leader = self.leader();
         if !leader.accepts_writes(&variants) {
@@ -77,7 +79,11 @@ impl Node {
             self.leave(cx, LeaveReason::ZxidRollover);
             return;
         }
-        self.prep_session_change(cx, &body);
+        // A rejected request is a different txn (an ErrorTxn), with its own value.
+        let (value, body) = match self.prep_request(cx, owner, &body) {
+            Some(rejected) => (rejected.value(), rejected),
+            None => (value, body),
+        };
         let txn = Txn { zxid: Zxid::new(last.epoch, last.counter + 1), value, body };
         let write = self.write(cx, DiskWrite::Append(txn.clone()));
         let now = cx.now_us;

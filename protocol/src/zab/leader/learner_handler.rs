@@ -152,10 +152,10 @@ impl Node {
             (s, QuorumPacket::Ping { touched, .. }) if s >= HandlerStage::AwaitNewLeaderAck => {
                 self.leader_on_touches(cx, &touched)
             }
-            (HandlerStage::Serving, QuorumPacket::Request { value, body }) => self.leader_propose(cx, value, body),
-            (HandlerStage::Serving, QuorumPacket::SyncRequest) => {
-                self.leader_sync(cx, crate::serve::SyncOrigin::Learner(from), 0)
+            (HandlerStage::Serving, QuorumPacket::Request { value, body }) => {
+                self.leader_propose(cx, from, value, body)
             }
+            (HandlerStage::Serving, QuorumPacket::SyncRequest) => self.leader_sync(cx, from),
             (HandlerStage::Serving, QuorumPacket::Revalidate { session, .. }) => {
                 self.leader_on_revalidate(cx, from, session)
             }
