@@ -65,6 +65,8 @@ fn every_invariant_has_a_canary_here() {
         Invariant::LinearizableWrites,
         Invariant::SyncFreshness,
         Invariant::CommittedReads,
+        Invariant::ReadContents,
+        Invariant::WatchOrder,
         Invariant::LockExclusion,
     ];
     assert_eq!(covered.as_slice(), Invariant::ALL);

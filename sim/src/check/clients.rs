@@ -18,18 +18,52 @@
 //!   writes. The Zookeeper paper (Hunt et al., 2010, section 4.2) relies on timeouts for this
 //!   ("leaders realize they are not leaders before followers abandon them"), which a
 //!   follower that crashes and restarts does not wait for;
+//! - ReadContents: a read answered at zxid Z shows exactly what the committed history leaves
+//!   at Z (data, stat, children, or no node), replayed into a reference tree
+//!   (`committed_tree.rs`): every server that applied the same prefix shows the same tree;
+//! - WatchOrder: a watch event reaches its client before any reply showing a state past the
+//!   change that fired it ("a client will see a watch event for a znode it is watching before
+//!   it sees the new data"), and only for the first committed change to what it watches;
 //! - LockExclusion: two clients never believe they hold the lock at once while both their
 //!   sessions are live. A holder whose session has expired (its closeSession committed) may
 //!   still believe it holds the lock until it hears of the expiry: ZooKeeper's documented
 //!   caveat, counted apart (`lock_caveats`), not a violation.
 //!
-//! Each check needs only the order of events at the clients and the commit time of each
-//! closeSession, which the engine hands in.
+//! Each check needs only the order of events at the clients, the committed history and the
+//! commit time of each closeSession, which the engine hands in.
 
+use super::committed_tree::{CommittedTree, NodeView};
 use super::{Breach, Invariant};
 use std::collections::BTreeMap;
-use zabsim_protocol::data::SessionId;
-use zabsim_protocol::{ClientOp, Reply, Zxid};
+use zabsim_protocol::data::{SessionId, WatchEvent, WatchEventKind, ZPath, ZkError};
+use zabsim_protocol::{ClientOp, Read, Reply, Txn, Zxid};
+
+/// The two kinds of watch a read leaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum WatchType {
+    /// Set by getData or exists.
+    Data,
+    /// Set by getChildren.
+    Child,
+}
+
+impl WatchType {
+    /// `WatchManager.triggerWatch`'s rule (see `zabsim_protocol::data::WatchManager`).
+    fn fired_by(self, kind: WatchEventKind) -> bool {
+        use WatchEventKind::*;
+        match self {
+            WatchType::Data => matches!(kind, NodeCreated | NodeDataChanged | NodeDeleted),
+            WatchType::Child => matches!(kind, NodeChildrenChanged | NodeDeleted),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            WatchType::Data => "data",
+            WatchType::Child => "child",
+        }
+    }
+}
 
 /// One client's belief that it holds the lock.
 #[derive(Clone, Copy, Debug)]
@@ -56,6 +90,8 @@ pub(crate) struct ReplySeen<'a> {
     pub(crate) reply: &'a Reply,
     /// The committed history's frontier when the reply arrives (`Checker::committed_frontier`).
     pub(crate) committed: Zxid,
+    /// The committed history itself (`Checker::committed`).
+    pub(crate) history: &'a [Txn],
 }
 
 /// The client-side checker.
@@ -76,13 +112,25 @@ pub struct ClientChecker {
     deposed_syncs: std::collections::BTreeSet<(usize, u64)>,
     /// Syncs behind an acknowledged write, answered by a deposed leader (the caveat).
     pub(crate) sync_caveats: u64,
+    /// The committed history replayed, for ReadContents and WatchOrder.
+    tree: CommittedTree,
+    /// Reads in flight, (client, cxid).
+    reads: BTreeMap<(usize, u64), Read>,
+    /// Per client, the watches it has set on its current connection and not yet seen fire,
+    /// with the zxid of the state they were set on (the earliest, if set twice).
+    watches: BTreeMap<usize, BTreeMap<(ZPath, WatchType), Zxid>>,
 }
 
 impl ClientChecker {
     /// A request leaves `client`.
     pub(crate) fn on_invoke(&mut self, client: usize, cxid: u64, op: &ClientOp) {
-        if matches!(op, ClientOp::Write { .. } | ClientOp::Sync { .. }) {
-            self.floors.insert((client, cxid), self.acked_write_max);
+        match op {
+            ClientOp::Write { .. } | ClientOp::Sync { .. } => {
+                self.floors.insert((client, cxid), self.acked_write_max);
+            }
+            ClientOp::Read { read } => {
+                self.reads.insert((client, cxid), read.clone());
+            }
         }
     }
 
@@ -90,6 +138,112 @@ impl ClientChecker {
     pub(crate) fn on_lost(&mut self, client: usize, cxid: u64) {
         self.floors.remove(&(client, cxid));
         self.deposed_syncs.remove(&(client, cxid));
+        self.reads.remove(&(client, cxid));
+    }
+
+    /// `client`'s connection is gone, and with it every watch it set through it (the server
+    /// drops them, and the model has no `SetWatches`).
+    pub(crate) fn on_disconnected(&mut self, client: usize) {
+        self.watches.remove(&client);
+    }
+
+    /// `client` received a watch event from `server`: it must be for a watch it set, and the
+    /// first committed change since that fires it must be this one.
+    pub(crate) fn on_watch(
+        &mut self,
+        client: usize,
+        server: u8,
+        event: &WatchEvent,
+        history: &[Txn],
+        committed: Zxid,
+    ) -> Result<(), Breach> {
+        self.tree.catch_up(history);
+        let watches = self.watches.entry(client).or_default();
+        let fired: Vec<(WatchType, Zxid)> = watches
+            .iter()
+            .filter(|((path, kind), _)| *path == event.path && kind.fired_by(event.kind))
+            .map(|((_, kind), set_at)| (*kind, *set_at))
+            .collect();
+        if fired.is_empty() {
+            return Err(Breach::new(
+                Invariant::WatchOrder,
+                vec![server],
+                format!("client {client} got {event} from s{server}, but it has no watch that event fires"),
+            ));
+        }
+        for (kind, set_at) in fired {
+            watches.remove(&(event.path.clone(), kind));
+            let first = self.tree.first_event(&event.path, set_at, committed, |k| kind.fired_by(k));
+            if first.map(|(_, k)| k) != Some(event.kind) {
+                let first = first.map_or("none".to_string(), |(zxid, k)| format!("{k} at {zxid}"));
+                return Err(Breach::new(
+                    Invariant::WatchOrder,
+                    vec![server],
+                    format!(
+                        "client {client} got {event} from s{server} for the {} watch it set at {set_at}, but the \
+                         first committed change since that fires it is {first}",
+                        kind.name()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every watch `client` still waits on must not have been fired by a committed change at
+    /// or before `zxid`, the state the reply in hand shows.
+    fn check_watches_delivered(&self, client: usize, server: u8, zxid: Zxid) -> Result<(), Breach> {
+        let Some(watches) = self.watches.get(&client) else { return Ok(()) };
+        for ((path, kind), set_at) in watches {
+            if let Some((at, event)) = self.tree.first_event(path, *set_at, zxid, |k| kind.fired_by(k)) {
+                return Err(Breach::new(
+                    Invariant::WatchOrder,
+                    vec![server],
+                    format!(
+                        "client {client} got a reply at {zxid} from s{server} before the {event} of {path} at {at}, \
+                         which fires the {} watch it set at {set_at}",
+                        kind.name()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A read answered at `zxid` must show what the committed history leaves there; a read
+    /// that succeeded leaves the watch it asked for.
+    fn check_read(&mut self, got: &ReplySeen<'_>, read: &Read) -> Result<(), Breach> {
+        let &ReplySeen { client, server, cxid, zxid, reply, .. } = got;
+        let (path, watch) = match read {
+            Read::GetData { path, watch } | Read::Exists { path, watch } | Read::GetChildren { path, watch } => {
+                (path, *watch)
+            }
+        };
+        let expected = self.tree.node_at(path, zxid);
+        let matches = match (read, reply, &expected) {
+            (Read::GetData { .. }, Reply::Data { data, stat }, Some(node)) => node.data == *data && node.stat == *stat,
+            (Read::Exists { .. }, Reply::Exists { stat }, node) => *stat == node.as_ref().map(|n| n.stat),
+            (Read::GetChildren { .. }, Reply::Children { children }, Some(node)) => node.children == *children,
+            (Read::GetData { .. } | Read::GetChildren { .. }, Reply::Error { error: ZkError::NoNode }, None) => true,
+            _ => false,
+        };
+        if !matches {
+            return Err(Breach::new(
+                Invariant::ReadContents,
+                vec![server],
+                format!(
+                    "client {client}'s #{cxid} {read} at s{server} answered {reply} at {zxid}, but the committed \
+                     history has {} there",
+                    describe(expected.as_ref())
+                ),
+            ));
+        }
+        let registered = !matches!(reply, Reply::Error { .. });
+        if watch && registered {
+            let kind = if matches!(read, Read::GetChildren { .. }) { WatchType::Child } else { WatchType::Data };
+            self.watches.entry(client).or_default().entry((path.clone(), kind)).or_insert(zxid);
+        }
+        Ok(())
     }
 
     /// A server behind the newest established epoch answered `client`'s sync `cxid`.
@@ -99,7 +253,7 @@ impl ClientChecker {
 
     /// A client received a reply.
     pub(crate) fn on_reply(&mut self, got: &ReplySeen<'_>) -> Result<(), Breach> {
-        let &ReplySeen { client, server, expected, seen, cxid, zxid, reply, committed } = got;
+        let &ReplySeen { client, server, expected, seen, cxid, zxid, reply, committed, history } = got;
         if expected != Some(cxid) {
             let expected = expected.map_or("none outstanding".to_string(), |c| format!("#{c} first"));
             return Err(Breach::new(
@@ -124,6 +278,11 @@ impl ClientChecker {
                      which ends at {committed}"
                 ),
             ));
+        }
+        self.tree.catch_up(history);
+        self.check_watches_delivered(client, server, zxid)?;
+        if let Some(read) = self.reads.remove(&(client, cxid)) {
+            self.check_read(got, &read)?;
         }
         let deposed = self.deposed_syncs.remove(&(client, cxid));
         let Some(floor) = self.floors.remove(&(client, cxid)) else { return Ok(()) };
@@ -197,11 +356,19 @@ impl ClientChecker {
     }
 }
 
+/// A node as a failure report names it.
+fn describe(node: Option<&NodeView>) -> String {
+    match node {
+        None => "no node".to_string(),
+        Some(n) => format!("{}B {:?} children {:?}", n.data.len(), n.stat, n.children),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! One canary per check: a hand-built history that breaks exactly that property.
     use super::*;
-    use zabsim_protocol::data::{Op, OpResult, ZPath};
+    use zabsim_protocol::data::{Op, OpResult};
     use zabsim_protocol::{Epoch, Read};
 
     fn z(counter: u32) -> Zxid {
@@ -217,7 +384,17 @@ mod tests {
     }
 
     fn seen<'a>(client: usize, expected: u64, seen: Zxid, cxid: u64, zxid: Zxid, reply: &'a Reply) -> ReplySeen<'a> {
-        ReplySeen { client, server: 1, expected: Some(expected), seen, cxid, zxid, reply, committed: z(100) }
+        ReplySeen {
+            client,
+            server: 1,
+            expected: Some(expected),
+            seen,
+            cxid,
+            zxid,
+            reply,
+            committed: z(100),
+            history: &[],
+        }
     }
 
     #[test]
@@ -271,7 +448,7 @@ mod tests {
         // Reads are not held to it: a read may be stale.
         let read = ClientOp::Read { read: Read::GetData { path: ZPath::parse("/a").unwrap(), watch: false } };
         c.on_invoke(1, 6, &read);
-        assert!(c.on_reply(&seen(1, 6, z(0), 6, z(1), &Reply::Exists { stat: None })).is_ok());
+        assert!(c.on_reply(&seen(1, 6, z(0), 6, z(1), &Reply::Error { error: ZkError::NoNode })).is_ok());
     }
 
     #[test]
@@ -298,6 +475,90 @@ mod tests {
         assert_eq!(c.on_reply(&got).unwrap_err().invariant, Invariant::CommittedReads);
         let got = ReplySeen { committed: z(5), ..seen(0, 1, z(0), 1, z(5), &reply) };
         assert!(c.on_reply(&got).is_ok());
+    }
+
+    fn txn(counter: u32, op: Op) -> Txn {
+        let request = zabsim_protocol::data::Request { session: SessionId(1), cxid: 0, op };
+        let body = zabsim_protocol::message::TxnBody::Request(std::sync::Arc::new(request));
+        Txn { zxid: z(counter), value: body.value(), body }
+    }
+
+    fn path(p: &str) -> ZPath {
+        ZPath::parse(p).unwrap()
+    }
+
+    /// Session 1 created at 1:1; /a created with "x" at 1:2, set to "y" at 1:3.
+    fn a_history() -> Vec<Txn> {
+        let create =
+            Op::Create { path: path("/a"), data: b"x".to_vec(), mode: zabsim_protocol::data::CreateMode::Persistent };
+        let set = Op::SetData { path: path("/a"), data: b"y".to_vec(), version: None };
+        vec![txn(1, Op::CreateSession { timeout_ms: 4000 }), txn(2, create), txn(3, set)]
+    }
+
+    #[test]
+    fn a_read_showing_another_state_than_the_committed_one_at_its_zxid_breaks_read_contents() {
+        let history = a_history();
+        let mut reference = super::CommittedTree::default();
+        reference.catch_up(&history);
+        let at_2 = reference.node_at(&path("/a"), z(2)).unwrap();
+        let get = ClientOp::Read { read: Read::GetData { path: path("/a"), watch: false } };
+        let mut c = ClientChecker::default();
+        // "x" at 1:2 is right; "x" with the stat of 1:2 but claimed at 1:3 is not.
+        c.on_invoke(0, 1, &get);
+        let right = Reply::Data { data: b"x".to_vec(), stat: at_2.stat };
+        assert!(c.on_reply(&ReplySeen { history: &history, ..seen(0, 1, z(0), 1, z(2), &right) }).is_ok());
+        c.on_invoke(0, 2, &get);
+        let err = c.on_reply(&ReplySeen { history: &history, ..seen(0, 2, z(2), 2, z(3), &right) }).unwrap_err();
+        assert_eq!(err.invariant, Invariant::ReadContents);
+        // Before the create, the node does not exist.
+        let mut c = ClientChecker::default();
+        c.on_invoke(0, 1, &get);
+        let none = Reply::Error { error: ZkError::NoNode };
+        assert!(c.on_reply(&ReplySeen { history: &history, ..seen(0, 1, z(0), 1, z(1), &none) }).is_ok());
+    }
+
+    #[test]
+    fn a_reply_past_a_change_before_its_watch_event_breaks_watch_order() {
+        let history = a_history();
+        let exists = ClientOp::Read { read: Read::Exists { path: path("/a"), watch: true } };
+        let mut c = ClientChecker::default();
+        // exists /a with a watch at 1:0 (no node); /a is created at 1:2.
+        c.on_invoke(0, 1, &exists);
+        let absent = Reply::Exists { stat: None };
+        c.on_reply(&ReplySeen { history: &history, ..seen(0, 1, z(0), 1, z(0), &absent) }).unwrap();
+        // A reply at 1:3 before the NodeCreated arrived: the client saw past the change.
+        let other = ClientOp::Sync { path: path("/a") };
+        c.on_invoke(0, 2, &other);
+        let err =
+            c.on_reply(&ReplySeen { history: &history, ..seen(0, 2, z(0), 2, z(3), &Reply::Synced) }).unwrap_err();
+        assert_eq!(err.invariant, Invariant::WatchOrder);
+        // With the NodeCreated first, the same reply is fine, and the watch is used up.
+        let mut c = ClientChecker::default();
+        c.on_invoke(0, 1, &exists);
+        c.on_reply(&ReplySeen { history: &history, ..seen(0, 1, z(0), 1, z(0), &absent) }).unwrap();
+        let created = WatchEvent::new(WatchEventKind::NodeCreated, path("/a"));
+        c.on_watch(0, 1, &created, &history, z(3)).unwrap();
+        c.on_invoke(0, 2, &other);
+        assert!(c.on_reply(&ReplySeen { history: &history, ..seen(0, 2, z(0), 2, z(3), &Reply::Synced) }).is_ok());
+        // A second NodeCreated has no watch left to fire.
+        let err = c.on_watch(0, 1, &created, &history, z(3)).unwrap_err();
+        assert_eq!(err.invariant, Invariant::WatchOrder);
+    }
+
+    #[test]
+    fn a_watch_event_for_another_change_than_the_first_committed_one_breaks_watch_order() {
+        let history = a_history();
+        let get = ClientOp::Read { read: Read::GetData { path: path("/a"), watch: true } };
+        let mut reference = super::CommittedTree::default();
+        reference.catch_up(&history);
+        let at_2 = reference.node_at(&path("/a"), z(2)).unwrap();
+        let mut c = ClientChecker::default();
+        c.on_invoke(0, 1, &get);
+        let x = Reply::Data { data: b"x".to_vec(), stat: at_2.stat };
+        c.on_reply(&ReplySeen { history: &history, ..seen(0, 1, z(0), 1, z(2), &x) }).unwrap();
+        // The change after 1:2 is a NodeDataChanged, not a NodeDeleted.
+        let deleted = WatchEvent::new(WatchEventKind::NodeDeleted, path("/a"));
+        assert_eq!(c.on_watch(0, 1, &deleted, &history, z(3)).unwrap_err().invariant, Invariant::WatchOrder);
     }
 
     #[test]

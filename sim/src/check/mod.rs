@@ -25,6 +25,7 @@
 //! from "every delivered sequence is a prefix of one strictly zxid-ordered history".
 
 mod clients;
+mod committed_tree;
 mod durability;
 mod election;
 mod history;
@@ -119,6 +120,12 @@ pub enum Invariant {
     /// A client is shown committed state only: no reply carries a zxid beyond the committed
     /// history when the client receives it.
     CommittedReads,
+    /// A read answered at zxid Z shows exactly the node the committed history leaves at Z:
+    /// its data, stat and children, or its absence.
+    ReadContents,
+    /// A client receives a watch event before any reply that shows a state past the change
+    /// that fired it, and only for a committed change to something it watches.
+    WatchOrder,
     /// Two clients with live sessions never hold the lock recipe's lock at once.
     LockExclusion,
 }
@@ -133,6 +140,8 @@ impl Invariant {
                 | Invariant::LinearizableWrites
                 | Invariant::SyncFreshness
                 | Invariant::CommittedReads
+                | Invariant::ReadContents
+                | Invariant::WatchOrder
                 | Invariant::LockExclusion
         )
     }

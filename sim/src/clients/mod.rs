@@ -14,7 +14,7 @@ mod mixed;
 mod recipe;
 mod session;
 
-use crate::check::{Breach, ClientChecker};
+use crate::check::{Breach, Checker, ClientChecker};
 use crate::engine::rng::{Purpose, Stream};
 use crate::scenario::{Clients, Delay, Recipe};
 use lock::LockRecipe;
@@ -23,7 +23,7 @@ use recipe::{Outbox, RecipeEvent};
 use session::{Client, Env};
 use std::collections::BTreeMap;
 use zabsim_protocol::data::SessionId;
-use zabsim_protocol::{ConnId, Input, NodeId, Reply, ServerPacket, Zxid};
+use zabsim_protocol::{ConnId, Input, NodeId, Reply, ServerPacket};
 
 /// What the engine must schedule for the clients.
 #[derive(Debug)]
@@ -184,12 +184,13 @@ impl Fleet {
         &mut self,
         i: usize,
         now_us: u64,
-        committed: Zxid,
+        checker: &Checker,
         f: impl FnOnce(&mut Client, &mut Env<'_>) -> T,
     ) -> T {
         let mut env = Env {
             now_us,
-            committed,
+            committed: checker.committed_frontier(),
+            history: checker.committed(),
             rng: &mut self.rng,
             links: &mut self.links,
             actions: &mut self.actions,
@@ -219,12 +220,12 @@ impl Fleet {
     }
 
     /// A client's wake-up came due (ignored unless it is the one last queued).
-    pub(crate) fn on_wake(&mut self, i: usize, now_us: u64, committed: Zxid) -> (Vec<Action>, Result<(), Breach>) {
+    pub(crate) fn on_wake(&mut self, i: usize, now_us: u64, checker: &Checker) -> (Vec<Action>, Result<(), Breach>) {
         if self.clients[i].wake_queued_us != Some(now_us) {
             return (Vec::new(), Ok(()));
         }
         self.clients[i].wake_queued_us = None;
-        let result = self.with_client(i, now_us, committed, |client, env| client.on_wake(env));
+        let result = self.with_client(i, now_us, checker, |client, env| client.on_wake(env));
         self.reschedule(i);
         (std::mem::take(&mut self.actions), result)
     }
@@ -273,11 +274,11 @@ impl Fleet {
         conn: ConnId,
         packet: Option<ServerPacket>,
         now_us: u64,
-        committed: Zxid,
+        checker: &Checker,
     ) -> (Vec<Action>, Result<(), Breach>) {
         let Some(link) = self.links.links.get(&conn).copied() else { return (Vec::new(), Ok(())) };
         let i = link.client;
-        let result = self.with_client(i, now_us, committed, |client, env| match &packet {
+        let result = self.with_client(i, now_us, checker, |client, env| match &packet {
             None => client.on_closed(env, conn),
             Some(packet) => client.on_packet(env, conn, packet),
         });

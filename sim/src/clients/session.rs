@@ -20,7 +20,7 @@ use crate::check::{Breach, ClientChecker, ReplySeen};
 use crate::engine::rng::Stream;
 use std::collections::VecDeque;
 use zabsim_protocol::data::SessionId;
-use zabsim_protocol::{ClientOp, ClientPacket, ConnId, Input, NodeId, Reply, ServerPacket, Zxid};
+use zabsim_protocol::{ClientOp, ClientPacket, ConnId, Input, NodeId, Reply, ServerPacket, Txn, Zxid};
 
 /// The connection a client has open or is opening.
 #[derive(Clone, Copy, Debug)]
@@ -83,6 +83,8 @@ pub(crate) struct Env<'a> {
     pub(crate) now_us: u64,
     /// The committed history's frontier now (for CommittedReads).
     pub(crate) committed: Zxid,
+    /// The committed history (for ReadContents and WatchOrder).
+    pub(crate) history: &'a [Txn],
     pub(crate) rng: &'a mut Stream,
     pub(crate) links: &'a mut Links,
     pub(crate) actions: &'a mut Vec<Action>,
@@ -190,6 +192,7 @@ impl Client {
     /// host is the one it last connected to.
     fn disconnected(&mut self, env: &mut Env<'_>) -> Result<(), Breach> {
         self.link = None;
+        env.checker.on_disconnected(self.index);
         self.unsent.clear();
         for Outstanding { cxid, kind } in std::mem::take(&mut self.outstanding) {
             *self.counts.ops.entry((kind, "lost")).or_default() += 1;
@@ -294,6 +297,7 @@ impl Client {
                     zxid: *zxid,
                     reply,
                     committed: env.committed,
+                    history: env.history,
                 })?;
                 if let Some(done) = self.outstanding.pop_front() {
                     *self.counts.ops.entry((done.kind, outcome_of(reply))).or_default() += 1;
@@ -308,6 +312,7 @@ impl Client {
             }
             ServerPacket::Watch { event } => {
                 self.counts.watches_fired += 1;
+                env.checker.on_watch(self.index, link.server.0, event, env.history, env.committed)?;
                 self.act(env, RecipeEvent::Watch(event))?;
             }
             ServerPacket::Pong => {}

@@ -32,7 +32,7 @@ impl Sim {
 
     pub(super) fn on_client_wake(&mut self, client: usize) {
         let Some(fleet) = self.fleet.as_mut() else { return };
-        let (actions, checked) = fleet.on_wake(client, self.now_us, self.checker.committed_frontier());
+        let (actions, checked) = fleet.on_wake(client, self.now_us, &self.checker);
         self.schedule_client_actions(actions);
         if let Err(breach) = checked {
             self.fail(breach);
@@ -41,7 +41,7 @@ impl Sim {
 
     pub(super) fn on_to_client(&mut self, conn: ConnId, packet: Option<ServerPacket>) {
         let Some(fleet) = self.fleet.as_mut() else { return };
-        let (actions, checked) = fleet.on_arrival(conn, packet, self.now_us, self.checker.committed_frontier());
+        let (actions, checked) = fleet.on_arrival(conn, packet, self.now_us, &self.checker);
         self.schedule_client_actions(actions);
         if let Err(breach) = checked {
             self.fail(breach);
