@@ -56,6 +56,13 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     ("expect_negative_commits.json", &["expect.min_commits", "expected u64"]),
     ("expect_covered_and_not_covered.json", &["expect.not_covered[1]", "`crash` is also in `covered`"]),
+    ("clients_unknown_recipe.json", &["clients.recipe", "unknown variant `queue`", "`mixed` or `lock`"]),
+    ("clients_negative_session_timeout.json", &["clients.session_timeout_ms", "-4000", "expected u32"]),
+    (
+        "clients_path_without_slash.json",
+        &["clients.scripts[0].ops[0]", "path: expected a znode path starting with '/', got \"config\""],
+    ),
+    ("clients_unknown_script_op.json", &["clients.scripts[0].ops[0].op", "unknown variant `rename`", "`think`"]),
     (
         "expect_before_earlier_than_after.json",
         &["expect.leaders[0].before_ms", "expected at least after_ms (500), got 200"],

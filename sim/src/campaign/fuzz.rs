@@ -42,7 +42,7 @@ impl CampaignSpec {
         }
         let mut profile = Profile::swarm(self.nodes[0], self.nodes[self.nodes.len() - 1], variants);
         profile.nodes_choices = self.nodes.clone();
-        profile.clients = self.clients;
+        profile.clients = self.clients.clone();
         Ok(profile)
     }
 }

@@ -1,5 +1,5 @@
 //! Simulated ZooKeeper clients: each a session over one connection at a time to one server,
-//! running a recipe (`lock.rs`, `mixed.rs`) through the interface in `recipe.rs`, with the
+//! running a recipe (`lock.rs`, `mixed.rs`) or a scenario's script (`script.rs`) through the interface in `recipe.rs`, with the
 //! connection logic of ZooKeeper's `ClientCnxn` in `session.rs`. The [`Fleet`] owns them and
 //! the client-server links, and tells the engine what to schedule ([`Action`]).
 //!
@@ -12,6 +12,7 @@
 mod lock;
 mod mixed;
 mod recipe;
+mod script;
 mod session;
 
 use crate::check::{Breach, Checker, ClientChecker};
@@ -20,6 +21,7 @@ use crate::scenario::{Clients, Delay, Recipe};
 use lock::LockRecipe;
 use mixed::MixedRecipe;
 use recipe::{Outbox, RecipeEvent};
+use script::ScriptRecipe;
 use session::{Client, Env};
 use std::collections::BTreeMap;
 use zabsim_protocol::data::SessionId;
@@ -41,6 +43,7 @@ pub(crate) enum Action {
 pub(crate) enum RecipeState {
     Lock(LockRecipe),
     Mixed(MixedRecipe),
+    Script(ScriptRecipe),
 }
 
 impl RecipeState {
@@ -48,6 +51,7 @@ impl RecipeState {
         match self {
             RecipeState::Lock(r) => r.on_event(event, out),
             RecipeState::Mixed(r) => r.on_event(event, out),
+            RecipeState::Script(r) => r.on_event(event, out),
         }
     }
 }
@@ -113,6 +117,9 @@ impl Links {
 pub struct ClientReport {
     /// Clients in the run.
     pub clients: u32,
+    /// Of those, the ones running a script of the scenario.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub scripted: u32,
     /// The recipe they ran.
     pub recipe: String,
     /// Requests by kind, then outcome ("ok", an error name, or "lost": ConnectionLoss, outcome
@@ -149,23 +156,28 @@ pub(crate) struct Fleet {
 }
 
 impl Fleet {
-    /// `config.count` clients over servers `1..=nodes`, each with its own shuffled host list.
+    /// `config.count` recipe clients, then one client per script, over servers `1..=nodes`,
+    /// each with its own shuffled host list.
     pub(crate) fn new(config: Clients, nodes: u8, delay: Delay, seed: u64) -> Fleet {
         let mut rng = Stream::new(seed, Purpose::Clients);
         let links = Links { links: BTreeMap::new(), next_conn: 0, delay, rng: Stream::new(seed, Purpose::ClientLinks) };
-        let clients = (0..config.count as usize)
-            .map(|i| {
-                let mut hosts: Vec<NodeId> = (1..=nodes).map(NodeId).collect();
-                session::shuffle(&mut hosts, &mut rng);
-                let recipe = match config.recipe {
-                    Recipe::Lock => RecipeState::Lock(LockRecipe::new(i, config.hold_ms, config.think_ms)),
-                    Recipe::Mixed => RecipeState::Mixed(MixedRecipe::new(config.think_ms)),
-                };
-                // Staggered starts, 1 ms apart, so the first connects do not all coincide.
-                let start_us = config.start_ms * 1000 + i as u64 * 1000;
-                Client::new(i, hosts, config.session_timeout_ms, recipe, start_us)
-            })
-            .collect();
+        let mut clients = Vec::with_capacity(config.total());
+        for i in 0..config.total() {
+            let mut hosts: Vec<NodeId> = (1..=nodes).map(NodeId).collect();
+            session::shuffle(&mut hosts, &mut rng);
+            let (recipe, start_us) = match i.checked_sub(config.count as usize).and_then(|k| config.scripts.get(k)) {
+                Some(script) => (RecipeState::Script(ScriptRecipe::new(&script.ops)), script.start_ms * 1000),
+                None => {
+                    let recipe = match config.recipe {
+                        Recipe::Lock => RecipeState::Lock(LockRecipe::new(i, config.hold_ms, config.think_ms)),
+                        Recipe::Mixed => RecipeState::Mixed(MixedRecipe::new(config.think_ms)),
+                    };
+                    // Staggered starts, 1 ms apart, so the first connects do not all coincide.
+                    (recipe, config.start_ms * 1000 + i as u64 * 1000)
+                }
+            };
+            clients.push(Client::new(i, hosts, config.session_timeout_ms, recipe, start_us));
+        }
         Fleet { config, clients, links, rng, checker: ClientChecker::default(), actions: Vec::new(), log: None }
     }
 
@@ -203,14 +215,16 @@ impl Fleet {
     /// The first wake-ups.
     pub(crate) fn start(&mut self) -> Vec<Action> {
         for i in 0..self.clients.len() {
-            self.reschedule(i);
+            self.reschedule(i, 0);
         }
         std::mem::take(&mut self.actions)
     }
 
-    fn reschedule(&mut self, i: usize) {
+    fn reschedule(&mut self, i: usize, now_us: u64) {
         let client = &mut self.clients[i];
-        let next = client.next_wake_us();
+        // A recipe wake-up that came due while the client was not connected is delivered
+        // now, not in the past.
+        let next = client.next_wake_us().map(|t| t.max(now_us));
         if next != client.wake_queued_us {
             client.wake_queued_us = next;
             if let Some(at_us) = next {
@@ -226,7 +240,7 @@ impl Fleet {
         }
         self.clients[i].wake_queued_us = None;
         let result = self.with_client(i, now_us, checker, |client, env| client.on_wake(env));
-        self.reschedule(i);
+        self.reschedule(i, now_us);
         (std::mem::take(&mut self.actions), result)
     }
 
@@ -288,7 +302,7 @@ impl Fleet {
             self.links.close(conn);
             self.actions.push(Action::ToServer { at_us, server: link.server, input: Input::ClientGone { conn } });
         }
-        self.reschedule(i);
+        self.reschedule(i, now_us);
         (std::mem::take(&mut self.actions), result)
     }
 
@@ -300,8 +314,9 @@ impl Fleet {
     /// The report's client section.
     pub(crate) fn report(&self) -> ClientReport {
         let mut report = ClientReport {
-            clients: self.config.count,
-            recipe: self.config.recipe.to_string(),
+            clients: self.config.total() as u32,
+            scripted: self.config.scripts.len() as u32,
+            recipe: if self.config.count > 0 { self.config.recipe.to_string() } else { "none".to_string() },
             lock_acquisitions: self.checker.lock_acquisitions,
             lock_caveats: self.checker.lock_caveats,
             sync_caveats: self.checker.sync_caveats,
@@ -319,4 +334,8 @@ impl Fleet {
         }
         report
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

@@ -270,6 +270,7 @@ impl Client {
                 self.link = Some(ClientLink { established: true, ..link });
                 self.last_connected_host = self.current_host;
                 for packet in std::mem::take(&mut self.unsent) {
+                    env.log(self.index, || format!("sends {packet}"));
                     self.send(env, packet);
                 }
                 self.act(env, RecipeEvent::Connected { new_session })?;
@@ -327,10 +328,15 @@ impl Client {
             env.checker.on_invoke(self.index, cxid, &op);
             self.outstanding.push_back(Outstanding { cxid, kind: kind_of(&op) });
             let packet = ClientPacket::Request { cxid, op };
-            env.log(self.index, || format!("sends {packet}"));
             match self.link {
-                Some(link) if link.established => self.send(env, packet),
-                _ => self.unsent.push(packet),
+                Some(link) if link.established => {
+                    env.log(self.index, || format!("sends {packet}"));
+                    self.send(env, packet)
+                }
+                _ => {
+                    env.log(self.index, || format!("queues {packet} until it is connected"));
+                    self.unsent.push(packet)
+                }
             }
         }
         Ok(())

@@ -247,7 +247,7 @@ impl Sim {
         }
         if sim.scenario.clients.enabled() {
             let s = &sim.scenario;
-            let mut fleet = crate::clients::Fleet::new(s.clients, s.nodes, s.network.delay, seed);
+            let mut fleet = crate::clients::Fleet::new(s.clients.clone(), s.nodes, s.network.delay, seed);
             if sim.tracer.is_some() {
                 fleet.keep_log();
             }

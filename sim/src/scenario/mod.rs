@@ -11,7 +11,7 @@ pub mod strategies;
 pub mod target;
 pub mod validate;
 
-pub use clients::{Clients, Recipe};
+pub use clients::{Clients, Recipe, Script, ScriptOp};
 pub use costs::{ServerCosts, Span};
 pub use expect::Expect;
 pub use fault::{Fault, FaultKind, TimedFault};

@@ -166,7 +166,7 @@ pub fn scenario(seed: u64, profile: &Profile) -> Scenario {
     s.faults.push(TimedFault { at_ms: fault_phase_ms, fault: Fault::HealAll });
     s.liveness.within_ms = liveness_bound_ms(profile.liveness_ms, &s.protocol);
     s.duration_ms = fault_phase_ms + profile.liveness_ms;
-    s.clients = profile.clients;
+    s.clients = profile.clients.clone();
     s
 }
 
