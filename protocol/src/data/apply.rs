@@ -9,7 +9,7 @@ use super::node::ZNode;
 use super::op::{CreateMode, Op, Request, SessionId};
 use super::path::ZPath;
 use super::result::{Applied, OpResult};
-use super::tree::DataTree;
+use super::tree::{node_digest, DataTree};
 use crate::ids::Zxid;
 use std::collections::BTreeMap;
 
@@ -123,11 +123,12 @@ impl DataTree {
         let owner = if mode.is_ephemeral() { session } else { SessionId::NONE };
         self.remember(undo, &parent);
         self.remember(undo, &path);
-        let parent_node = self.nodes.get_mut(&parent).expect("parent checked above");
-        parent_node.child_creations = parent_node.child_creations.wrapping_add(1);
-        parent_node.pzxid = zxid;
-        parent_node.children.insert(path.name().to_string());
-        self.nodes.insert(path.clone(), ZNode::new(data.to_vec(), zxid, owner));
+        self.edit_node(&parent, |parent_node| {
+            parent_node.child_creations = parent_node.child_creations.wrapping_add(1);
+            parent_node.pzxid = zxid;
+            parent_node.children.insert(path.name().to_string());
+        });
+        self.put_node(path.clone(), ZNode::new(data.to_vec(), zxid, owner));
         self.index_ephemeral(&path, owner);
         events.push(WatchEvent::new(WatchEventKind::NodeCreated, path.clone()));
         events.push(WatchEvent::new(WatchEventKind::NodeChildrenChanged, parent));
@@ -174,12 +175,13 @@ impl DataTree {
         let node = self.nodes.get(path).ok_or(ZkError::NoNode)?;
         check_version(node.version, version)?;
         self.remember(undo, path);
-        let node = self.nodes.get_mut(path).expect("node checked above");
-        // checkAndIncVersion: Java int arithmetic.
-        node.version = node.version.wrapping_add(1);
-        node.mzxid = zxid;
-        node.data = data.to_vec();
-        let stat = node.stat();
+        let stat = self.edit_node(path, |node| {
+            // checkAndIncVersion: Java int arithmetic.
+            node.version = node.version.wrapping_add(1);
+            node.mzxid = zxid;
+            node.data = data.to_vec();
+            node.stat()
+        });
         events.push(WatchEvent::new(WatchEventKind::NodeDataChanged, path.clone()));
         Ok(OpResult::Stat(stat))
     }
@@ -247,13 +249,14 @@ impl DataTree {
         let parent = path.parent().expect("the root is never removed");
         self.remember(undo, path);
         self.remember(undo, &parent);
-        let node = self.nodes.remove(path).expect("removed node exists");
+        let node = self.take_node(path).expect("removed node exists");
         debug_assert!(node.children.is_empty(), "removing {path} which has children");
         self.unindex_ephemeral(path, node.ephemeral_owner);
-        let parent_node = self.nodes.get_mut(&parent).expect("a node's parent exists");
-        parent_node.children.remove(path.name());
-        // deleteNode moves pzxid only forward; zxids are applied in order, so it always does.
-        parent_node.pzxid = parent_node.pzxid.max(zxid);
+        self.edit_node(&parent, |parent_node| {
+            parent_node.children.remove(path.name());
+            // deleteNode moves pzxid only forward; zxids are applied in order, so it always does.
+            parent_node.pzxid = parent_node.pzxid.max(zxid);
+        });
         // deleteNode triggers data watches and the node's child watches with NodeDeleted,
         // then the parent's child watches with NodeChildrenChanged.
         events.push(WatchEvent::new(WatchEventKind::NodeDeleted, path.clone()));
@@ -270,14 +273,38 @@ impl DataTree {
     /// Puts every node a failed multi touched back as it was, with the ephemeral index.
     fn roll_back(&mut self, undo: Undo) {
         for (path, before) in undo.before {
-            if let Some(now) = self.nodes.remove(&path) {
+            if let Some(now) = self.take_node(&path) {
                 self.unindex_ephemeral(&path, now.ephemeral_owner);
             }
             if let Some(before) = before {
                 self.index_ephemeral(&path, before.ephemeral_owner);
-                self.nodes.insert(path, before);
+                self.put_node(path, before);
             }
         }
+    }
+
+    /// Inserts a node that is not there, keeping the nodes' digest.
+    fn put_node(&mut self, path: ZPath, node: ZNode) {
+        self.nodes_digest = self.nodes_digest.wrapping_add(node_digest(&path, &node));
+        let replaced = self.nodes.insert(path, node);
+        debug_assert!(replaced.is_none(), "put_node over an existing node");
+    }
+
+    /// Removes a node, keeping the nodes' digest.
+    fn take_node(&mut self, path: &ZPath) -> Option<ZNode> {
+        let node = self.nodes.remove(path)?;
+        self.nodes_digest = self.nodes_digest.wrapping_sub(node_digest(path, &node));
+        Some(node)
+    }
+
+    /// Changes an existing node in place, keeping the nodes' digest.
+    fn edit_node<T>(&mut self, path: &ZPath, change: impl FnOnce(&mut ZNode) -> T) -> T {
+        let node = self.nodes.get_mut(path).expect("edited node exists");
+        let before = node_digest(path, node);
+        let out = change(node);
+        let after = node_digest(path, node);
+        self.nodes_digest = self.nodes_digest.wrapping_sub(before).wrapping_add(after);
+        out
     }
 
     fn index_ephemeral(&mut self, path: &ZPath, owner: SessionId) {

@@ -25,6 +25,10 @@ pub struct DataTree {
     pub(super) sessions: BTreeMap<SessionId, u32>,
     /// `DataTree.lastProcessedZxid`.
     pub(super) last_processed_zxid: Zxid,
+    /// The wrapping sum of every node's digest, kept as nodes change (ZooKeeper's
+    /// `DigestCalculator` adds and subtracts node digests the same way, ZOOKEEPER-3114), so
+    /// the tree digest costs the same however large the tree.
+    pub(super) nodes_digest: u64,
 }
 
 impl Default for DataTree {
@@ -36,8 +40,10 @@ impl Default for DataTree {
 impl DataTree {
     /// An empty database: the root only, no sessions, nothing applied.
     pub fn new() -> DataTree {
+        let root = ZNode::root();
         DataTree {
-            nodes: BTreeMap::from([(ZPath::root(), ZNode::root())]),
+            nodes_digest: node_digest(&ZPath::root(), &root),
+            nodes: BTreeMap::from([(ZPath::root(), root)]),
             ephemerals: BTreeMap::new(),
             sessions: BTreeMap::new(),
             last_processed_zxid: Zxid::ZERO,
@@ -100,16 +106,7 @@ impl DataTree {
     pub fn digest(&self) -> u64 {
         let mut hash = Fnv1a64::new();
         hash.u64(self.nodes.len() as u64);
-        for (path, node) in &self.nodes {
-            hash.bytes(path.as_str().as_bytes());
-            hash.bytes(&node.data);
-            hash.u64(node.czxid.as_u64());
-            hash.u64(node.mzxid.as_u64());
-            hash.u64(node.pzxid.as_u64());
-            hash.i32(node.version);
-            hash.i32(node.child_creations);
-            hash.u64(node.ephemeral_owner.0);
-        }
+        hash.u64(self.nodes_digest);
         hash.u64(self.sessions.len() as u64);
         for (session, timeout_ms) in &self.sessions {
             hash.u64(session.0);
@@ -123,6 +120,10 @@ impl DataTree {
     /// the ephemeral index matches the owners, and
     /// every owner is a live session. Returns the first inconsistency found.
     pub fn check_invariants(&self) -> Result<(), String> {
+        let summed = self.nodes.iter().fold(0u64, |sum, (path, node)| sum.wrapping_add(node_digest(path, node)));
+        if summed != self.nodes_digest {
+            return Err(format!("the kept node digest {:016x} is not the nodes' {summed:016x}", self.nodes_digest));
+        }
         if !self.nodes.contains_key(&ZPath::root()) {
             return Err("the root is missing".into());
         }
@@ -155,4 +156,18 @@ impl DataTree {
         }
         Ok(())
     }
+}
+
+/// One node's share of the tree digest: its path, data and persisted stat.
+pub(super) fn node_digest(path: &ZPath, node: &ZNode) -> u64 {
+    let mut hash = Fnv1a64::new();
+    hash.bytes(path.as_str().as_bytes());
+    hash.bytes(&node.data);
+    hash.u64(node.czxid.as_u64());
+    hash.u64(node.mzxid.as_u64());
+    hash.u64(node.pzxid.as_u64());
+    hash.i32(node.version);
+    hash.i32(node.child_creations);
+    hash.u64(node.ephemeral_owner.0);
+    hash.finish()
 }

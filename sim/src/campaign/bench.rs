@@ -43,6 +43,31 @@ fn under_writes(writes_per_sec: u32, seconds: f64) -> (f64, f64) {
     (events as f64 / wall, sim_us as f64 / 1e6 / wall)
 }
 
+/// A 5-server ensemble with 5 clients running the lock recipe for 60 simulated seconds at a
+/// time, on one thread, paced (think 150 ms, hold 20 ms) to about 100 client operations per
+/// simulated second: (simulated events per wall second, simulated seconds per wall second,
+/// client operations per simulated second as measured).
+fn under_lock_clients(seconds: f64) -> (f64, f64, f64) {
+    let started = Stopwatch::start();
+    let (mut events, mut sim_us, mut ops) = (0u64, 0u64, 0u64);
+    let mut seed = 0;
+    while started.elapsed_secs() < seconds {
+        let mut s = Scenario::new(5, seed);
+        s.duration_ms = 60_000;
+        s.liveness.check = false;
+        s.clients.count = 5;
+        s.clients.recipe = crate::scenario::Recipe::Lock;
+        s.clients.think_ms = 150;
+        let report = Sim::new(s, TraceMode::Off).run();
+        events += report.events;
+        sim_us += report.end_us;
+        ops += report.clients.map_or(0, |c| c.ops.values().flat_map(|outcomes| outcomes.values()).sum::<u64>());
+        seed += 1;
+    }
+    let wall = started.elapsed_secs();
+    (events as f64 / wall, sim_us as f64 / 1e6 / wall, ops as f64 / (sim_us as f64 / 1e6))
+}
+
 /// Cold-start elections per wall second: each run ends once every server follows one
 /// established leader.
 fn elections_per_sec(nodes: u8, seconds: f64) -> f64 {
@@ -96,6 +121,7 @@ fn seeds_per_sec(seconds: f64) -> f64 {
 pub fn figures(seconds: f64) -> serde_json::Value {
     let (events_100, sim_100) = under_writes(100, seconds);
     let (events_1000, sim_1000) = under_writes(1000, seconds);
+    let (events_lock, sim_lock, ops_lock) = under_lock_clients(seconds);
     serde_json::json!({
         "seeds_per_sec": seeds_per_sec(seconds).round(),
         "threads": rayon::current_num_threads(),
@@ -103,6 +129,9 @@ pub fn figures(seconds: f64) -> serde_json::Value {
         "writes_100_sim_seconds_per_wall_second": sim_100.round(),
         "writes_1000_events_per_sec": events_1000.round(),
         "writes_1000_sim_seconds_per_wall_second": sim_1000.round(),
+        "lock_5_clients_events_per_sec": events_lock.round(),
+        "lock_5_clients_sim_seconds_per_wall_second": sim_lock.round(),
+        "lock_5_clients_ops_per_sim_second": ops_lock.round(),
         "events_per_sec": events_per_sec(seconds).round(),
         "elections_per_sec_3": elections_per_sec(3, seconds).round(),
         "elections_per_sec_5": elections_per_sec(5, seconds).round(),
