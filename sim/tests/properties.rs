@@ -21,6 +21,15 @@ proptest! {
     }
 
     #[test]
+    fn scripted_clients_see_every_client_guarantee_hold(s in strategies::scenario_with_scripts(3..=5)) {
+        prop_assert!(validate(&s).is_ok(), "{:?}", validate(&s));
+        let report = zabsim_sim::run(s.clone());
+        prop_assert!(report.violation.is_none(), "{}\n{}", report.violation.map(|v| v.to_string()).unwrap_or_default(),
+            serde_json::to_string(&s).unwrap_or_default());
+        prop_assert!(report.clients.is_some_and(|c| c.scripted == s.clients.scripts.len() as u32));
+    }
+
+    #[test]
     fn the_same_scenario_gives_the_same_trace(s in strategies::scenario(3..=4)) {
         prop_assert!(zabsim_sim::campaign::determinism::check(&s).is_ok());
     }

@@ -14,10 +14,13 @@
 //! ```
 
 use crate::campaign::shrink::repair;
-use crate::scenario::{CrashPoint, Delay, DiskModel, Fault, Scenario, TimedFault, WriteKind, WriteTarget};
+use crate::scenario::{
+    CrashPoint, Delay, DiskModel, Fault, Scenario, Script, ScriptOp, TimedFault, WriteKind, WriteTarget,
+};
 use proptest::prelude::*;
 use std::ops::RangeInclusive;
 use strum::IntoEnumIterator;
+use zabsim_protocol::data::{CreateMode, ZPath};
 
 /// One fault for a cluster of `nodes` servers at a time within `phase_ms` (not yet checked
 /// against the rest of the schedule; `schedule` repairs the whole).
@@ -118,5 +121,55 @@ pub fn scenario(nodes: RangeInclusive<u8>) -> impl Strategy<Value = Scenario> {
                 s.duration_ms = 16_000;
                 s
             })
+    })
+}
+
+/// A znode among a few under `/s`, so that scripted clients collide on the same nodes.
+fn script_path() -> impl Strategy<Value = ZPath> {
+    prop_oneof![
+        Just("/s".to_string()),
+        (0..3u8).prop_map(|k| format!("/s/k{k}")),
+        (0..2u8, 0..2u8).prop_map(|(k, c)| format!("/s/k{k}/c{c}")),
+    ]
+    .prop_map(|p| ZPath::parse(&p).expect("valid path"))
+}
+
+/// One step of a client script: any request kind, on the few paths of `script_path`, or a
+/// pause.
+pub fn script_op() -> impl Strategy<Value = ScriptOp> {
+    let mode = prop_oneof![
+        Just(None),
+        Just(Some(CreateMode::Ephemeral)),
+        Just(Some(CreateMode::PersistentSequential)),
+        Just(Some(CreateMode::EphemeralSequential)),
+    ];
+    let version = prop_oneof![Just(None), (0..3i32).prop_map(Some)];
+    prop_oneof![
+        4 => (script_path(), "[a-z]{0,3}", mode).prop_map(|(path, data, mode)| ScriptOp::Create { path, data, mode }),
+        2 => (script_path(), version.clone()).prop_map(|(path, version)| ScriptOp::Delete { path, version }),
+        3 => (script_path(), "[a-z]{0,3}", version).prop_map(|(path, data, version)| ScriptOp::Set { path, data, version }),
+        3 => (script_path(), any::<bool>()).prop_map(|(path, watch)| ScriptOp::Get { path, watch }),
+        2 => (script_path(), any::<bool>()).prop_map(|(path, watch)| ScriptOp::Exists { path, watch }),
+        2 => (script_path(), any::<bool>()).prop_map(|(path, watch)| ScriptOp::Children { path, watch }),
+        1 => script_path().prop_map(|path| ScriptOp::Sync { path }),
+        1 => Just(ScriptOp::CloseSession),
+        2 => (0..500u64).prop_map(|ms| ScriptOp::Think { ms }),
+    ]
+}
+
+/// One scripted client: up to `max_ops` steps, starting within the first second.
+pub fn script(max_ops: usize) -> impl Strategy<Value = Script> {
+    (0..1_000u64, proptest::collection::vec(script_op(), 1..=max_ops))
+        .prop_map(|(start_ms, ops)| Script { start_ms, ops })
+}
+
+/// `scenario`, plus one to four scripted clients (the first creates `/s`, so the others'
+/// requests mostly land).
+pub fn scenario_with_scripts(nodes: RangeInclusive<u8>) -> impl Strategy<Value = Scenario> {
+    (scenario(nodes), proptest::collection::vec(script(30), 1..=4)).prop_map(|(mut s, mut scripts)| {
+        let root = ScriptOp::Create { path: ZPath::parse("/s").expect("valid path"), data: String::new(), mode: None };
+        scripts[0].ops.insert(0, root);
+        s.clients.scripts = scripts;
+        s
     })
 }
