@@ -68,6 +68,7 @@ fn every_invariant_has_a_canary_here() {
         Invariant::ReadContents,
         Invariant::WatchOrder,
         Invariant::LockExclusion,
+        Invariant::QueueAtMostOnce,
     ];
     assert_eq!(covered.as_slice(), Invariant::ALL);
 }

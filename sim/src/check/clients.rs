@@ -24,6 +24,8 @@
 //! - WatchOrder: a watch event reaches its client before any reply showing a state past the
 //!   change that fired it ("a client will see a watch event for a znode it is watching before
 //!   it sees the new data"), and only for the first committed change to what it watches;
+//! - QueueAtMostOnce: a queue item is taken by one consumer at most (the delete at the version
+//!   read decides, so a second success means the tree let one node be deleted twice);
 //! - LockExclusion: two clients never believe they hold the lock at once while both their
 //!   sessions are live. A holder whose session has expired (its closeSession committed) may
 //!   still believe it holds the lock until it hears of the expiry: ZooKeeper's documented
@@ -116,6 +118,8 @@ pub struct ClientChecker {
     tree: CommittedTree,
     /// Reads in flight, (client, cxid).
     reads: BTreeMap<(usize, u64), Read>,
+    /// Queue items taken so far, and by which client.
+    taken: BTreeMap<String, usize>,
     /// Per client, the watches it has set on its current connection and not yet seen fire,
     /// with the zxid of the state they were set on (the earliest, if set twice).
     watches: BTreeMap<usize, BTreeMap<(ZPath, WatchType), Zxid>>,
@@ -346,6 +350,23 @@ impl ClientChecker {
         Ok(())
     }
 
+    /// `client` took queue item `item`.
+    pub(crate) fn on_consumed(&mut self, client: usize, item: &str) -> Result<(), Breach> {
+        if let Some(first) = self.taken.insert(item.to_string(), client) {
+            return Err(Breach::new(
+                Invariant::QueueAtMostOnce,
+                vec![],
+                format!("client {client} took queue item {item}, which client {first} had already taken"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Queue items taken.
+    pub(crate) fn items_taken(&self) -> u64 {
+        self.taken.len() as u64
+    }
+
     /// `client` stopped using the lock.
     pub(crate) fn on_lock_released(&mut self, client: usize, now_us: u64) {
         for hold in self.holds.iter_mut().filter(|h| h.client == client && h.until_us.is_none()) {
@@ -559,6 +580,16 @@ mod tests {
         // The change after 1:2 is a NodeDataChanged, not a NodeDeleted.
         let deleted = WatchEvent::new(WatchEventKind::NodeDeleted, path("/a"));
         assert_eq!(c.on_watch(0, 1, &deleted, &history, z(3)).unwrap_err().invariant, Invariant::WatchOrder);
+    }
+
+    #[test]
+    fn a_queue_item_taken_twice_breaks_queue_at_most_once() {
+        let mut c = ClientChecker::default();
+        c.on_consumed(1, "qn-0000000003").unwrap();
+        c.on_consumed(3, "qn-0000000004").unwrap();
+        let err = c.on_consumed(3, "qn-0000000003").unwrap_err();
+        assert_eq!(err.invariant, Invariant::QueueAtMostOnce);
+        assert_eq!(c.items_taken(), 2);
     }
 
     #[test]

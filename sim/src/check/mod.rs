@@ -126,8 +126,11 @@ pub enum Invariant {
     /// A client receives a watch event before any reply that shows a state past the change
     /// that fired it, and only for a committed change to something it watches.
     WatchOrder,
-    /// Two clients with live sessions never hold the lock recipe's lock at once.
+    /// Two clients with live sessions never hold the lock recipe's lock at once (nor lead at
+    /// once, in the election recipe).
     LockExclusion,
+    /// A queue item is taken (its delete succeeds) by one consumer at most.
+    QueueAtMostOnce,
 }
 
 impl Invariant {
@@ -143,6 +146,7 @@ impl Invariant {
                 | Invariant::ReadContents
                 | Invariant::WatchOrder
                 | Invariant::LockExclusion
+                | Invariant::QueueAtMostOnce
         )
     }
 }

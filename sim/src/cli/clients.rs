@@ -10,7 +10,8 @@ pub(crate) struct ClientArgs {
     /// Simulated ZooKeeper clients (sessions, requests, watches) running --recipe.
     #[arg(long)]
     pub(crate) clients: Option<u32>,
-    /// What the clients run: mixed (every request kind; the default) or lock (the lock recipe).
+    /// What the clients run: mixed (every request kind; the default), lock, election, queue or
+    /// config (ZooKeeper's recipes).
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Recipe::VARIANTS), requires = "clients")]
     pub(crate) recipe: Option<String>,
 }

@@ -1,4 +1,8 @@
-//! The lock recipe (ZooKeeper's "Locks" recipe; Curator's `InterProcessMutex`):
+//! The lock recipe (ZooKeeper's "Locks" recipe; Curator's `InterProcessMutex`), and the
+//! leader election recipe, which is the same protocol under `/election` (ZooKeeper's
+//! "Leader Election" recipe; Curator's `LeaderLatch`): the leader is the client whose node
+//! is lowest, each other client watches the node just below its own. Here a leader abdicates
+//! after a while (it deletes its node) so that leadership keeps moving.
 //! 1. create `/lock/<prefix>` EPHEMERAL_SEQUENTIAL, where the prefix names the client and
 //!    its session (Curator's protected mode: after a ConnectionLoss on the create, the client
 //!    finds its node by the prefix instead of creating a second one);
@@ -14,11 +18,35 @@
 //! its own older node would wait forever (Curator's `LockInternals` does exactly that), so
 //! every lookup takes the client's lowest node as its own and deletes the others.
 
-use super::recipe::{LockNote, Outbox, RecipeEvent};
+use super::recipe::{Outbox, RecipeEvent, RecipeNote};
 use zabsim_protocol::data::{CreateMode, Op, OpResult, WatchEventKind, ZPath, ZkError};
 use zabsim_protocol::{ClientOp, Read, Reply};
 
-const DIR: &str = "/lock";
+/// What the recipe grants one client at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exclusive {
+    /// The lock, under `/lock`.
+    Lock,
+    /// Leadership, under `/election`.
+    Leadership,
+}
+
+impl Exclusive {
+    fn dir(self) -> &'static str {
+        match self {
+            Exclusive::Lock => "/lock",
+            Exclusive::Leadership => "/election",
+        }
+    }
+
+    /// Its name in log lines.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Exclusive::Lock => "lock",
+            Exclusive::Leadership => "leadership",
+        }
+    }
+}
 
 /// Where the client is in the recipe.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,6 +72,7 @@ enum Step {
 /// One client's lock recipe.
 #[derive(Clone, Debug)]
 pub(crate) struct LockRecipe {
+    exclusive: Exclusive,
     client: usize,
     hold_ms: u32,
     think_ms: u32,
@@ -57,20 +86,33 @@ pub(crate) struct LockRecipe {
 }
 
 impl LockRecipe {
-    pub(crate) fn new(client: usize, hold_ms: u32, think_ms: u32) -> LockRecipe {
-        LockRecipe { client, hold_ms, think_ms, step: Step::Idle, mine: None, sessions: 0, interrupted: false }
+    pub(crate) fn new(exclusive: Exclusive, client: usize, hold_ms: u32, think_ms: u32) -> LockRecipe {
+        LockRecipe {
+            exclusive,
+            client,
+            hold_ms,
+            think_ms,
+            step: Step::Idle,
+            mine: None,
+            sessions: 0,
+            interrupted: false,
+        }
+    }
+
+    pub(crate) fn exclusive(&self) -> Exclusive {
+        self.exclusive
     }
 
     fn prefix(&self) -> String {
         format!("c{}s{}-", self.client, self.sessions)
     }
 
-    fn dir() -> ZPath {
-        ZPath::parse(DIR).expect("valid path")
+    fn dir(&self) -> ZPath {
+        ZPath::parse(self.exclusive.dir()).expect("valid path")
     }
 
-    fn child(name: &str) -> ZPath {
-        ZPath::parse(&format!("{DIR}/{name}")).expect("valid child path")
+    fn child(&self, name: &str) -> ZPath {
+        ZPath::parse(&format!("{}/{name}", self.exclusive.dir())).expect("valid child path")
     }
 
     pub(crate) fn on_event(&mut self, event: RecipeEvent<'_>, out: &mut Outbox<'_>) {
@@ -89,7 +131,7 @@ impl LockRecipe {
             RecipeEvent::Lost => self.interrupted = true,
             RecipeEvent::Expired => {
                 if self.step == Step::Holding {
-                    out.note(LockNote::Released);
+                    out.note(RecipeNote::Released);
                 }
                 self.step = Step::Idle;
                 self.mine = None;
@@ -119,28 +161,28 @@ impl LockRecipe {
 
     fn make_dir(&mut self, out: &mut Outbox<'_>) {
         self.step = Step::MakeDir(out.submit(ClientOp::Write {
-            op: Op::Create { path: Self::dir(), data: Vec::new(), mode: CreateMode::Persistent },
+            op: Op::Create { path: self.dir(), data: Vec::new(), mode: CreateMode::Persistent },
         }));
     }
 
     fn create(&mut self, out: &mut Outbox<'_>) {
-        let path = Self::child(&self.prefix());
+        let path = self.child(&self.prefix());
         let op = Op::Create { path, data: Vec::new(), mode: CreateMode::EphemeralSequential };
         self.step = Step::Create(out.submit(ClientOp::Write { op }));
     }
 
     fn list(&mut self, out: &mut Outbox<'_>) {
-        let read = Read::GetChildren { path: Self::dir(), watch: false };
+        let read = Read::GetChildren { path: self.dir(), watch: false };
         self.step = Step::List(out.submit(ClientOp::Read { read }));
     }
 
     fn release(&mut self, out: &mut Outbox<'_>) {
-        out.note(LockNote::Released);
+        out.note(RecipeNote::Released);
         let Some(mine) = &self.mine else {
             self.step = Step::Idle;
             return;
         };
-        let op = Op::Delete { path: Self::child(mine), version: None };
+        let op = Op::Delete { path: self.child(mine), version: None };
         self.step = Step::Release(out.submit(ClientOp::Write { op }));
     }
 
@@ -153,7 +195,7 @@ impl LockRecipe {
             Step::Create(_) | Step::List(_) | Step::CheckPredecessor(..) | Step::AwaitPredecessor(_) => self.list(out),
             Step::Release(_) => {
                 let mine = self.mine.clone().expect("releasing a node we have");
-                let op = Op::Delete { path: Self::child(&mine), version: None };
+                let op = Op::Delete { path: self.child(&mine), version: None };
                 self.step = Step::Release(out.submit(ClientOp::Write { op }));
             }
         }
@@ -200,15 +242,15 @@ impl LockRecipe {
             return;
         };
         for orphan in own {
-            out.submit(ClientOp::Write { op: Op::Delete { path: Self::child(sorted[orphan]), version: None } });
+            out.submit(ClientOp::Write { op: Op::Delete { path: self.child(sorted[orphan]), version: None } });
         }
         self.mine = Some(sorted[at].clone());
         if at == 0 {
             self.step = Step::Holding;
-            out.note(LockNote::Acquired);
+            out.note(RecipeNote::Acquired);
             out.wake_after(u64::from(self.hold_ms) * 1000);
         } else {
-            let predecessor = Self::child(sorted[at - 1]);
+            let predecessor = self.child(sorted[at - 1]);
             let read = Read::Exists { path: predecessor.clone(), watch: true };
             self.step = Step::CheckPredecessor(out.submit(ClientOp::Read { read }), predecessor);
         }

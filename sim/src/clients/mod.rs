@@ -9,8 +9,10 @@
 //! clients see what a real client would (a closed connection; silence until their read
 //! timeout).
 
+mod config;
 mod lock;
 mod mixed;
+mod queue;
 mod recipe;
 mod script;
 mod session;
@@ -18,8 +20,10 @@ mod session;
 use crate::check::{Breach, Checker, ClientChecker};
 use crate::engine::rng::{Purpose, Stream};
 use crate::scenario::{Clients, Delay, Recipe};
-use lock::LockRecipe;
+use config::ConfigRecipe;
+use lock::{Exclusive, LockRecipe};
 use mixed::MixedRecipe;
+use queue::QueueRecipe;
 use recipe::{Outbox, RecipeEvent};
 use script::ScriptRecipe;
 use session::{Client, Env};
@@ -43,6 +47,8 @@ pub(crate) enum Action {
 pub(crate) enum RecipeState {
     Lock(LockRecipe),
     Mixed(MixedRecipe),
+    Queue(QueueRecipe),
+    Config(ConfigRecipe),
     Script(ScriptRecipe),
 }
 
@@ -51,7 +57,17 @@ impl RecipeState {
         match self {
             RecipeState::Lock(r) => r.on_event(event, out),
             RecipeState::Mixed(r) => r.on_event(event, out),
+            RecipeState::Queue(r) => r.on_event(event, out),
+            RecipeState::Config(r) => r.on_event(event, out),
             RecipeState::Script(r) => r.on_event(event, out),
+        }
+    }
+
+    /// What the recipe's Acquired and Released notes are about, for log lines.
+    fn exclusive(&self) -> &'static str {
+        match self {
+            RecipeState::Lock(r) => r.exclusive().name(),
+            _ => "lock",
         }
     }
 }
@@ -141,6 +157,9 @@ pub struct ClientReport {
     /// Syncs answered behind an acknowledged write by a deposed leader that had not noticed
     /// yet (the caveat of ZooKeeper's sync: not a violation).
     pub sync_caveats: u64,
+    /// Queue recipe: items taken by consumers.
+    #[serde(default)]
+    pub queue_items_taken: u64,
 }
 
 /// The clients of a run.
@@ -169,7 +188,18 @@ impl Fleet {
                 Some(script) => (RecipeState::Script(ScriptRecipe::new(&script.ops)), script.start_ms * 1000),
                 None => {
                     let recipe = match config.recipe {
-                        Recipe::Lock => RecipeState::Lock(LockRecipe::new(i, config.hold_ms, config.think_ms)),
+                        Recipe::Lock => {
+                            RecipeState::Lock(LockRecipe::new(Exclusive::Lock, i, config.hold_ms, config.think_ms))
+                        }
+                        // A leader keeps its leadership 25 times as long as a lock is held.
+                        Recipe::Election => RecipeState::Lock(LockRecipe::new(
+                            Exclusive::Leadership,
+                            i,
+                            config.hold_ms.saturating_mul(25),
+                            config.think_ms,
+                        )),
+                        Recipe::Queue => RecipeState::Queue(QueueRecipe::new(i, config.think_ms)),
+                        Recipe::Config => RecipeState::Config(ConfigRecipe::new(i, config.think_ms)),
                         Recipe::Mixed => RecipeState::Mixed(MixedRecipe::new(config.think_ms)),
                     };
                     // Staggered starts, 1 ms apart, so the first connects do not all coincide.
@@ -320,6 +350,7 @@ impl Fleet {
             lock_acquisitions: self.checker.lock_acquisitions,
             lock_caveats: self.checker.lock_caveats,
             sync_caveats: self.checker.sync_caveats,
+            queue_items_taken: self.checker.items_taken(),
             connects: self.links.next_conn,
             ..ClientReport::default()
         };

@@ -33,14 +33,19 @@ pub(crate) enum RecipeEvent<'a> {
     Wake,
 }
 
-/// A lock event the checker holds against the other clients.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum LockNote {
-    /// The client now believes it holds the lock.
+/// A recipe event the checker holds against the other clients.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum RecipeNote {
+    /// The client now believes it holds the lock (or leads, in the election recipe).
     Acquired,
     /// The client stopped using the lock (it asked to delete its node, or learned that its
     /// session expired).
     Released,
+    /// A queue consumer deleted queue item `item` with its version: it took it.
+    Consumed {
+        /// The item's node name under `/queue`.
+        item: String,
+    },
 }
 
 /// How a recipe acts in response to one event.
@@ -57,7 +62,7 @@ pub(crate) struct Outbox<'a> {
     /// When to deliver the next `Wake` (replaces the previous request).
     pub(crate) wake_at: Option<u64>,
     /// Lock events for the checker.
-    pub(crate) notes: Vec<LockNote>,
+    pub(crate) notes: Vec<RecipeNote>,
 }
 
 impl Outbox<'_> {
@@ -80,7 +85,7 @@ impl Outbox<'_> {
     }
 
     /// Notes a lock event.
-    pub(crate) fn note(&mut self, note: LockNote) {
+    pub(crate) fn note(&mut self, note: RecipeNote) {
         self.notes.push(note);
     }
 }

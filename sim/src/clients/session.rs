@@ -14,7 +14,7 @@
 //!   starts a new one with a new handle, as Curator does: a fresh shuffled host list, and a
 //!   last seen zxid of zero (a new `ClientCnxn`).
 
-use super::recipe::{LockNote, Outbox, RecipeEvent};
+use super::recipe::{Outbox, RecipeEvent, RecipeNote};
 use super::{Action, Links, RecipeState};
 use crate::check::{Breach, ClientChecker, ReplySeen};
 use crate::engine::rng::Stream;
@@ -361,13 +361,17 @@ impl Client {
         }
         for note in notes {
             match note {
-                LockNote::Acquired => {
-                    env.log(self.index, || "holds the lock".to_string());
+                RecipeNote::Acquired => {
+                    env.log(self.index, || format!("holds the {}", self.recipe.exclusive()));
                     env.checker.on_lock_acquired(self.index, session.unwrap_or_default(), env.now_us)?
                 }
-                LockNote::Released => {
-                    env.log(self.index, || "lets go of the lock".to_string());
+                RecipeNote::Released => {
+                    env.log(self.index, || format!("lets go of the {}", self.recipe.exclusive()));
                     env.checker.on_lock_released(self.index, env.now_us)
+                }
+                RecipeNote::Consumed { item } => {
+                    env.log(self.index, || format!("took queue item {item}"));
+                    env.checker.on_consumed(self.index, &item)?
                 }
             }
         }

@@ -49,6 +49,15 @@ pub enum Recipe {
     /// The distributed lock of ZooKeeper's recipes page (and Curator's `InterProcessMutex`):
     /// an ephemeral sequential child of `/lock`, a watch on the predecessor, hold, delete.
     Lock,
+    /// Leader election (ZooKeeper's recipe, Curator's `LeaderLatch`): the lock's protocol
+    /// under `/election`; the lowest node leads, and abdicates after 25 times `hold_ms`.
+    Election,
+    /// A distributed queue: even clients produce persistent sequential children of `/queue`,
+    /// odd ones list them with a watch and take the lowest by deleting it.
+    Queue,
+    /// Configuration: client 0 publishes `/config` after every think time, the others read
+    /// it with a data watch and read again when it fires.
+    Config,
 }
 
 /// The clients of a run.
