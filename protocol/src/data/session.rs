@@ -78,9 +78,11 @@ impl SessionTracker {
 
     /// `SessionTrackerImpl.checkSession`, which `PrepRequestProcessor` runs before every write
     /// of a session: unknown, closing, or owned by another server than the one `owner` the
-    /// request came through is an error; a session with no owner yet takes this one.
+    /// request came through is an error; a session with no owner yet takes this one. An
+    /// unknown session is SessionExpired, not UnknownSession: the leader's
+    /// `LeaderSessionTracker.checkSession` says so when local sessions are off (3.8's default).
     pub fn check(&mut self, session: SessionId, owner: NodeId) -> Result<(), ZkError> {
-        let Some(tracked) = self.sessions.get_mut(&session) else { return Err(ZkError::UnknownSession) };
+        let Some(tracked) = self.sessions.get_mut(&session) else { return Err(ZkError::SessionExpired) };
         if tracked.closing {
             return Err(ZkError::SessionExpired);
         }
@@ -201,7 +203,7 @@ mod tests {
         tracker.set_owner(SessionId(1), NodeId(3));
         assert_eq!(tracker.check(SessionId(1), NodeId(3)), Ok(()));
         assert_eq!(tracker.check(SessionId(1), NodeId(2)), Err(ZkError::SessionMoved));
-        assert_eq!(tracker.check(SessionId(9), NodeId(2)), Err(ZkError::UnknownSession));
+        assert_eq!(tracker.check(SessionId(9), NodeId(2)), Err(ZkError::SessionExpired));
         tracker.set_closing(SessionId(1));
         assert_eq!(tracker.check(SessionId(1), NodeId(3)), Err(ZkError::SessionExpired));
     }

@@ -189,7 +189,7 @@ impl Node {
                 Some(Queued::Sync { cxid, done: true }) => {
                     ServerPacket::Reply { cxid: *cxid, zxid, reply: Reply::Synced }
                 }
-                Some(Queued::Ping) => ServerPacket::Pong,
+                Some(Queued::Ping) => ServerPacket::Pong { zxid },
                 Some(Queued::Write { .. } | Queued::Sync { done: false, .. }) | None => return,
             };
             c.queue.pop_front();

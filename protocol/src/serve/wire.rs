@@ -171,7 +171,10 @@ pub enum ServerPacket {
         event: WatchEvent,
     },
     /// The answer to a ping.
-    Pong,
+    Pong {
+        /// The server's lastProcessedZxid (`ReplyHeader(PING_XID, lastZxid, 0)`).
+        zxid: Zxid,
+    },
 }
 
 /// What a server step does with its client connections.
@@ -249,7 +252,7 @@ impl fmt::Display for ServerPacket {
             ServerPacket::Expired { session } => write!(f, "EXPIRED {session}"),
             ServerPacket::Reply { cxid, zxid, reply } => write!(f, "REPLY #{cxid} {zxid} {reply}"),
             ServerPacket::Watch { event } => write!(f, "WATCH {event}"),
-            ServerPacket::Pong => f.write_str("PONG"),
+            ServerPacket::Pong { .. } => f.write_str("PONG"),
         }
     }
 }

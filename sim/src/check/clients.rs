@@ -38,7 +38,7 @@ use super::committed_tree::{CommittedTree, NodeView};
 use super::{Breach, Invariant};
 use std::collections::BTreeMap;
 use zabsim_protocol::data::{SessionId, WatchEvent, WatchEventKind, ZPath, ZkError};
-use zabsim_protocol::{ClientOp, Read, Reply, Txn, Zxid};
+use zabsim_protocol::{ClientOp, Epoch, Read, Reply, Txn, Zxid};
 
 /// The two kinds of watch a read leaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -110,8 +110,9 @@ pub struct ClientChecker {
     pub(crate) lock_caveats: u64,
     /// Lock acquisitions.
     pub(crate) lock_acquisitions: u64,
-    /// Syncs answered by a server behind the newest established epoch: (client, cxid).
-    deposed_syncs: std::collections::BTreeSet<(usize, u64)>,
+    /// Syncs answered by a server behind the newest established epoch: (client, cxid) and
+    /// that server's epoch.
+    deposed_syncs: BTreeMap<(usize, u64), Epoch>,
     /// Syncs behind an acknowledged write, answered by a deposed leader (the caveat).
     pub(crate) sync_caveats: u64,
     /// The committed history replayed, for ReadContents and WatchOrder.
@@ -194,6 +195,12 @@ impl ClientChecker {
         Ok(())
     }
 
+    /// A pong at `zxid` from `server`: every watch fired at or below it must have arrived.
+    pub(crate) fn on_pong(&mut self, client: usize, server: u8, zxid: Zxid, history: &[Txn]) -> Result<(), Breach> {
+        self.tree.catch_up(history);
+        self.check_watches_delivered(client, server, zxid)
+    }
+
     /// Every watch `client` still waits on must not have been fired by a committed change at
     /// or before `zxid`, the state the reply in hand shows.
     fn check_watches_delivered(&self, client: usize, server: u8, zxid: Zxid) -> Result<(), Breach> {
@@ -250,9 +257,10 @@ impl ClientChecker {
         Ok(())
     }
 
-    /// A server behind the newest established epoch answered `client`'s sync `cxid`.
-    pub(crate) fn on_deposed_sync(&mut self, client: usize, cxid: u64) {
-        self.deposed_syncs.insert((client, cxid));
+    /// A server in `epoch`, behind the newest established epoch, answered `client`'s sync
+    /// `cxid`.
+    pub(crate) fn on_deposed_sync(&mut self, client: usize, cxid: u64, epoch: Epoch) {
+        self.deposed_syncs.insert((client, cxid), epoch);
     }
 
     /// A client received a reply.
@@ -304,7 +312,9 @@ impl ClientChecker {
                 }
                 self.acked_write_max = self.acked_write_max.max(zxid);
             }
-            Reply::Synced if zxid < floor && deposed => self.sync_caveats += 1,
+            // Only writes of a newer epoch than the deposed server's can be missing for that
+            // reason: it applied everything acknowledged in its own epoch.
+            Reply::Synced if zxid < floor && deposed.is_some_and(|epoch| floor.epoch > epoch) => self.sync_caveats += 1,
             Reply::Synced if zxid < floor => {
                 return Err(Breach::new(
                     Invariant::SyncFreshness,
@@ -390,7 +400,7 @@ mod tests {
     //! One canary per check: a hand-built history that breaks exactly that property.
     use super::*;
     use zabsim_protocol::data::{Op, OpResult};
-    use zabsim_protocol::{Epoch, Read};
+    use zabsim_protocol::Read;
 
     fn z(counter: u32) -> Zxid {
         Zxid::new(Epoch(1), counter)
@@ -479,7 +489,7 @@ mod tests {
         c.on_reply(&seen(0, 1, z(0), 1, z(9), &written())).unwrap();
         let sync = ClientOp::Sync { path: ZPath::parse("/a").unwrap() };
         c.on_invoke(1, 4, &sync);
-        c.on_deposed_sync(1, 4);
+        c.on_deposed_sync(1, 4, Epoch(0));
         assert!(c.on_reply(&seen(1, 4, z(0), 4, z(8), &Reply::Synced)).is_ok());
         assert_eq!(c.sync_caveats, 1);
         // The mark is for that sync only: the next stale one, from a current server, breaks it.

@@ -275,19 +275,19 @@ impl Fleet {
     }
 
     /// A server's step said something to a client, or closed its connection. `deposed`: the
-    /// server is behind the newest established epoch.
+    /// server's epoch, when it is behind the newest established epoch.
     pub(crate) fn server_sent(
         &mut self,
         conn: ConnId,
         packet: Option<ServerPacket>,
         now_us: u64,
-        deposed: bool,
+        deposed: Option<zabsim_protocol::Epoch>,
     ) -> Vec<Action> {
         if let (Some(link), Some(ServerPacket::Reply { cxid, reply: Reply::Synced, .. })) =
             (self.links.links.get(&conn), &packet)
         {
-            if deposed {
-                self.checker.on_deposed_sync(link.client, *cxid);
+            if let Some(epoch) = deposed {
+                self.checker.on_deposed_sync(link.client, *cxid, epoch);
             }
         }
         if self.links.links.get(&conn).is_some_and(|l| l.open) {

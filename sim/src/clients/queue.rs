@@ -30,7 +30,7 @@ enum Step {
     AwaitItems,
     /// Consumer: reading an item (the rest of the listing kept for the next tries).
     Read(u64, String, Vec<String>),
-    /// Consumer: deleting the item it read.
+    /// Consumer: deleting the item it read (named by its node name and czxid).
     Take(u64, String, Vec<String>),
 }
 
@@ -116,6 +116,9 @@ impl QueueRecipe {
             (Step::List(c), _) if c == cxid => self.make_dir(out),
             (Step::Read(c, item, rest), Reply::Data { stat, .. }) if c == cxid => {
                 let op = Op::Delete { path: child(&item), version: Some(stat.version) };
+                // A name can come back if `/queue` is deleted and made again; with its
+                // czxid it names one item for good.
+                let item = format!("{item}@{}", stat.czxid);
                 self.step = Step::Take(out.submit(ClientOp::Write { op }), item, rest);
             }
             // Gone already: another consumer took it.

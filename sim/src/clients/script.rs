@@ -18,20 +18,30 @@ pub(crate) struct ScriptRecipe {
     waiting: Option<u64>,
     /// In a `think` pause.
     thinking: bool,
+    /// The session was closed: the next step waits for the new one (the server has dropped
+    /// the connection, so a request sent on it now would be lost).
+    closed: bool,
 }
 
 impl ScriptRecipe {
     pub(crate) fn new(ops: &[ScriptOp]) -> ScriptRecipe {
-        ScriptRecipe { ops: ops.into(), next: 0, waiting: None, thinking: false }
+        ScriptRecipe { ops: ops.into(), next: 0, waiting: None, thinking: false, closed: false }
     }
 
     pub(crate) fn on_event(&mut self, event: RecipeEvent<'_>, out: &mut Outbox<'_>) {
         match event {
             // The first connection starts the script; later ones find it under way.
             RecipeEvent::Connected { .. } if self.next == 0 && self.waiting.is_none() => self.step(out),
+            RecipeEvent::Connected { new_session: true } if self.closed => {
+                self.closed = false;
+                self.step(out);
+            }
             RecipeEvent::Reply { cxid, .. } if self.waiting == Some(cxid) => {
                 self.waiting = None;
-                self.step(out);
+                match self.ops.get(self.next - 1) {
+                    Some(ScriptOp::CloseSession) => self.closed = true,
+                    _ => self.step(out),
+                }
             }
             RecipeEvent::Lost if self.waiting.is_some() => {
                 self.waiting = None;

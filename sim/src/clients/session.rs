@@ -257,7 +257,7 @@ impl Client {
     pub(crate) fn on_packet(&mut self, env: &mut Env<'_>, conn: ConnId, packet: &ServerPacket) -> Result<(), Breach> {
         let Some(link) = self.link.filter(|l| l.conn == conn) else { return Ok(()) };
         self.last_heard_us = env.now_us;
-        if !matches!(packet, ServerPacket::Pong) {
+        if !matches!(packet, ServerPacket::Pong { .. }) {
             env.log(self.index, || format!("{conn} <- {packet}"));
         }
         match packet {
@@ -316,7 +316,10 @@ impl Client {
                 env.checker.on_watch(self.index, link.server.0, event, env.history, env.committed)?;
                 self.act(env, RecipeEvent::Watch(event))?;
             }
-            ServerPacket::Pong => {}
+            // A ping is answered in order after every notification the server sent before it,
+            // so a watch fired at or below the pong's zxid must have arrived already. (The
+            // client does not take the pong's zxid as seen: `ClientCnxn` skips ping replies.)
+            ServerPacket::Pong { zxid } => env.checker.on_pong(self.index, link.server.0, *zxid, env.history)?,
         }
         Ok(())
     }

@@ -55,7 +55,7 @@ impl Sim {
         let Some(fleet) = self.fleet.as_mut() else { return };
         let newest = self.checker.newest_established_epoch();
         let epoch = self.nodes[id.index()].as_ref().map(|n| n.current_epoch());
-        let deposed = matches!((epoch, newest), (Some(e), Some(newest)) if e < newest);
+        let deposed = epoch.filter(|e| newest.is_some_and(|newest| *e < newest));
         let mut actions = Vec::new();
         for cmd in cmds {
             actions.extend(match cmd {
