@@ -59,7 +59,7 @@ fn every_invariant_has_a_canary_here() {
         Invariant::MessageLegality,
         Invariant::Liveness,
         // The client guarantees' canaries are unit tests beside their checker
-        // (sim/src/check/clients.rs), which feeds on what clients receive, not on server steps.
+        // (sim/src/check/clients/), which feeds on what clients receive, not on server steps.
         Invariant::ClientFifoOrder,
         Invariant::ClientMonotonicView,
         Invariant::LinearizableWrites,
