@@ -56,7 +56,7 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     ("expect_negative_commits.json", &["expect.min_commits", "expected u64"]),
     ("expect_covered_and_not_covered.json", &["expect.not_covered[1]", "`crash` is also in `covered`"]),
-    ("clients_unknown_recipe.json", &["clients.recipe", "unknown variant `queue`", "`mixed` or `lock`"]),
+    ("clients_unknown_recipe.json", &["clients.recipe", "unknown variant `barrier`", "`election`", "`config`"]),
     ("clients_negative_session_timeout.json", &["clients.session_timeout_ms", "-4000", "expected u32"]),
     (
         "clients_path_without_slash.json",
