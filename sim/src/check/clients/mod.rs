@@ -209,6 +209,13 @@ impl ClientChecker {
     /// `client` (on `session`) now believes it holds the lock.
     pub(crate) fn on_lock_acquired(&mut self, client: usize, session: SessionId, now_us: u64) -> Result<(), Breach> {
         self.lock_acquisitions += 1;
+        // The acquirer's own session already expired (its closeSession committed) while it
+        // reads a stale server: the same documented caveat, from the other side.
+        if self.closed_at_us.contains_key(&session) {
+            self.lock_caveats += 1;
+            self.holds.push(Hold { client, session, since_us: now_us, until_us: None });
+            return Ok(());
+        }
         for hold in self.holds.iter().filter(|h| h.until_us.is_none() && h.client != client) {
             match self.closed_at_us.get(&hold.session) {
                 Some(_) => self.lock_caveats += 1,
