@@ -54,6 +54,13 @@ impl Read {
             Read::GetData { path, .. } | Read::Exists { path, .. } | Read::GetChildren { path, .. } => path,
         }
     }
+
+    /// Whether it leaves a watch.
+    pub fn watch(&self) -> bool {
+        match self {
+            Read::GetData { watch, .. } | Read::Exists { watch, .. } | Read::GetChildren { watch, .. } => *watch,
+        }
+    }
 }
 
 /// What a client asks in one request.
@@ -197,12 +204,12 @@ pub enum ClientCmd {
 
 impl fmt::Display for Read {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (name, path, watch) = match self {
-            Read::GetData { path, watch } => ("get", path, watch),
-            Read::Exists { path, watch } => ("exists", path, watch),
-            Read::GetChildren { path, watch } => ("children", path, watch),
+        let name = match self {
+            Read::GetData { .. } => "get",
+            Read::Exists { .. } => "exists",
+            Read::GetChildren { .. } => "children",
         };
-        write!(f, "{name} {path}{}", if *watch { " watch" } else { "" })
+        write!(f, "{name} {}{}", self.path(), if self.watch() { " watch" } else { "" })
     }
 }
 

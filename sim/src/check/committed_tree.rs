@@ -31,11 +31,17 @@ pub(crate) struct CommittedTree {
     states: BTreeMap<ZPath, Vec<(Zxid, Option<NodeView>)>>,
     /// Per path, the watch events committed txns made there, in zxid order.
     events: BTreeMap<ZPath, Vec<(Zxid, WatchEventKind)>>,
+    /// The root as a fresh tree has it: what a path no txn touched looks like (every other
+    /// untouched path does not exist).
+    fresh_root: Option<NodeView>,
 }
 
 impl CommittedTree {
     /// Applies the txns of `history` not yet applied. `history` only ever grows.
     pub(crate) fn catch_up(&mut self, history: &[Txn]) {
+        if self.fresh_root.is_none() {
+            self.fresh_root = view_of(&DataTree::new(), &ZPath::root());
+        }
         for txn in &history[self.applied.min(history.len())..] {
             let TxnBody::Request(request) = &txn.body else { continue };
             let applied = self.tree.apply(txn.zxid, request);
@@ -55,13 +61,11 @@ impl CommittedTree {
 
     /// The node at `path` as the committed history left it after zxid `at`.
     pub(crate) fn node_at(&self, path: &ZPath, at: Zxid) -> Option<NodeView> {
-        let Some(states) = self.states.get(path) else {
-            // Never touched: as in a fresh tree (the root alone).
-            return view_of(&DataTree::new(), path);
-        };
-        match states.partition_point(|(zxid, _)| *zxid <= at) {
-            0 => view_of(&DataTree::new(), path),
-            i => states[i - 1].1.clone(),
+        let touched = self.states.get(path).map_or(0, |states| states.partition_point(|(zxid, _)| *zxid <= at));
+        match touched {
+            // Not touched by then: as in a fresh tree (the root alone).
+            0 => self.fresh_root.clone().filter(|_| path.is_root()),
+            i => self.states[path][i - 1].1.clone(),
         }
     }
 

@@ -121,7 +121,7 @@ impl LockRecipe {
                 if new_session {
                     self.sessions += 1;
                     self.mine = None;
-                    self.start(out);
+                    self.create(out);
                 } else if self.interrupted || matches!(self.step, Step::AwaitPredecessor(_)) {
                     // The watch went with the old connection; look again.
                     self.interrupted = false;
@@ -139,7 +139,7 @@ impl LockRecipe {
             }
             RecipeEvent::Wake => match self.step {
                 Step::Holding => self.release(out),
-                Step::Idle if out.session.is_some() => self.start(out),
+                Step::Idle if out.session.is_some() => self.create(out),
                 _ => {}
             },
             RecipeEvent::Watch(event) => {
@@ -153,18 +153,14 @@ impl LockRecipe {
         }
     }
 
-    /// A new round: create our node (the directory first if it is missing, as Curator's
-    /// `creatingParentContainersIfNeeded` does on NoNode).
-    fn start(&mut self, out: &mut Outbox<'_>) {
-        self.create(out);
-    }
-
     fn make_dir(&mut self, out: &mut Outbox<'_>) {
         self.step = Step::MakeDir(out.submit(ClientOp::Write {
             op: Op::Create { path: self.dir(), data: Vec::new(), mode: CreateMode::Persistent },
         }));
     }
 
+    /// A new round: create our node (the directory first if it is missing, as Curator's
+    /// `creatingParentContainersIfNeeded` does on NoNode).
     fn create(&mut self, out: &mut Outbox<'_>) {
         let path = self.child(&self.prefix());
         let op = Op::Create { path, data: Vec::new(), mode: CreateMode::EphemeralSequential };

@@ -229,10 +229,10 @@ impl Fleet {
         checker: &Checker,
         f: impl FnOnce(&mut Client, &mut Env<'_>) -> T,
     ) -> T {
+        self.checker.catch_up(checker.committed());
         let mut env = Env {
             now_us,
             committed: checker.committed_frontier(),
-            history: checker.committed(),
             rng: &mut self.rng,
             links: &mut self.links,
             actions: &mut self.actions,

@@ -20,7 +20,7 @@ use crate::check::{Breach, ClientChecker, ReplySeen};
 use crate::engine::rng::Stream;
 use std::collections::VecDeque;
 use zabsim_protocol::data::SessionId;
-use zabsim_protocol::{ClientOp, ClientPacket, ConnId, Input, NodeId, Reply, ServerPacket, Txn, Zxid};
+use zabsim_protocol::{ClientOp, ClientPacket, ConnId, Input, NodeId, Reply, ServerPacket, Zxid};
 
 /// The connection a client has open or is opening.
 #[derive(Clone, Copy, Debug)]
@@ -83,8 +83,6 @@ pub(crate) struct Env<'a> {
     pub(crate) now_us: u64,
     /// The committed history's frontier now (for CommittedReads).
     pub(crate) committed: Zxid,
-    /// The committed history (for ReadContents and WatchOrder).
-    pub(crate) history: &'a [Txn],
     pub(crate) rng: &'a mut Stream,
     pub(crate) links: &'a mut Links,
     pub(crate) actions: &'a mut Vec<Action>,
@@ -298,7 +296,6 @@ impl Client {
                     zxid: *zxid,
                     reply,
                     committed: env.committed,
-                    history: env.history,
                 })?;
                 if let Some(done) = self.outstanding.pop_front() {
                     *self.counts.ops.entry((done.kind, outcome_of(reply))).or_default() += 1;
@@ -313,13 +310,13 @@ impl Client {
             }
             ServerPacket::Watch { event } => {
                 self.counts.watches_fired += 1;
-                env.checker.on_watch(self.index, link.server.0, event, env.history, env.committed)?;
+                env.checker.on_watch(self.index, link.server.0, event, env.committed)?;
                 self.act(env, RecipeEvent::Watch(event))?;
             }
             // A ping is answered in order after every notification the server sent before it,
             // so a watch fired at or below the pong's zxid must have arrived already. (The
             // client does not take the pong's zxid as seen: `ClientCnxn` skips ping replies.)
-            ServerPacket::Pong { zxid } => env.checker.on_pong(self.index, link.server.0, *zxid, env.history)?,
+            ServerPacket::Pong { zxid } => env.checker.on_pong(self.index, link.server.0, *zxid)?,
         }
         Ok(())
     }

@@ -52,7 +52,7 @@ impl Sim {
     /// is behind the newest established epoch goes with them: a deposed leader that has not
     /// noticed yet answers syncs without the new epoch (SyncFreshness's caveat).
     pub(super) fn apply_client_cmds(&mut self, id: NodeId, cmds: &[ClientCmd]) {
-        let Some(fleet) = self.fleet.as_mut() else { return };
+        let Some(fleet) = self.fleet.as_mut().filter(|_| !cmds.is_empty()) else { return };
         let newest = self.checker.newest_established_epoch();
         let epoch = self.nodes[id.index()].as_ref().map(|n| n.current_epoch());
         let deposed = epoch.filter(|e| newest.is_some_and(|newest| *e < newest));

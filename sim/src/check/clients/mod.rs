@@ -68,8 +68,6 @@ pub(crate) struct ReplySeen<'a> {
     pub(crate) reply: &'a Reply,
     /// The committed history's frontier when the reply arrives (`Checker::committed_frontier`).
     pub(crate) committed: Zxid,
-    /// The committed history itself (`Checker::committed`).
-    pub(crate) history: &'a [Txn],
 }
 
 /// The client-side checker.
@@ -103,6 +101,12 @@ pub struct ClientChecker {
 }
 
 impl ClientChecker {
+    /// Replays the committed txns not yet in the reference tree: called before the clients
+    /// handle anything, so every check below sees the history as it stands.
+    pub(crate) fn catch_up(&mut self, history: &[Txn]) {
+        self.tree.catch_up(history);
+    }
+
     /// A request leaves `client`.
     pub(crate) fn on_invoke(&mut self, client: usize, cxid: u64, op: &ClientOp) {
         match op {
@@ -136,7 +140,7 @@ impl ClientChecker {
 
     /// A client received a reply.
     pub(crate) fn on_reply(&mut self, got: &ReplySeen<'_>) -> Result<(), Breach> {
-        let &ReplySeen { client, server, expected, seen, cxid, zxid, reply, committed, history } = got;
+        let &ReplySeen { client, server, expected, seen, cxid, zxid, reply, committed } = got;
         if expected != Some(cxid) {
             let expected = expected.map_or("none outstanding".to_string(), |c| format!("#{c} first"));
             return Err(Breach::new(
@@ -162,7 +166,6 @@ impl ClientChecker {
                 ),
             ));
         }
-        self.tree.catch_up(history);
         self.check_watches_delivered(client, server, zxid)?;
         if let Some(read) = self.reads.remove(&(client, cxid)) {
             self.check_read(got, &read)?;

@@ -5,7 +5,7 @@ use super::{ClientChecker, ReplySeen};
 use crate::check::committed_tree::NodeView;
 use crate::check::{Breach, Invariant};
 use zabsim_protocol::data::{WatchEvent, WatchEventKind, ZkError};
-use zabsim_protocol::{Read, Reply, Txn, Zxid};
+use zabsim_protocol::{Read, Reply, Zxid};
 
 /// The two kinds of watch a read leaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,10 +42,8 @@ impl ClientChecker {
         client: usize,
         server: u8,
         event: &WatchEvent,
-        history: &[Txn],
         committed: Zxid,
     ) -> Result<(), Breach> {
-        self.tree.catch_up(history);
         let watches = self.watches.entry(client).or_default();
         let fired: Vec<(WatchType, Zxid)> = watches
             .iter()
@@ -79,8 +77,7 @@ impl ClientChecker {
     }
 
     /// A pong at `zxid` from `server`: every watch fired at or below it must have arrived.
-    pub(crate) fn on_pong(&mut self, client: usize, server: u8, zxid: Zxid, history: &[Txn]) -> Result<(), Breach> {
-        self.tree.catch_up(history);
+    pub(crate) fn on_pong(&self, client: usize, server: u8, zxid: Zxid) -> Result<(), Breach> {
         self.check_watches_delivered(client, server, zxid)
     }
 
@@ -108,11 +105,7 @@ impl ClientChecker {
     /// that succeeded leaves the watch it asked for.
     pub(super) fn check_read(&mut self, got: &ReplySeen<'_>, read: &Read) -> Result<(), Breach> {
         let &ReplySeen { client, server, cxid, zxid, reply, .. } = got;
-        let (path, watch) = match read {
-            Read::GetData { path, watch } | Read::Exists { path, watch } | Read::GetChildren { path, watch } => {
-                (path, *watch)
-            }
-        };
+        let path = read.path();
         let expected = self.tree.node_at(path, zxid);
         let matches = match (read, reply, &expected) {
             (Read::GetData { .. }, Reply::Data { data, stat }, Some(node)) => node.data == *data && node.stat == *stat,
@@ -133,7 +126,7 @@ impl ClientChecker {
             ));
         }
         let registered = !matches!(reply, Reply::Error { .. });
-        if watch && registered {
+        if read.watch() && registered {
             let kind = if matches!(read, Read::GetChildren { .. }) { WatchType::Child } else { WatchType::Data };
             self.watches.entry(client).or_default().entry((path.clone(), kind)).or_insert(zxid);
         }

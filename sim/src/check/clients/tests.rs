@@ -17,7 +17,7 @@ fn written() -> Reply {
 }
 
 fn seen<'a>(client: usize, expected: u64, seen: Zxid, cxid: u64, zxid: Zxid, reply: &'a Reply) -> ReplySeen<'a> {
-    ReplySeen { client, server: 1, expected: Some(expected), seen, cxid, zxid, reply, committed: z(100), history: &[] }
+    ReplySeen { client, server: 1, expected: Some(expected), seen, cxid, zxid, reply, committed: z(100) }
 }
 
 #[test]
@@ -57,13 +57,19 @@ fn a_write_ordered_before_an_acknowledged_one_breaks_linearizable_writes() {
     assert!(c.on_reply(&seen(1, 1, z(0), 1, z(6), &reply)).is_ok());
 }
 
-#[test]
-fn a_sync_behind_an_acknowledged_write_breaks_sync_freshness() {
+/// Client 0's write acknowledged at 1:9, then client 1's sync #4 invoked; returns the sync.
+fn sync_invoked_after_a_write_acknowledged_at_9() -> (ClientChecker, ClientOp) {
     let mut c = ClientChecker::default();
     c.on_invoke(0, 1, &write());
     c.on_reply(&seen(0, 1, z(0), 1, z(9), &written())).unwrap();
     let sync = ClientOp::Sync { path: ZPath::parse("/a").unwrap() };
     c.on_invoke(1, 4, &sync);
+    (c, sync)
+}
+
+#[test]
+fn a_sync_behind_an_acknowledged_write_breaks_sync_freshness() {
+    let (mut c, sync) = sync_invoked_after_a_write_acknowledged_at_9();
     let err = c.on_reply(&seen(1, 4, z(0), 4, z(8), &Reply::Synced)).unwrap_err();
     assert_eq!(err.invariant, Invariant::SyncFreshness);
     c.on_invoke(1, 5, &sync);
@@ -76,11 +82,7 @@ fn a_sync_behind_an_acknowledged_write_breaks_sync_freshness() {
 
 #[test]
 fn a_stale_sync_from_a_deposed_leader_is_the_caveat_not_a_violation() {
-    let mut c = ClientChecker::default();
-    c.on_invoke(0, 1, &write());
-    c.on_reply(&seen(0, 1, z(0), 1, z(9), &written())).unwrap();
-    let sync = ClientOp::Sync { path: ZPath::parse("/a").unwrap() };
-    c.on_invoke(1, 4, &sync);
+    let (mut c, sync) = sync_invoked_after_a_write_acknowledged_at_9();
     c.on_deposed_sync(1, 4, Epoch(0));
     assert!(c.on_reply(&seen(1, 4, z(0), 4, z(8), &Reply::Synced)).is_ok());
     assert_eq!(c.sync_caveats, 1);
@@ -126,18 +128,20 @@ fn a_read_showing_another_state_than_the_committed_one_at_its_zxid_breaks_read_c
     let at_2 = reference.node_at(&path("/a"), z(2)).unwrap();
     let get = ClientOp::Read { read: Read::GetData { path: path("/a"), watch: false } };
     let mut c = ClientChecker::default();
+    c.catch_up(&history);
     // "x" at 1:2 is right; "x" with the stat of 1:2 but claimed at 1:3 is not.
     c.on_invoke(0, 1, &get);
     let right = Reply::Data { data: b"x".to_vec(), stat: at_2.stat };
-    assert!(c.on_reply(&ReplySeen { history: &history, ..seen(0, 1, z(0), 1, z(2), &right) }).is_ok());
+    assert!(c.on_reply(&seen(0, 1, z(0), 1, z(2), &right)).is_ok());
     c.on_invoke(0, 2, &get);
-    let err = c.on_reply(&ReplySeen { history: &history, ..seen(0, 2, z(2), 2, z(3), &right) }).unwrap_err();
+    let err = c.on_reply(&seen(0, 2, z(2), 2, z(3), &right)).unwrap_err();
     assert_eq!(err.invariant, Invariant::ReadContents);
     // Before the create, the node does not exist.
     let mut c = ClientChecker::default();
+    c.catch_up(&history);
     c.on_invoke(0, 1, &get);
     let none = Reply::Error { error: ZkError::NoNode };
-    assert!(c.on_reply(&ReplySeen { history: &history, ..seen(0, 1, z(0), 1, z(1), &none) }).is_ok());
+    assert!(c.on_reply(&seen(0, 1, z(0), 1, z(1), &none)).is_ok());
 }
 
 #[test]
@@ -145,25 +149,27 @@ fn a_reply_past_a_change_before_its_watch_event_breaks_watch_order() {
     let history = a_history();
     let exists = ClientOp::Read { read: Read::Exists { path: path("/a"), watch: true } };
     let mut c = ClientChecker::default();
+    c.catch_up(&history);
     // exists /a with a watch at 1:0 (no node); /a is created at 1:2.
     c.on_invoke(0, 1, &exists);
     let absent = Reply::Exists { stat: None };
-    c.on_reply(&ReplySeen { history: &history, ..seen(0, 1, z(0), 1, z(0), &absent) }).unwrap();
+    c.on_reply(&seen(0, 1, z(0), 1, z(0), &absent)).unwrap();
     // A reply at 1:3 before the NodeCreated arrived: the client saw past the change.
     let other = ClientOp::Sync { path: path("/a") };
     c.on_invoke(0, 2, &other);
-    let err = c.on_reply(&ReplySeen { history: &history, ..seen(0, 2, z(0), 2, z(3), &Reply::Synced) }).unwrap_err();
+    let err = c.on_reply(&seen(0, 2, z(0), 2, z(3), &Reply::Synced)).unwrap_err();
     assert_eq!(err.invariant, Invariant::WatchOrder);
     // With the NodeCreated first, the same reply is fine, and the watch is used up.
     let mut c = ClientChecker::default();
+    c.catch_up(&history);
     c.on_invoke(0, 1, &exists);
-    c.on_reply(&ReplySeen { history: &history, ..seen(0, 1, z(0), 1, z(0), &absent) }).unwrap();
+    c.on_reply(&seen(0, 1, z(0), 1, z(0), &absent)).unwrap();
     let created = WatchEvent::new(WatchEventKind::NodeCreated, path("/a"));
-    c.on_watch(0, 1, &created, &history, z(3)).unwrap();
+    c.on_watch(0, 1, &created, z(3)).unwrap();
     c.on_invoke(0, 2, &other);
-    assert!(c.on_reply(&ReplySeen { history: &history, ..seen(0, 2, z(0), 2, z(3), &Reply::Synced) }).is_ok());
+    assert!(c.on_reply(&seen(0, 2, z(0), 2, z(3), &Reply::Synced)).is_ok());
     // A second NodeCreated has no watch left to fire.
-    let err = c.on_watch(0, 1, &created, &history, z(3)).unwrap_err();
+    let err = c.on_watch(0, 1, &created, z(3)).unwrap_err();
     assert_eq!(err.invariant, Invariant::WatchOrder);
 }
 
@@ -175,12 +181,13 @@ fn a_watch_event_for_another_change_than_the_first_committed_one_breaks_watch_or
     reference.catch_up(&history);
     let at_2 = reference.node_at(&path("/a"), z(2)).unwrap();
     let mut c = ClientChecker::default();
+    c.catch_up(&history);
     c.on_invoke(0, 1, &get);
     let x = Reply::Data { data: b"x".to_vec(), stat: at_2.stat };
-    c.on_reply(&ReplySeen { history: &history, ..seen(0, 1, z(0), 1, z(2), &x) }).unwrap();
+    c.on_reply(&seen(0, 1, z(0), 1, z(2), &x)).unwrap();
     // The change after 1:2 is a NodeDataChanged, not a NodeDeleted.
     let deleted = WatchEvent::new(WatchEventKind::NodeDeleted, path("/a"));
-    assert_eq!(c.on_watch(0, 1, &deleted, &history, z(3)).unwrap_err().invariant, Invariant::WatchOrder);
+    assert_eq!(c.on_watch(0, 1, &deleted, z(3)).unwrap_err().invariant, Invariant::WatchOrder);
 }
 
 #[test]
