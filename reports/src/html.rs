@@ -122,7 +122,8 @@ pub(crate) fn sweep_page(
          one. FLE decision: until the first server that went LOOKING decides (goes FOLLOWING or LEADING). \
          New leader: until a new leader is established (a quorum acknowledged its NEWLEADER). All in \
          broadcast: until every healthy server is in broadcast with that leader. Client unavailability: \
-         the longest gap between commits after the fault at the grid's write rate (none without writes). \
+         the longest one simulated client waited after the fault, from invoking an operation until one \
+         of its own was answered by the service (none without clients). \
          Never recovered: a fault run that did not converge after the heal, or a cold start that never got \
          every server in broadcast.</p>\n",
     );

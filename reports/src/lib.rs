@@ -43,7 +43,9 @@ pub use error::ReportError;
 use chart::{write_figure, Figure};
 use schema::SweepResults;
 use std::path::{Path, PathBuf};
-use sweep::{ChartDoc, CommitTimeline, ElectionByParam, ElectionCdf, MessagesBySize, Param, Unavailability, View};
+use sweep::{
+    ChartDoc, ClientTimeline, CommitTimeline, ElectionByParam, ElectionCdf, MessagesBySize, Param, Unavailability, View,
+};
 
 /// How the trace view draws messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,6 +137,8 @@ fn render_sweep_page(
     let (fig, doc) = Unavailability::new(&view);
     emit(out_dir, &fig, doc, &mut written, &mut docs)?;
     let (fig, doc) = CommitTimeline::new(&view);
+    emit(out_dir, &fig, doc, &mut written, &mut docs)?;
+    let (fig, doc) = ClientTimeline::new(&view);
     emit(out_dir, &fig, doc, &mut written, &mut docs)?;
     let rows = sweep::summary(&view);
     written.push(write_index(out_dir, html::sweep_page(results, campaign, &rows, &docs))?);

@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 /// compatibly. Version 2 renamed the times after what they measure and added one:
 /// `election_time_us` became `new_leader_us`, `sync_time_us` became `all_broadcast_us`,
 /// `unavailability_us` became `client_unavailable_us` (now None in a run without writes), and
-/// `fle_decision_us` is new. A version-1 file is refused, not misread.
-pub const SWEEP_SCHEMA: u32 = 2;
+/// `fle_decision_us` is new. Version 3 measures `client_unavailable_us` from the simulated
+/// clients' operations (it was the longest gap between commits, which depends on the write
+/// rate) and adds the clients and their operations. An older file is refused, not misread.
+pub const SWEEP_SCHEMA: u32 = 3;
 
 /// The output of `zabsim sweep GRID.json`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -66,9 +68,17 @@ pub struct RunMetrics {
     /// From the fault until every healthy server (running, unpaused, reachable both ways from
     /// the newest leader) is in broadcast with that leader (cold start: from 0 until all are).
     pub all_broadcast_us: Option<u64>,
-    /// Longest gap between commits after the fault, to the end of the run at most: how long
-    /// clients writing at the grid's rate could not write. None in a run without writes
-    /// (`writes_per_sec` 0) and in a cold start.
+    /// Simulated ZooKeeper clients in the run (0: none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub clients: u32,
+    /// The recipe they ran (`mixed`, `lock`...); empty without clients.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub recipe: String,
+    /// The client-visible window: the longest time, after the fault, that one client waited
+    /// from invoking an operation until an operation of its own was answered by the service
+    /// (a reply other than ConnectionLoss, SessionExpired or SessionMoved), to the end of the
+    /// run at most. Measured from the clients' operations, so it does not depend on how often
+    /// they write as long as they keep trying. None without clients and in a cold start.
     pub client_unavailable_us: Option<u64>,
     /// Commit latency percentiles over the run, µs.
     pub commit_latency_p50_us: Option<u64>,
@@ -80,6 +90,10 @@ pub struct RunMetrics {
     /// grid point only, for the latency-over-time chart.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commit_timeline: Vec<(u64, u64)>,
+    /// Every client operation of the run, invocation to completion (a Jepsen-style history);
+    /// kept for the first seed of each grid point only, for the client timeline chart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub client_ops: Vec<ClientOpSpan>,
     /// Fault windows (start, end) in µs, for shading.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fault_windows: Vec<(u64, u64)>,
@@ -87,6 +101,53 @@ pub struct RunMetrics {
     /// are not those of a correct ensemble.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub violation: Option<SweepViolation>,
+}
+
+/// One client operation as a history entry: who, what, from invocation to completion, and
+/// how it ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientOpSpan {
+    /// The client (0-based).
+    pub client: u32,
+    /// The request kind: `create`, `get_data`, `sync`...
+    pub kind: String,
+    /// When the client invoked it, µs.
+    pub invoked_us: u64,
+    /// When its outcome reached the client; None if it was still pending when the run ended.
+    pub completed_us: Option<u64>,
+    /// How it ended.
+    pub outcome: OpOutcome,
+}
+
+/// How a client operation ended, in Jepsen's terms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpOutcome {
+    /// Answered without an error (`:ok`).
+    #[default]
+    Ok,
+    /// Definitely did not take effect (`:fail`): an error reply (NodeExists, BadVersion,
+    /// SessionExpired...), or a read or sync whose connection was lost.
+    Failed,
+    /// May or may not have taken effect (`:info`): a write whose connection was lost
+    /// (ConnectionLoss), or an operation still pending when the run ended.
+    Unknown,
+}
+
+impl OpOutcome {
+    /// The name charts and tables print.
+    pub fn name(self) -> &'static str {
+        match self {
+            OpOutcome::Ok => "ok",
+            OpOutcome::Failed => "failed",
+            OpOutcome::Unknown => "unknown",
+        }
+    }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A safety violation in one sweep run.

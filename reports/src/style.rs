@@ -90,6 +90,13 @@ pub(crate) const DOWN: RGBColor = RGBColor(0xC8, 0xC8, 0xC8);
 /// Overlay for a paused process.
 pub(crate) const PAUSED: RGBColor = RGBColor(0x33, 0x33, 0x33);
 
+/// Client operation: ok (Jepsen's `:ok`).
+pub(crate) const OP_OK: RGBColor = RGBColor(0x1B, 0x9E, 0x5A);
+/// Client operation: failed (`:fail`, it did not take effect).
+pub(crate) const OP_FAILED: RGBColor = RGBColor(0xC2, 0x18, 0x5B);
+/// Client operation: unknown (`:info`, a lost write or one pending at the end).
+pub(crate) const OP_UNKNOWN: RGBColor = RGBColor(0xF2, 0xA9, 0x00);
+
 /// Messages: election (NOTIFICATION).
 pub(crate) const MSG_ELECTION: RGBColor = RGBColor(0xE0, 0x7B, 0x00);
 /// Messages: discovery and synchronization.

@@ -105,7 +105,7 @@ fn malformed_sweeps() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = sweep(1);
     s.schema = 1;
-    expect_err(render_sweep(&s, dir.path()), &["schema", "version 1", "expected 2"]);
+    expect_err(render_sweep(&s, dir.path()), &["schema", "version 1", "expected 3"]);
 
     let mut s = sweep(1);
     s.runs.clear();

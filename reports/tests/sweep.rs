@@ -7,13 +7,14 @@ use common::{assert_same_dirs, png_size, read_dir, sweep};
 use zabsim_reports::render_sweep;
 use zabsim_reports::schema::SweepResults;
 
-const CHARTS: [&str; 6] = [
+const CHARTS: [&str; 7] = [
     "election-cdf",
     "election-vs-delay",
     "election-vs-finalize-wait",
     "messages-vs-size",
     "unavailability-by-fault",
     "commit-latency-timeline",
+    "client-timeline",
 ];
 
 #[test]
@@ -99,7 +100,7 @@ fn degenerate_sweeps_still_render() {
     cold.runs.retain(|r| r.fault == "none" && r.nodes == 3 && r.delay_us == 1_000 && r.finalize_wait_ms == 200);
     assert_eq!(cold.runs.len(), 2);
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(render_sweep(&cold, dir.path()).unwrap().len(), 13);
+    assert_eq!(render_sweep(&cold, dir.path()).unwrap().len(), 15);
 
     // A single run that never elected and kept no timeline.
     let mut one = sweep(1);
@@ -107,7 +108,7 @@ fn degenerate_sweeps_still_render() {
     one.runs[0].commit_timeline.clear();
     one.runs[0].fault_windows.clear();
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(render_sweep(&one, dir.path()).unwrap().len(), 13);
+    assert_eq!(render_sweep(&one, dir.path()).unwrap().len(), 15);
 
     // Every measurement missing.
     let bare = SweepResults {
@@ -118,7 +119,7 @@ fn degenerate_sweeps_still_render() {
         runs: vec![zabsim_reports::schema::RunMetrics { nodes: 3, fault: "leader_crash".into(), ..Default::default() }],
     };
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(render_sweep(&bare, dir.path()).unwrap().len(), 13);
+    assert_eq!(render_sweep(&bare, dir.path()).unwrap().len(), 15);
 }
 
 #[test]

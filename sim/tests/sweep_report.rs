@@ -23,7 +23,7 @@ fn a_small_sweep_is_measured_and_drawn_identically_twice() {
     std::fs::write(
         &grid,
         r#"{ "nodes": [3, 5], "faults": ["leader_crash", "follower_crash"], "delay_us": [200, 2000],
-             "finalize_wait_ms": [100, 200], "seeds": 3 }"#,
+             "finalize_wait_ms": [100, 200], "seeds": 3, "clients": { "count": 3 } }"#,
     )
     .expect("grid written");
     let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
@@ -45,7 +45,14 @@ fn a_small_sweep_is_measured_and_drawn_identically_twice() {
     let decided = crash["fle_decision_us"].as_u64().expect("a survivor decided");
     let all_broadcast = crash["all_broadcast_us"].as_u64().expect("all in broadcast");
     assert!(decided < new_leader && new_leader <= all_broadcast, "{decided} < {new_leader} <= {all_broadcast}");
-    assert!(crash["client_unavailable_us"].as_u64().is_some(), "the default grid writes");
+    // The client-visible window comes from the clients' operations, and the first seed of
+    // each point keeps them for the timeline.
+    let waited = crash["client_unavailable_us"].as_u64().expect("the grid has clients");
+    assert!(waited > 0 && waited < 14_000_000, "a client waited {waited} µs");
+    let first = runs.iter().find(|r| r["fault"] == "leader_crash" && r["seed"] == 0).expect("seed 0");
+    let ops = first["client_ops"].as_array().expect("seed 0 keeps its client operations");
+    assert!(ops.iter().any(|o| o["kind"] == "connect") && ops.iter().any(|o| o["outcome"] == "ok"), "{first}");
+    assert_eq!(first["clients"], 3);
     // A follower crash in a 3-server cluster keeps its leader: nobody decides anything.
     let follower = runs.iter().find(|r| r["fault"] == "follower_crash" && r["nodes"] == 3).expect("a run");
     assert!(follower["fle_decision_us"].is_null() && follower["new_leader_us"].is_null(), "{follower}");
@@ -54,15 +61,17 @@ fn a_small_sweep_is_measured_and_drawn_identically_twice() {
         let o = zabsim(&["report", s(&a), "--out", s(out)]);
         assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    for chart in ["election-cdf.svg", "election-cdf.png", "unavailability-by-fault.png", "index.html"] {
+    for chart in
+        ["election-cdf.svg", "election-cdf.png", "unavailability-by-fault.png", "client-timeline.svg", "index.html"]
+    {
         let one = std::fs::read(r1.join(chart)).expect("chart written");
         assert!(one == std::fs::read(r2.join(chart)).expect("chart written"), "{chart} differs between renders");
     }
 }
 
 #[test]
-fn without_writes_client_unavailability_is_not_measured() {
-    let dir = temp("nowrites");
+fn without_clients_the_client_visible_window_is_not_measured() {
+    let dir = temp("noclients");
     let grid = dir.path().join("grid.json");
     std::fs::write(&grid, r#"{ "nodes": [3], "faults": ["leader_crash"], "writes_per_sec": 0, "seeds": 2 }"#)
         .expect("grid written");
@@ -71,8 +80,20 @@ fn without_writes_client_unavailability_is_not_measured() {
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let results: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).expect("out")).expect("json");
     for run in results["runs"].as_array().expect("runs") {
-        assert!(run["client_unavailable_us"].is_null(), "no writes, no gap between commits: {run}");
+        assert!(run["client_unavailable_us"].is_null(), "no clients, no client-visible window: {run}");
         assert!(run["new_leader_us"].is_u64() && run["fle_decision_us"].is_u64(), "{run}");
+    }
+    // `--clients` adds them to every run, and the replay command of a run carries the flags.
+    let o = zabsim(&["sweep", s(&grid), "--out", s(&out), "--clients", "2", "--recipe", "lock"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let results: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).expect("out")).expect("json");
+    assert!(
+        results["command"].as_str().expect("command").contains("--clients 2 --recipe lock"),
+        "{}",
+        results["command"]
+    );
+    for run in results["runs"].as_array().expect("runs") {
+        assert!(run["client_unavailable_us"].is_u64() && run["recipe"] == "lock", "{run}");
     }
 }
 

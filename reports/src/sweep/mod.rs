@@ -6,6 +6,7 @@
 //! read, and what the HTML page says about a chart. Each chart (or family of charts drawn by one
 //! type) has its own file; the summary table under the charts has one too.
 
+mod client_timeline;
 mod commit_timeline;
 mod election_by_param;
 mod election_cdf;
@@ -13,6 +14,7 @@ mod messages_by_size;
 mod summary_table;
 mod unavailability;
 
+pub(crate) use client_timeline::ClientTimeline;
 pub(crate) use commit_timeline::CommitTimeline;
 pub(crate) use election_by_param::{ElectionByParam, Param};
 pub(crate) use election_cdf::ElectionCdf;
@@ -102,6 +104,15 @@ impl<'a> View<'a> {
 
     fn runs(&self) -> impl Iterator<Item = &'a RunMetrics> {
         self.results.runs.iter()
+    }
+
+    /// The runs' clients, as a phrase to append ("" without clients): ", 5 clients running lock".
+    fn clients(&self) -> String {
+        match self.runs().find(|r| r.clients > 0) {
+            Some(r) if r.recipe.is_empty() => format!(", {} scripted clients", r.clients),
+            Some(r) => format!(", {} clients running {}", r.clients, r.recipe),
+            None => String::new(),
+        }
     }
 
     fn provenance(&self) -> String {

@@ -1,5 +1,6 @@
-//! Client unavailability per fault kind: the longest gap between commits after the fault, one
-//! box per cluster size in one panel per fault kind.
+//! Client unavailability per fault kind: the client-visible window after the fault (the longest
+//! one client waited for the service, from its operations), one box per cluster size in one
+//! panel per fault kind.
 
 use super::{doc, panelled_size, ChartDoc, View};
 use crate::chart::{self, styled_mesh, Area, DrawErr, Figure, KeyedAxis};
@@ -17,8 +18,8 @@ struct BoxStats {
     p90: f64,
 }
 
-/// Unavailability (longest stretch without a commit) per fault kind: one panel per kind, one
-/// box per cluster size.
+/// Unavailability (the client-visible window) per fault kind: one panel per kind, one box per
+/// cluster size.
 pub(crate) struct Unavailability<'a> {
     view: &'a View<'a>,
     subtitle: Vec<String>,
@@ -49,17 +50,22 @@ impl<'a> Unavailability<'a> {
             }
         }
         let subtitle = vec![
-            "Longest gap between commits after the fault, clients writing at the grid's rate. Box: \
-             25th–75th percentile, bar: median, whiskers: 10th–90th."
-                .to_string(),
+            format!(
+                "The longest one client waited for the service after the fault, from its operations{}. \
+                 Box: 25th–75th percentile, bar: median, whiskers: 10th–90th.",
+                view.clients()
+            ),
             format!("Each panel has its own scale. {}", view.provenance()),
         ];
         let fig = Unavailability { view, subtitle, panels };
-        let caption = "How long clients could not write, per fault kind and cluster size: the longest \
-                       gap between commits after the fault (up to the end of the run), so it depends on \
-                       the grid's write rate (a gap shorter than the time between writes cannot show); \
-                       runs without writes have none. Boxes span the 25th–75th percentile with the \
-                       median marked, whiskers the 10th–90th; each panel has its own time scale."
+        let caption = "How long the service was out of reach for a client, per fault kind and cluster \
+                       size: the longest time, after the fault, that one client waited from invoking an \
+                       operation until an operation of its own was answered (any reply but \
+                       ConnectionLoss, SessionExpired or SessionMoved), up to the end of the run. It is \
+                       measured from the simulated clients' operations, so it does not depend on how \
+                       often they write; runs without clients have none. Boxes span the 25th–75th \
+                       percentile with the median marked, whiskers the 10th–90th; each panel has its \
+                       own time scale."
             .to_string();
         let d = doc(&fig, "Client unavailability per fault kind", caption);
         (fig, d)
@@ -78,7 +84,10 @@ impl Figure for Unavailability<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {
         let body = chart::header(root, "Client unavailability per fault kind", &self.subtitle)?;
         if self.panels.is_empty() {
-            return chart::placeholder(&body, "No fault runs with writes.");
+            return chart::placeholder(
+                &body,
+                "No fault runs with clients (give the grid a clients section, or --clients).",
+            );
         }
         let (rows, cols) = chart::panel_grid(self.panels.len());
         let areas = body.split_evenly((rows, cols));
@@ -110,7 +119,7 @@ impl Figure for Unavailability<'_> {
                 .x_label_formatter(&label_of)
                 .y_label_formatter(&style::tick)
                 .x_desc("cluster size")
-                .y_desc("longest gap between commits (ms)")
+                .y_desc("longest client wait (ms)")
                 .draw()?;
             for (i, b) in boxes.iter().enumerate() {
                 let color = self.view.size_color(b.size);

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use zabsim_reports::schema::{RunMetrics, SweepResults, SWEEP_SCHEMA};
+use zabsim_reports::schema::{ClientOpSpan, OpOutcome, RunMetrics, SweepResults, SWEEP_SCHEMA};
 
 /// A real trace (schema 2), regenerated whenever the trace schema changes with
 /// `zabsim run --nodes 3 --seed 2 --faults random --writes 2 --duration-ms 8000 --trace FILE`
@@ -78,11 +78,14 @@ fn run(nodes: u8, fault: &str, delay_us: u64, finalize_wait_ms: u32, seed: u64) 
         election_rounds: if new_leader_us.is_some() { u64::from(nodes) + g.below(3) } else { 0 },
         election_messages,
         all_broadcast_us: new_leader_us.map(|e| e + 500 + g.below(2_000)),
+        clients: 3,
+        recipe: "lock".into(),
         client_unavailable_us,
         commit_latency_p50_us: Some(5_500 + g.below(1_500)),
         commit_latency_p99_us: Some(9_000 + g.below(3_000)),
         converge_after_heal_us: if never || fault == "none" { None } else { Some(10_000 + g.below(30_000)) },
         commit_timeline: Vec::new(),
+        client_ops: Vec::new(),
         fault_windows: Vec::new(),
         violation: None,
     };
@@ -102,8 +105,30 @@ fn run(nodes: u8, fault: &str, delay_us: u64, finalize_wait_ms: u32, seed: u64) 
         if let Some(end) = fault_end_us {
             m.fault_windows = vec![(fault_at_us, end)];
         }
+        m.client_ops = client_ops(&mut g, fault_at_us, gap_end);
     }
     m
+}
+
+/// Three clients, an operation every 40 ms or so; while the service is out of reach their
+/// operations are lost (a write's outcome unknown, a read failed) and they reconnect.
+fn client_ops(g: &mut Gen, gap_start: u64, gap_end: u64) -> Vec<ClientOpSpan> {
+    let mut ops = Vec::new();
+    for client in 0..3u32 {
+        let mut t = 20_000 + u64::from(client) * 7_000;
+        while t < 14_000_000 {
+            let kind = ["create", "get_data", "set_data", "sync"][g.below(4) as usize];
+            let write = kind == "create" || kind == "set_data";
+            let (done, outcome) = if t >= gap_start && t < gap_end {
+                (t + 300_000 + g.below(400_000), if write { OpOutcome::Unknown } else { OpOutcome::Failed })
+            } else {
+                (t + 2_000 + g.below(6_000), if g.below(10) == 0 { OpOutcome::Failed } else { OpOutcome::Ok })
+            };
+            ops.push(ClientOpSpan { client, kind: kind.into(), invoked_us: t, completed_us: Some(done), outcome });
+            t = done + 20_000 + g.below(40_000);
+        }
+    }
+    ops
 }
 
 /// A sweep over 3, 5 and 7 servers, four fault kinds, three delays and three finalizeWaits,

@@ -24,6 +24,10 @@ pub(crate) struct SweepArgs {
     /// With --run: print the run as a server log first.
     #[arg(long, requires = "run")]
     describe: bool,
+    /// Clients for every run (overriding the grid's `clients`): the client-visible window and
+    /// the client timeline are measured from their operations.
+    #[command(flatten)]
+    clients: super::clients::ClientArgs,
 }
 
 /// `zabsim sweep`: returns the exit code (1 when a run broke a safety property).
@@ -33,14 +37,15 @@ pub(crate) fn sweep(args: SweepArgs) -> i32 {
         Err(e) => return usage_error(format!("{}: cannot read: {e}", args.grid.display())),
     };
     let mut de = serde_json::Deserializer::from_str(&text);
-    let grid: Grid = match serde_path_to_error::deserialize(&mut de) {
+    let mut grid: Grid = match serde_path_to_error::deserialize(&mut de) {
         Ok(g) => g,
         Err(e) => return usage_error(format!("{}: {}: {}", args.grid.display(), e.path(), e.inner())),
     };
     if let Err(e) = grid.validate() {
         return usage_error(format!("{}: {e}", args.grid.display()));
     }
-    let prefix = format!("zabsim sweep {}", args.grid.display());
+    args.clients.apply_to(&mut grid.clients);
+    let prefix = format!("zabsim sweep {}{}", args.grid.display(), args.clients.flags());
     if let Some(key) = &args.run {
         return run_one(&grid, &prefix, key, args.describe);
     }

@@ -10,6 +10,7 @@
 //! timeout).
 
 mod config;
+mod history;
 mod lock;
 mod mixed;
 mod queue;
@@ -21,6 +22,7 @@ use crate::check::{Breach, Checker, ClientChecker};
 use crate::engine::rng::{Purpose, Stream};
 use crate::scenario::{Clients, Delay, Recipe};
 use config::ConfigRecipe;
+pub use history::{longest_wait, OpSpan};
 use lock::{Exclusive, LockRecipe};
 use mixed::MixedRecipe;
 use queue::QueueRecipe;
@@ -154,12 +156,20 @@ pub struct ClientReport {
     /// Lock recipe: acquisitions while a client whose session had expired still believed it
     /// held the lock (ZooKeeper's documented caveat, not a violation).
     pub lock_caveats: u64,
+    /// Of those, acquisitions by a client whose own session had expired (it read a stale
+    /// server).
+    #[serde(default)]
+    pub lock_caveats_expired_acquirer: u64,
     /// Syncs answered behind an acknowledged write by a deposed leader that had not noticed
     /// yet (the caveat of ZooKeeper's sync: not a violation).
     pub sync_caveats: u64,
     /// Queue recipe: items taken by consumers.
     #[serde(default)]
     pub queue_items_taken: u64,
+    /// Every operation, invocation to completion, client by client (for sweeps and charts;
+    /// not in the JSON report).
+    #[serde(skip)]
+    pub history: Vec<OpSpan>,
 }
 
 /// The clients of a run.
@@ -349,6 +359,7 @@ impl Fleet {
             recipe: if self.config.count > 0 { self.config.recipe.to_string() } else { "none".to_string() },
             lock_acquisitions: self.checker.lock_acquisitions,
             lock_caveats: self.checker.lock_caveats,
+            lock_caveats_expired_acquirer: self.checker.expired_acquirer_caveats,
             sync_caveats: self.checker.sync_caveats,
             queue_items_taken: self.checker.items_taken(),
             connects: self.links.next_conn,
@@ -362,6 +373,7 @@ impl Fleet {
             for ((kind, outcome), n) in &c.ops {
                 *report.ops.entry(kind.to_string()).or_default().entry(outcome.to_string()).or_default() += n;
             }
+            report.history.extend(client.history.iter().cloned().chain(client.pending()));
         }
         report
     }

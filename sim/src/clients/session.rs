@@ -14,6 +14,7 @@
 //!   starts a new one with a new handle, as Curator does: a fresh shuffled host list, and a
 //!   last seen zxid of zero (a new `ClientCnxn`).
 
+use super::history::OpSpan;
 use super::recipe::{Outbox, RecipeEvent, RecipeNote};
 use super::{Action, Links, RecipeState};
 use crate::check::{Breach, ClientChecker, ReplySeen};
@@ -37,6 +38,9 @@ pub(crate) struct ClientLink {
 struct Outstanding {
     cxid: u64,
     kind: &'static str,
+    invoked_us: u64,
+    /// A write (a lost write's outcome is unknown; a lost read or sync had no effect).
+    write: bool,
 }
 
 /// What one client did, for the run report.
@@ -75,6 +79,11 @@ pub(crate) struct Client {
     /// When a `Wake` is queued for (to push one only when the next wake-up moves).
     pub(crate) wake_queued_us: Option<u64>,
     pub(crate) counts: ClientCounts,
+    /// Every operation that ended, in invocation order; connection attempts among them.
+    pub(crate) history: Vec<OpSpan>,
+    /// Since when the client has been trying to (re)connect: from the loss of a live
+    /// session's connection, or from the first attempt of a new handle.
+    connecting_since_us: Option<u64>,
 }
 
 /// What a client's handlers work with: the time, the fleet's random stream, the links, the
@@ -120,6 +129,8 @@ impl Client {
             recipe,
             wake_queued_us: None,
             counts: ClientCounts::default(),
+            history: Vec::new(),
+            connecting_since_us: None,
         }
     }
 
@@ -169,6 +180,7 @@ impl Client {
     /// Opens a connection to the next server.
     fn connect(&mut self, env: &mut Env<'_>) {
         self.reconnect_at_us = None;
+        self.connecting_since_us.get_or_insert(env.now_us);
         let next = self.next_host();
         self.current_host = Some(next);
         // "We don't want to sleep on the first ever connect attempt."
@@ -189,11 +201,20 @@ impl Client {
     /// and reconnect after `ClientCnxn`'s random sleep, plus the spin delay when the next
     /// host is the one it last connected to.
     fn disconnected(&mut self, env: &mut Env<'_>) -> Result<(), Breach> {
-        self.link = None;
+        // Connection attempts are operations of the history too ("connect"): one that failed
+        // (refused, timed out, or told the session expired) ends here. A live session's client
+        // is cut off from now until it is connected again; a closed session's is not waiting
+        // for anything until its next handle starts connecting.
+        if let Some(link) = self.link.take().filter(|l| !l.established) {
+            let since = self.connecting_since_us.unwrap_or(link.opened_us);
+            self.history.push(OpSpan::lost(self.index, "connect", since, env.now_us, false));
+        }
+        self.connecting_since_us = self.session.is_some().then_some(env.now_us);
         env.checker.on_disconnected(self.index);
         self.unsent.clear();
-        for Outstanding { cxid, kind } in std::mem::take(&mut self.outstanding) {
+        for Outstanding { cxid, kind, invoked_us, write } in std::mem::take(&mut self.outstanding) {
             *self.counts.ops.entry((kind, "lost")).or_default() += 1;
+            self.history.push(OpSpan::lost(self.index, kind, invoked_us, env.now_us, write));
             env.checker.on_lost(self.index, cxid);
             env.log(self.index, || format!("#{cxid} {kind} lost (ConnectionLoss)"));
             self.act(env, RecipeEvent::Lost)?;
@@ -213,6 +234,13 @@ impl Client {
             env.log(self.index, || format!("gives up {} on {}: {why}", link.server, link.conn));
         }
         self.disconnected(env)
+    }
+
+    /// The operations still waiting for an answer (at the run's end), a connection attempt
+    /// first.
+    pub(crate) fn pending(&self) -> impl Iterator<Item = OpSpan> + '_ {
+        let connecting = self.connecting_since_us.map(|since| OpSpan::pending(self.index, "connect", since));
+        connecting.into_iter().chain(self.outstanding.iter().map(|o| OpSpan::pending(self.index, o.kind, o.invoked_us)))
     }
 
     /// Its timer fired.
@@ -266,6 +294,9 @@ impl Client {
                 }
                 self.session = Some((*session, *timeout_ms));
                 self.link = Some(ClientLink { established: true, ..link });
+                if let Some(since) = self.connecting_since_us.take() {
+                    self.history.push(OpSpan::connected(self.index, since, env.now_us));
+                }
                 self.last_connected_host = self.current_host;
                 for packet in std::mem::take(&mut self.unsent) {
                     env.log(self.index, || format!("sends {packet}"));
@@ -299,6 +330,7 @@ impl Client {
                 })?;
                 if let Some(done) = self.outstanding.pop_front() {
                     *self.counts.ops.entry((done.kind, outcome_of(reply))).or_default() += 1;
+                    self.history.push(OpSpan::answered(self.index, done.kind, done.invoked_us, env.now_us, reply));
                     if done.kind == "close_session" {
                         // The session is over; the server closes the connection next, and the
                         // client connects again for a new session.
@@ -326,7 +358,8 @@ impl Client {
         let ops = self.recipe_event(env, event)?;
         for (cxid, op) in ops {
             env.checker.on_invoke(self.index, cxid, &op);
-            self.outstanding.push_back(Outstanding { cxid, kind: kind_of(&op) });
+            let write = matches!(op, ClientOp::Write { .. });
+            self.outstanding.push_back(Outstanding { cxid, kind: kind_of(&op), invoked_us: env.now_us, write });
             let packet = ClientPacket::Request { cxid, op };
             match self.link {
                 Some(link) if link.established => {

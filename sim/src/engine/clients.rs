@@ -30,6 +30,24 @@ impl Sim {
         }
     }
 
+    /// A client's packet reaches `server`. A crashed server's host refuses a new connection
+    /// (nothing listens on the client port: the kernel answers the SYN with a reset), as the
+    /// quorum port does in `transport.rs`; the client learns it one way later, as `ClientCnxn`
+    /// does from its failed `SocketChannel.connect`. A paused server's kernel accepts, and the
+    /// handshake waits for the process.
+    pub(super) fn on_from_client(&mut self, server: NodeId, input: Input) {
+        if self.nodes[server.index()].is_none() {
+            if let (Some(fleet), Input::FromClient { conn, packet }) = (self.fleet.as_mut(), &input) {
+                if matches!(**packet, zabsim_protocol::ClientPacket::Connect { .. }) {
+                    let actions = fleet.server_sent(*conn, None, self.now_us, None);
+                    self.schedule_client_actions(actions);
+                }
+            }
+            return;
+        }
+        self.deliver_local(server, input);
+    }
+
     pub(super) fn on_client_wake(&mut self, client: usize) {
         let Some(fleet) = self.fleet.as_mut() else { return };
         let (actions, checked) = fleet.on_wake(client, self.now_us, &self.checker);

@@ -344,7 +344,7 @@ impl Sim {
             Event::ClientWake(client) => self.on_client_wake(client),
             Event::FromClient(delivery) => {
                 let (server, input) = *delivery;
-                self.deliver_local(server, input);
+                self.on_from_client(server, input);
             }
             Event::ToClient(delivery) => {
                 let (conn, packet) = *delivery;

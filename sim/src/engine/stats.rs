@@ -40,10 +40,7 @@ impl Stats {
                 Observation::Established { epoch, .. } => {
                     self.leaders.push(crate::report::LeaderRecord { epoch: epoch.0, leader: id.0, at_us: now_us });
                 }
-                Observation::Committed { .. } => {
-                    self.commits += 1;
-                    self.commit_times.push(now_us);
-                }
+                Observation::Committed { .. } => self.commits += 1,
                 Observation::ClientAcked { value, .. } => {
                     self.resolve(*value, WriteState::Acked);
                     self.acked_values.push(*value);

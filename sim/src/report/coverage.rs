@@ -81,6 +81,9 @@ pub enum Coverage {
     /// A client acquired the lock while a holder whose session had expired still believed it
     /// held it (LockExclusion's caveat).
     LockCaveat,
+    /// Of those, one where the acquirer itself had an expired session (its closeSession had
+    /// committed) and read the lock's children on a stale server.
+    LockCaveatExpiredAcquirer,
     /// A deposed leader that had not noticed yet answered a sync behind an acknowledged
     /// write (SyncFreshness's caveat).
     SyncCaveat,

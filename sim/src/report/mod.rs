@@ -88,9 +88,6 @@ pub struct RunReport {
     pub sync_modes: BTreeMap<&'static str, u64>,
     /// Every sync decision, in order.
     pub syncs: Vec<SyncRecord>,
-    /// When leaders committed, µs.
-    #[serde(skip)]
-    pub commit_times: Vec<u64>,
     /// (acknowledgement time, latency) of each acknowledged write, µs.
     #[serde(skip)]
     pub ack_timeline: Vec<(u64, u64)>,
@@ -184,7 +181,11 @@ impl RunReport {
             paths.insert(Coverage::ConvergedAfterHeal, 1);
         }
         if let Some(c) = &clients {
-            for (path, n) in [(Coverage::LockCaveat, c.lock_caveats), (Coverage::SyncCaveat, c.sync_caveats)] {
+            for (path, n) in [
+                (Coverage::LockCaveat, c.lock_caveats),
+                (Coverage::LockCaveatExpiredAcquirer, c.lock_caveats_expired_acquirer),
+                (Coverage::SyncCaveat, c.sync_caveats),
+            ] {
                 if n > 0 {
                     paths.insert(path, n);
                 }
@@ -215,7 +216,6 @@ impl RunReport {
             sync_modes,
             syncs: stats.syncs,
             acked_values: stats.acked_values,
-            commit_times: stats.commit_times,
             ack_timeline: stats.ack_timeline,
             faults,
             coverage,

@@ -43,8 +43,6 @@ pub struct Stats {
     pub(crate) liveness_note: Option<String>,
     /// Path coverage counters (see `RunReport::coverage`).
     pub(crate) coverage: BTreeMap<Coverage, u64>,
-    /// When leaders committed, µs (for unavailability windows).
-    pub(crate) commit_times: Vec<u64>,
     /// (acknowledgement time, latency) of each acknowledged write, µs.
     pub(crate) ack_timeline: Vec<(u64, u64)>,
     /// Each server's initial vote in its latest election.

@@ -4,8 +4,8 @@
 //!   watched on the servers' roles after every event, as `conform::model`'s Watch does;
 //! - `new_leader_us`: until a new leader is established (a quorum acknowledged its NEWLEADER);
 //! - `all_broadcast_us`: until every healthy server is in broadcast with the newest leader;
-//! - `client_unavailable_us`: the longest gap between commits after the fault, only when the
-//!   grid writes (a run without writes has no commits to measure gaps between).
+//! - `client_unavailable_us`: the client-visible window, measured from the simulated clients'
+//!   operations (`clients::longest_wait`), only when the grid has clients.
 
 use super::{Grid, Point, SweepFault};
 use crate::check::converged;
@@ -28,6 +28,7 @@ fn scenario_for(grid: &Grid, p: &Point, seed: u64) -> Scenario {
     s.workload.writes_per_sec = grid.writes_per_sec;
     s.workload.target = WriteTarget::Leader;
     s.protocol.variants = grid.variants().unwrap_or_default();
+    s.clients = grid.clients.clone();
     s
 }
 
@@ -81,7 +82,6 @@ impl FirstDecision {
 pub fn measure(grid: &Grid, p: &Point, seed: u64, trace: TraceMode) -> (RunMetrics, RunReport) {
     let scenario = scenario_for(grid, p, seed);
     let n = p.nodes;
-    let writes = grid.writes_per_sec > 0;
     let mut sim = Sim::new(scenario, trace);
     let mut m = RunMetrics {
         nodes: n,
@@ -91,6 +91,8 @@ pub fn measure(grid: &Grid, p: &Point, seed: u64, trace: TraceMode) -> (RunMetri
         fsync_us: p.fsync_us,
         tick_time_ms: p.tick_time_ms,
         seed,
+        clients: grid.clients.total() as u32,
+        recipe: if grid.clients.count > 0 { grid.clients.recipe.to_string() } else { String::new() },
         ..RunMetrics::default()
     };
     if p.fault == SweepFault::None {
@@ -108,7 +110,7 @@ pub fn measure(grid: &Grid, p: &Point, seed: u64, trace: TraceMode) -> (RunMetri
         m.election_rounds = sim.elections_started();
         m.election_messages = sim.messages_sent();
         let report = sim.run();
-        finish(&mut m, &report, 0, writes);
+        finish(&mut m, &report, 0);
         return (m, report);
     }
     let fault_at = grid.fault_at_ms * 1000;
@@ -116,7 +118,7 @@ pub fn measure(grid: &Grid, p: &Point, seed: u64, trace: TraceMode) -> (RunMetri
     let leader = (1..=n).map(NodeId).find(|id| sim.node(*id).is_some_and(|x| x.established_epoch().is_some()));
     let Some(leader) = leader else {
         let report = sim.run();
-        finish(&mut m, &report, fault_at, writes);
+        finish(&mut m, &report, fault_at);
         return (m, report);
     };
     let follower = (1..=n).map(NodeId).find(|id| *id != leader).expect("a cluster of 2+ servers");
@@ -178,24 +180,19 @@ pub fn measure(grid: &Grid, p: &Point, seed: u64, trace: TraceMode) -> (RunMetri
     }
     let report = sim.run();
     let fault_at_us = m.fault_at_us;
-    finish(&mut m, &report, fault_at_us, writes);
+    finish(&mut m, &report, fault_at_us);
     (m, report)
 }
 
-fn finish(m: &mut RunMetrics, report: &RunReport, fault_at_us: u64, writes: bool) {
+fn finish(m: &mut RunMetrics, report: &RunReport, fault_at_us: u64) {
     m.commit_latency_p50_us = report.commit_latency_p50_us;
     m.commit_latency_p99_us = report.commit_latency_p99_us;
-    // The longest stretch after the fault with no commit (to the end of the run at most).
-    let mut last = fault_at_us;
-    let mut longest = 0;
-    for t in report.commit_times.iter().copied().filter(|t| *t >= fault_at_us) {
-        longest = longest.max(t - last);
-        last = t;
+    let history = report.clients.as_ref().map_or(&[][..], |c| &c.history[..]);
+    if m.has_fault() {
+        m.client_unavailable_us = crate::clients::longest_wait(history, fault_at_us, report.end_us);
     }
-    longest = longest.max(report.end_us.saturating_sub(last));
-    // Without writes there are no commits, and the "gap" would be the run's length.
-    m.client_unavailable_us = (m.fault != "none" && writes).then_some(longest);
     if m.seed == 0 {
+        m.client_ops = history.iter().map(|s| s.to_schema()).collect();
         m.commit_timeline = report.ack_timeline.clone();
         if let Some(end) = m.fault_end_us {
             m.fault_windows = vec![(m.fault_at_us, end)];

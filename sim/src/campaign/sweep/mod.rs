@@ -11,6 +11,7 @@ mod measure;
 pub use measure::measure;
 
 use crate::engine::TraceMode;
+use crate::scenario::Clients;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use zabsim_protocol::Variants;
@@ -56,6 +57,11 @@ pub struct Grid {
     /// Known-bug variants on in every run (any of `Variants::NAMES`): what a bug costs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<String>,
+    /// Simulated ZooKeeper clients in every run, as a scenario's `clients` section
+    /// (`{"count": 5, "recipe": "lock"}`); the client-visible window is measured from their
+    /// operations. None by default.
+    #[serde(default)]
+    pub clients: Clients,
 }
 
 fn default_delay() -> Vec<u64> {

@@ -82,6 +82,8 @@ pub struct ClientChecker {
     closed_at_us: BTreeMap<SessionId, u64>,
     /// Lock acquisitions while an expired holder still believed it held the lock.
     pub(crate) lock_caveats: u64,
+    /// Of those, acquisitions by a client whose own session had expired.
+    pub(crate) expired_acquirer_caveats: u64,
     /// Lock acquisitions.
     pub(crate) lock_acquisitions: u64,
     /// Syncs answered by a server behind the newest established epoch: (client, cxid) and
@@ -216,6 +218,7 @@ impl ClientChecker {
         // reads a stale server: the same documented caveat, from the other side.
         if self.closed_at_us.contains_key(&session) {
             self.lock_caveats += 1;
+            self.expired_acquirer_caveats += 1;
             self.holds.push(Hold { client, session, since_us: now_us, until_us: None });
             return Ok(());
         }

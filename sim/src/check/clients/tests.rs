@@ -212,13 +212,13 @@ fn two_live_holders_break_lock_exclusion_but_an_expired_holder_is_the_caveat() {
     c.on_lock_acquired(0, SessionId(10), 1_000).unwrap();
     c.on_session_closed(SessionId(10), 1_500);
     c.on_lock_acquired(1, SessionId(11), 2_000).unwrap();
-    assert_eq!(c.lock_caveats, 1);
+    assert_eq!((c.lock_caveats, c.expired_acquirer_caveats), (1, 0));
     // The acquirer's own session expired and it reads a stale server: the caveat too.
     let mut c = ClientChecker::default();
     c.on_lock_acquired(1, SessionId(11), 1_000).unwrap();
     c.on_session_closed(SessionId(10), 1_500);
     c.on_lock_acquired(0, SessionId(10), 2_000).unwrap();
-    assert_eq!(c.lock_caveats, 1);
+    assert_eq!((c.lock_caveats, c.expired_acquirer_caveats), (1, 1));
     // Released first: no overlap at all.
     let mut c = ClientChecker::default();
     c.on_lock_acquired(0, SessionId(10), 1_000).unwrap();

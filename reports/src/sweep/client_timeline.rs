@@ -1,0 +1,139 @@
+//! The client timeline of one run, as Jepsen draws a history: one lane per client, each
+//! operation a bar from its invocation to its completion, coloured by how it ended (ok,
+//! failed, unknown), the fault window shaded. Where a fault leaves clients waiting, their
+//! lanes show it: bars stretch, turn unknown or failed, and resume.
+
+use super::commit_timeline::describe_run;
+use super::{doc, ChartDoc, View};
+use crate::chart::{self, styled_legend, styled_mesh, Area, DrawErr, Figure, KeyedAxis};
+use crate::schema::{OpOutcome, RunMetrics};
+use crate::stats::ms;
+use crate::style::{self, fmt_num, FAULT, OP_FAILED, OP_OK, OP_UNKNOWN};
+use plotters::prelude::*;
+use plotters::style::RGBColor;
+
+/// Every client operation of one run (the first fault run that kept them).
+pub(crate) struct ClientTimeline {
+    subtitle: Vec<String>,
+    run: Option<RunMetrics>,
+    lanes: u32,
+}
+
+fn color(outcome: OpOutcome) -> RGBColor {
+    match outcome {
+        OpOutcome::Ok => OP_OK,
+        OpOutcome::Failed => OP_FAILED,
+        OpOutcome::Unknown => OP_UNKNOWN,
+    }
+}
+
+impl ClientTimeline {
+    /// Prepares the chart.
+    pub(crate) fn new(view: &View<'_>) -> (ClientTimeline, ChartDoc) {
+        let run = view
+            .runs()
+            .find(|r| r.has_fault() && !r.client_ops.is_empty())
+            .or_else(|| view.runs().find(|r| !r.client_ops.is_empty()))
+            .cloned();
+        let lanes = run.as_ref().map_or(0, |r| r.client_ops.iter().map(|o| o.client + 1).max().unwrap_or(0));
+        let subtitle = match &run {
+            Some(r) => {
+                let count = |o: OpOutcome| r.client_ops.iter().filter(|op| op.outcome == o).count() as f64;
+                vec![
+                    describe_run(r),
+                    format!(
+                        "{} clients running {}: {} operations, {} ok, {} failed, {} unknown; longest client wait \
+                         after the fault {}",
+                        r.clients,
+                        if r.recipe.is_empty() { "scripts" } else { &r.recipe },
+                        fmt_num(r.client_ops.len() as f64, 0),
+                        fmt_num(count(OpOutcome::Ok), 0),
+                        fmt_num(count(OpOutcome::Failed), 0),
+                        fmt_num(count(OpOutcome::Unknown), 0),
+                        r.client_unavailable_us.map_or("–".into(), style::fmt_ms)
+                    ),
+                ]
+            }
+            None => vec![format!("grid {}", view.results.grid_name)],
+        };
+        let fig = ClientTimeline { subtitle, run, lanes };
+        let caption = match &fig.run {
+            Some(r) => format!(
+                "Every operation of every simulated client in one run ({}), as Jepsen draws a history: a \
+                 lane per client, a bar from the operation's invocation to its completion, green when it \
+                 succeeded, red when it failed (an error reply, or a read lost with its connection), amber \
+                 when its outcome is unknown (a write lost with its connection, or one still pending at \
+                 the end). The shaded band is the fault window. Bars shorter than a pixel are drawn one \
+                 pixel wide.",
+                describe_run(r)
+            ),
+            None => "No run in these results kept its client operations (the grid had no clients).".to_string(),
+        };
+        let d = doc(&fig, "Client operations over time", caption);
+        (fig, d)
+    }
+}
+
+impl Figure for ClientTimeline {
+    fn stem(&self) -> &str {
+        "client-timeline"
+    }
+
+    fn size(&self) -> (u32, u32) {
+        let plot = if self.run.is_some() { 160 + 56 * self.lanes.max(3) } else { 180 };
+        (1200, plot + chart::header_height(self.subtitle.len()))
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &Area<DB>) -> Result<(), DrawErr> {
+        let body = chart::header(root, "Client operations over time", &self.subtitle)?;
+        let Some(run) = &self.run else {
+            return chart::placeholder(&body, "No run kept its client operations: give the grid clients.");
+        };
+        let end_us = run
+            .client_ops
+            .iter()
+            .map(|o| o.completed_us.unwrap_or(o.invoked_us))
+            .chain(run.fault_windows.iter().map(|(_, e)| *e))
+            .max()
+            .unwrap_or(1000);
+        let xhi = (ms(end_us) * 1.02).max(1.0);
+        let lanes = f64::from(self.lanes);
+        // Client 0 on top.
+        let keys: Vec<f64> = (0..self.lanes).map(f64::from).collect();
+        let mut c = ChartBuilder::on(&body)
+            .margin_left(8)
+            .margin_right(28)
+            .margin_bottom(8)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
+            .build_cartesian_2d(0f64..xhi, KeyedAxis::new(lanes - 0.5, -0.5, keys))?;
+        let lane_label = |v: &f64| format!("client {}", v.round());
+        styled_mesh!(c)
+            .x_labels(12)
+            .x_label_formatter(&style::tick)
+            .y_label_formatter(&lane_label)
+            .x_desc("virtual time (ms)")
+            .y_desc("")
+            .draw()?;
+        for (s, e) in &run.fault_windows {
+            c.draw_series([Rectangle::new([(ms(*s), -0.5), (ms(*e), lanes - 0.5)], FAULT.mix(0.10).filled())])?
+                .label(format!("fault window ({})", run.fault))
+                .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], FAULT.mix(0.25).filled()));
+        }
+        // One pixel of the plot, in ms: the narrowest bar drawn.
+        let pixel = xhi / f64::from(body.dim_in_pixel().0.max(1));
+        for outcome in [OpOutcome::Ok, OpOutcome::Failed, OpOutcome::Unknown] {
+            let col = color(outcome);
+            let bars = run.client_ops.iter().filter(|o| o.outcome == outcome).map(|o| {
+                let (from, to) = (ms(o.invoked_us), ms(o.completed_us.unwrap_or(end_us)));
+                let lane = f64::from(o.client);
+                Rectangle::new([(from, lane - 0.3), (to.max(from + pixel), lane + 0.3)], col.filled())
+            });
+            c.draw_series(bars)?
+                .label(outcome.name())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], col.filled()));
+        }
+        styled_legend!(c, SeriesLabelPosition::LowerRight)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,193 @@
+//! The clients' operation history, as Jepsen keeps one: each operation from its invocation to
+//! its completion, ended ok, failed or unknown; and the client-visible window measured from
+//! it, which replaces "the longest gap between commits" (that one depends on the write rate).
+
+use zabsim_protocol::data::ZkError;
+use zabsim_protocol::Reply;
+use zabsim_reports::schema::{ClientOpSpan, OpOutcome};
+
+/// One client operation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OpSpan {
+    /// The client.
+    pub client: u32,
+    /// The request kind (`create`, `get_data`...).
+    pub kind: &'static str,
+    /// When the client invoked it, µs.
+    pub invoked_us: u64,
+    /// When its outcome reached the client; None while pending at the run's end.
+    pub completed_us: Option<u64>,
+    /// How it ended.
+    pub outcome: OpOutcome,
+    /// Whether the service answered it: any reply but a session's end or move. A NodeExists
+    /// or a BadVersion is the service at work; a ConnectionLoss, SessionExpired or
+    /// SessionMoved is the client cut off from it.
+    pub served: bool,
+}
+
+impl OpSpan {
+    /// The operation answered with `reply`.
+    pub(crate) fn answered(client: usize, kind: &'static str, invoked_us: u64, now_us: u64, reply: &Reply) -> OpSpan {
+        let error = match reply {
+            Reply::Write { result } => result.error(),
+            Reply::Error { error } => Some(*error),
+            _ => None,
+        };
+        OpSpan {
+            client: client as u32,
+            kind,
+            invoked_us,
+            completed_us: Some(now_us),
+            outcome: if error.is_some() { OpOutcome::Failed } else { OpOutcome::Ok },
+            served: !matches!(
+                error,
+                Some(
+                    ZkError::SessionExpired | ZkError::SessionMoved | ZkError::UnknownSession | ZkError::ConnectionLoss
+                )
+            ),
+        }
+    }
+
+    /// The operation's connection was lost before its answer came (ConnectionLoss): a write
+    /// may have been applied (unknown); a read or a sync had no effect (failed).
+    pub(crate) fn lost(client: usize, kind: &'static str, invoked_us: u64, now_us: u64, write: bool) -> OpSpan {
+        OpSpan {
+            client: client as u32,
+            kind,
+            invoked_us,
+            completed_us: Some(now_us),
+            outcome: if write { OpOutcome::Unknown } else { OpOutcome::Failed },
+            served: false,
+        }
+    }
+
+    /// The client, trying to connect since `since_us`, is connected (a server took its session
+    /// or gave it a new one): the service answered.
+    pub(crate) fn connected(client: usize, since_us: u64, now_us: u64) -> OpSpan {
+        OpSpan {
+            client: client as u32,
+            kind: "connect",
+            invoked_us: since_us,
+            completed_us: Some(now_us),
+            outcome: OpOutcome::Ok,
+            served: true,
+        }
+    }
+
+    /// The operation was still pending when the run ended.
+    pub(crate) fn pending(client: usize, kind: &'static str, invoked_us: u64) -> OpSpan {
+        OpSpan {
+            client: client as u32,
+            kind,
+            invoked_us,
+            completed_us: None,
+            outcome: OpOutcome::Unknown,
+            served: false,
+        }
+    }
+
+    /// As the sweep results keep it.
+    pub fn to_schema(&self) -> ClientOpSpan {
+        ClientOpSpan {
+            client: self.client,
+            kind: self.kind.to_string(),
+            invoked_us: self.invoked_us,
+            completed_us: self.completed_us,
+            outcome: self.outcome,
+        }
+    }
+}
+
+/// The client-visible window after `from_us`: the longest time one client waited from invoking
+/// an operation until an operation of its own was served (`OpSpan::served`), clipped to
+/// `[from_us, end_us]`. A client waits from an invocation to that operation's answer, and
+/// through every operation that was not served until the next one that was, or the run's
+/// end. None when no client waited at all after `from_us`.
+///
+/// Rate-independent as long as clients keep trying (every recipe retries after a
+/// ConnectionLoss): a client that invokes nothing is not waiting for the service.
+pub fn longest_wait(history: &[OpSpan], from_us: u64, end_us: u64) -> Option<u64> {
+    let clients = history.iter().map(|s| s.client).max()?;
+    let mut longest: Option<u64> = None;
+    let mut consider = |start: u64, end: u64| {
+        if end > from_us {
+            let wait = end - start.max(from_us);
+            longest = Some(longest.map_or(wait, |l| l.max(wait)));
+        }
+    };
+    for client in 0..=clients {
+        let mut spans: Vec<&OpSpan> = history.iter().filter(|s| s.client == client).collect();
+        spans.sort_by_key(|s| s.invoked_us);
+        // `open`: when the client began waiting through unserved operations; `window`: the
+        // waits merged so far (pipelined operations overlap).
+        let mut open: Option<u64> = None;
+        let mut window: Option<(u64, u64)> = None;
+        let mut close = |start: u64, end: u64, window: &mut Option<(u64, u64)>| match window {
+            Some((_, e)) if start <= *e => *e = (*e).max(end),
+            _ => {
+                if let Some((s, e)) = window.replace((start, end)) {
+                    consider(s, e);
+                }
+            }
+        };
+        for s in spans {
+            let start = open.unwrap_or(s.invoked_us);
+            match (s.served, s.completed_us) {
+                (true, Some(done)) => {
+                    close(start, done, &mut window);
+                    open = None;
+                }
+                _ => open = Some(start),
+            }
+        }
+        if let Some(start) = open {
+            close(start, end_us, &mut window);
+        }
+        if let Some((s, e)) = window {
+            consider(s, e);
+        }
+    }
+    longest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(client: u32, invoked_us: u64, completed_us: Option<u64>, served: bool) -> OpSpan {
+        let outcome = if served { OpOutcome::Ok } else { OpOutcome::Unknown };
+        OpSpan { client, kind: "create", invoked_us, completed_us, outcome, served }
+    }
+
+    #[test]
+    fn a_client_waits_from_a_lost_operation_to_its_next_served_one() {
+        let history = [
+            span(0, 100, Some(110), true),
+            // Lost at 2,000, retried at 2,500 and lost again, served at 9,000.
+            span(0, 1_000, Some(2_000), false),
+            span(0, 2_500, Some(3_000), false),
+            span(0, 3_500, Some(9_000), true),
+            // Another client is barely touched.
+            span(1, 1_200, Some(1_300), true),
+        ];
+        assert_eq!(longest_wait(&history, 500, 20_000), Some(8_000));
+        // Clipped at the fault.
+        assert_eq!(longest_wait(&history, 4_000, 20_000), Some(5_000));
+        // Nothing waited on after the last answer.
+        assert_eq!(longest_wait(&history, 9_500, 20_000), None);
+    }
+
+    #[test]
+    fn an_operation_never_served_waits_until_the_run_ends() {
+        let history = [span(0, 1_000, Some(1_500), false), span(0, 2_000, None, false)];
+        assert_eq!(longest_wait(&history, 0, 10_000), Some(9_000));
+    }
+
+    #[test]
+    fn pipelined_operations_merge_into_one_wait() {
+        let history =
+            [span(0, 1_000, Some(1_800), true), span(0, 1_500, Some(2_600), true), span(0, 5_000, Some(5_100), true)];
+        assert_eq!(longest_wait(&history, 0, 10_000), Some(1_600));
+        assert_eq!(longest_wait(&[], 0, 10_000), None);
+    }
+}
