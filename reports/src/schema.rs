@@ -94,6 +94,10 @@ pub struct RunMetrics {
     /// kept for the first seed of each grid point only, for the client timeline chart.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub client_ops: Vec<ClientOpSpan>,
+    /// The stretches in which a client waited for the service (the client-visible windows,
+    /// unclipped), kept with `client_ops`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub client_waits: Vec<ClientWait>,
     /// Fault windows (start, end) in µs, for shading.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fault_windows: Vec<(u64, u64)>,
@@ -118,6 +122,20 @@ pub struct ClientOpSpan {
     pub completed_us: Option<u64>,
     /// How it ended.
     pub outcome: OpOutcome,
+}
+
+/// A stretch in which one client waited for the service: from an invocation until an operation
+/// of its own was served (any reply but ConnectionLoss, SessionExpired or SessionMoved; a
+/// connection attempt that succeeded).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientWait {
+    /// The client.
+    pub client: u32,
+    /// From, µs.
+    pub from_us: u64,
+    /// To, µs (the run's end when it never was served).
+    pub to_us: u64,
 }
 
 /// How a client operation ended, in Jepsen's terms.

@@ -8,7 +8,7 @@ use super::{doc, ChartDoc, View};
 use crate::chart::{self, styled_legend, styled_mesh, Area, DrawErr, Figure, KeyedAxis};
 use crate::schema::{OpOutcome, RunMetrics};
 use crate::stats::ms;
-use crate::style::{self, fmt_num, FAULT, OP_FAILED, OP_OK, OP_UNKNOWN};
+use crate::style::{self, fmt_num, FAULT, MUTED as WAIT, OP_FAILED, OP_OK, OP_UNKNOWN};
 use plotters::prelude::*;
 use plotters::style::RGBColor;
 
@@ -63,8 +63,11 @@ impl ClientTimeline {
                  lane per client, a bar from the operation's invocation to its completion, green when it \
                  succeeded, red when it failed (an error reply, or a read lost with its connection), amber \
                  when its outcome is unknown (a write lost with its connection, or one still pending at \
-                 the end). The shaded band is the fault window. Bars shorter than a pixel are drawn one \
-                 pixel wide.",
+                 the end); connection attempts are operations too (`connect`), and a live session's lost \
+                 connection is an instant (`disconnect`). Grey behind a lane: the client was waiting for \
+                 the service, from an invocation (or a lost connection) until an operation of its own was \
+                 served; the longest such wait after the fault is the run's client-visible window. The \
+                 shaded band is the fault window. Bars shorter than a pixel are drawn one pixel wide.",
                 describe_run(r)
             ),
             None => "No run in these results kept its client operations (the grid had no clients).".to_string(),
@@ -120,6 +123,14 @@ impl Figure for ClientTimeline {
                 .label(format!("fault window ({})", run.fault))
                 .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], FAULT.mix(0.25).filled()));
         }
+        // Behind the bars, each stretch in which a client waited for the service.
+        let waits = run.client_waits.iter().map(|w| {
+            let lane = f64::from(w.client);
+            Rectangle::new([(ms(w.from_us), lane - 0.42), (ms(w.to_us), lane + 0.42)], WAIT.mix(0.35).filled())
+        });
+        c.draw_series(waits)?
+            .label("waiting for the service")
+            .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], WAIT.mix(0.35).filled()));
         // One pixel of the plot, in ms: the narrowest bar drawn.
         let pixel = xhi / f64::from(body.dim_in_pixel().0.max(1));
         for outcome in [OpOutcome::Ok, OpOutcome::Failed, OpOutcome::Unknown] {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use zabsim_reports::schema::{ClientOpSpan, OpOutcome, RunMetrics, SweepResults, SWEEP_SCHEMA};
+use zabsim_reports::schema::{ClientOpSpan, ClientWait, OpOutcome, RunMetrics, SweepResults, SWEEP_SCHEMA};
 
 /// A real trace (schema 2), regenerated whenever the trace schema changes with
 /// `zabsim run --nodes 3 --seed 2 --faults random --writes 2 --duration-ms 8000 --trace FILE`
@@ -86,6 +86,7 @@ fn run(nodes: u8, fault: &str, delay_us: u64, finalize_wait_ms: u32, seed: u64) 
         converge_after_heal_us: if never || fault == "none" { None } else { Some(10_000 + g.below(30_000)) },
         commit_timeline: Vec::new(),
         client_ops: Vec::new(),
+        client_waits: Vec::new(),
         fault_windows: Vec::new(),
         violation: None,
     };
@@ -106,6 +107,9 @@ fn run(nodes: u8, fault: &str, delay_us: u64, finalize_wait_ms: u32, seed: u64) 
             m.fault_windows = vec![(fault_at_us, end)];
         }
         m.client_ops = client_ops(&mut g, fault_at_us, gap_end);
+        if fault != "none" {
+            m.client_waits = (0..3).map(|client| ClientWait { client, from_us: fault_at_us, to_us: gap_end }).collect();
+        }
     }
     m
 }

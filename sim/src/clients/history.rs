@@ -4,7 +4,7 @@
 
 use zabsim_protocol::data::ZkError;
 use zabsim_protocol::Reply;
-use zabsim_reports::schema::{ClientOpSpan, OpOutcome};
+use zabsim_reports::schema::{ClientOpSpan, ClientWait, OpOutcome};
 
 /// One client operation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -49,7 +49,8 @@ impl OpSpan {
     }
 
     /// The operation's connection was lost before its answer came (ConnectionLoss): a write
-    /// may have been applied (unknown); a read or a sync had no effect (failed).
+    /// may have been applied (unknown); a read, a sync or a connection attempt had no effect
+    /// (failed).
     pub(crate) fn lost(client: usize, kind: &'static str, invoked_us: u64, now_us: u64, write: bool) -> OpSpan {
         OpSpan {
             client: client as u32,
@@ -61,8 +62,8 @@ impl OpSpan {
         }
     }
 
-    /// The client, trying to connect since `since_us`, is connected (a server took its session
-    /// or gave it a new one): the service answered.
+    /// The client's connection attempt, opened at `since_us`, is answered: a server took its
+    /// session or gave it a new one.
     pub(crate) fn connected(client: usize, since_us: u64, now_us: u64) -> OpSpan {
         OpSpan {
             client: client as u32,
@@ -98,56 +99,49 @@ impl OpSpan {
     }
 }
 
-/// The client-visible window after `from_us`: the longest time one client waited from invoking
-/// an operation until an operation of its own was served (`OpSpan::served`), clipped to
-/// `[from_us, end_us]`. A client waits from an invocation to that operation's answer, and
-/// through every operation that was not served until the next one that was, or the run's
-/// end. None when no client waited at all after `from_us`.
-///
-/// Rate-independent as long as clients keep trying (every recipe retries after a
-/// ConnectionLoss): a client that invokes nothing is not waiting for the service.
-pub fn longest_wait(history: &[OpSpan], from_us: u64, end_us: u64) -> Option<u64> {
-    let clients = history.iter().map(|s| s.client).max()?;
-    let mut longest: Option<u64> = None;
-    let mut consider = |start: u64, end: u64| {
-        if end > from_us {
-            let wait = end - start.max(from_us);
-            longest = Some(longest.map_or(wait, |l| l.max(wait)));
-        }
-    };
+/// Every stretch in which a client waited for the service: from an invocation until that
+/// operation's answer, and through every operation that was not served (`OpSpan::served`)
+/// until the next one that was, or `end_us`. Overlapping stretches of one client (pipelined
+/// operations) are merged; client by client, in time order.
+pub fn waits(history: &[OpSpan], end_us: u64) -> Vec<ClientWait> {
+    let Some(clients) = history.iter().map(|s| s.client).max() else { return Vec::new() };
+    let mut out: Vec<ClientWait> = Vec::new();
     for client in 0..=clients {
         let mut spans: Vec<&OpSpan> = history.iter().filter(|s| s.client == client).collect();
         spans.sort_by_key(|s| s.invoked_us);
-        // `open`: when the client began waiting through unserved operations; `window`: the
-        // waits merged so far (pipelined operations overlap).
-        let mut open: Option<u64> = None;
-        let mut window: Option<(u64, u64)> = None;
-        let mut close = |start: u64, end: u64, window: &mut Option<(u64, u64)>| match window {
-            Some((_, e)) if start <= *e => *e = (*e).max(end),
-            _ => {
-                if let Some((s, e)) = window.replace((start, end)) {
-                    consider(s, e);
-                }
-            }
+        let mut mine: Vec<ClientWait> = Vec::new();
+        let mut push = |from_us: u64, to_us: u64| match mine.last_mut() {
+            Some(w) if from_us <= w.to_us => w.to_us = w.to_us.max(to_us),
+            _ => mine.push(ClientWait { client, from_us, to_us }),
         };
+        // When the client began waiting through operations that were not served.
+        let mut open: Option<u64> = None;
         for s in spans {
-            let start = open.unwrap_or(s.invoked_us);
+            let from = open.unwrap_or(s.invoked_us);
             match (s.served, s.completed_us) {
                 (true, Some(done)) => {
-                    close(start, done, &mut window);
+                    push(from, done);
                     open = None;
                 }
-                _ => open = Some(start),
+                _ => open = Some(from),
             }
         }
-        if let Some(start) = open {
-            close(start, end_us, &mut window);
+        if let Some(from) = open {
+            push(from, end_us);
         }
-        if let Some((s, e)) = window {
-            consider(s, e);
-        }
+        out.extend(mine);
     }
-    longest
+    out
+}
+
+/// The client-visible window after `from_us`: the longest of the [`waits`], clipped to
+/// `[from_us, end_us]`. None when no client waited at all after `from_us`.
+///
+/// Rate-independent as long as clients keep trying (every recipe retries after a
+/// ConnectionLoss, and a lost connection counts from the moment it is lost): a client that
+/// invokes nothing while connected is not waiting for the service.
+pub fn longest_wait(history: &[OpSpan], from_us: u64, end_us: u64) -> Option<u64> {
+    waits(history, end_us).iter().filter(|w| w.to_us > from_us).map(|w| w.to_us - w.from_us.max(from_us)).max()
 }
 
 #[cfg(test)]
@@ -188,6 +182,8 @@ mod tests {
         let history =
             [span(0, 1_000, Some(1_800), true), span(0, 1_500, Some(2_600), true), span(0, 5_000, Some(5_100), true)];
         assert_eq!(longest_wait(&history, 0, 10_000), Some(1_600));
+        let w = |from_us, to_us| ClientWait { client: 0, from_us, to_us };
+        assert_eq!(waits(&history, 10_000), vec![w(1_000, 2_600), w(5_000, 5_100)]);
         assert_eq!(longest_wait(&[], 0, 10_000), None);
     }
 }

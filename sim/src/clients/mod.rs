@@ -22,7 +22,7 @@ use crate::check::{Breach, Checker, ClientChecker};
 use crate::engine::rng::{Purpose, Stream};
 use crate::scenario::{Clients, Delay, Recipe};
 use config::ConfigRecipe;
-pub use history::{longest_wait, OpSpan};
+pub use history::{longest_wait, waits, OpSpan};
 use lock::{Exclusive, LockRecipe};
 use mixed::MixedRecipe;
 use queue::QueueRecipe;

@@ -81,9 +81,6 @@ pub(crate) struct Client {
     pub(crate) counts: ClientCounts,
     /// Every operation that ended, in invocation order; connection attempts among them.
     pub(crate) history: Vec<OpSpan>,
-    /// Since when the client has been trying to (re)connect: from the loss of a live
-    /// session's connection, or from the first attempt of a new handle.
-    connecting_since_us: Option<u64>,
 }
 
 /// What a client's handlers work with: the time, the fleet's random stream, the links, the
@@ -130,7 +127,6 @@ impl Client {
             wake_queued_us: None,
             counts: ClientCounts::default(),
             history: Vec::new(),
-            connecting_since_us: None,
         }
     }
 
@@ -180,7 +176,6 @@ impl Client {
     /// Opens a connection to the next server.
     fn connect(&mut self, env: &mut Env<'_>) {
         self.reconnect_at_us = None;
-        self.connecting_since_us.get_or_insert(env.now_us);
         let next = self.next_host();
         self.current_host = Some(next);
         // "We don't want to sleep on the first ever connect attempt."
@@ -201,15 +196,20 @@ impl Client {
     /// and reconnect after `ClientCnxn`'s random sleep, plus the spin delay when the next
     /// host is the one it last connected to.
     fn disconnected(&mut self, env: &mut Env<'_>) -> Result<(), Breach> {
-        // Connection attempts are operations of the history too ("connect"): one that failed
+        // Connection attempts are operations of the history too: a "connect" that failed
         // (refused, timed out, or told the session expired) ends here. A live session's client
-        // is cut off from now until it is connected again; a closed session's is not waiting
-        // for anything until its next handle starts connecting.
-        if let Some(link) = self.link.take().filter(|l| !l.established) {
-            let since = self.connecting_since_us.unwrap_or(link.opened_us);
-            self.history.push(OpSpan::lost(self.index, "connect", since, env.now_us, false));
+        // that loses an established connection is cut off from now on ("disconnect", an
+        // instant), through its back-off, until it is served again; a closed session's client
+        // waits for nothing until its next handle connects.
+        match self.link.take() {
+            Some(link) if !link.established => {
+                self.history.push(OpSpan::lost(self.index, "connect", link.opened_us, env.now_us, false))
+            }
+            Some(_) if self.session.is_some() => {
+                self.history.push(OpSpan::lost(self.index, "disconnect", env.now_us, env.now_us, false))
+            }
+            _ => {}
         }
-        self.connecting_since_us = self.session.is_some().then_some(env.now_us);
         env.checker.on_disconnected(self.index);
         self.unsent.clear();
         for Outstanding { cxid, kind, invoked_us, write } in std::mem::take(&mut self.outstanding) {
@@ -239,7 +239,8 @@ impl Client {
     /// The operations still waiting for an answer (at the run's end), a connection attempt
     /// first.
     pub(crate) fn pending(&self) -> impl Iterator<Item = OpSpan> + '_ {
-        let connecting = self.connecting_since_us.map(|since| OpSpan::pending(self.index, "connect", since));
+        let connecting =
+            self.link.filter(|l| !l.established).map(|l| OpSpan::pending(self.index, "connect", l.opened_us));
         connecting.into_iter().chain(self.outstanding.iter().map(|o| OpSpan::pending(self.index, o.kind, o.invoked_us)))
     }
 
@@ -294,9 +295,7 @@ impl Client {
                 }
                 self.session = Some((*session, *timeout_ms));
                 self.link = Some(ClientLink { established: true, ..link });
-                if let Some(since) = self.connecting_since_us.take() {
-                    self.history.push(OpSpan::connected(self.index, since, env.now_us));
-                }
+                self.history.push(OpSpan::connected(self.index, link.opened_us, env.now_us));
                 self.last_connected_host = self.current_host;
                 for packet in std::mem::take(&mut self.unsent) {
                     env.log(self.index, || format!("sends {packet}"));

@@ -193,6 +193,7 @@ fn finish(m: &mut RunMetrics, report: &RunReport, fault_at_us: u64) {
     }
     if m.seed == 0 {
         m.client_ops = history.iter().map(|s| s.to_schema()).collect();
+        m.client_waits = crate::clients::waits(history, report.end_us);
         m.commit_timeline = report.ack_timeline.clone();
         if let Some(end) = m.fault_end_us {
             m.fault_windows = vec![(m.fault_at_us, end)];
