@@ -43,6 +43,7 @@ pub use error::ReportError;
 use chart::{write_figure, Figure};
 use schema::SweepResults;
 use std::path::{Path, PathBuf};
+pub use sweep::RunClients;
 use sweep::{
     ChartDoc, ClientTimeline, CommitTimeline, ElectionByParam, ElectionCdf, MessagesBySize, Param, Unavailability, View,
 };
@@ -149,6 +150,15 @@ fn render_sweep_page(
 /// [`TraceOptions`]: `trace-roles.svg/.png`, `trace-messages.svg/.png` and `index.html`.
 pub fn render_trace(trace_jsonl: &str, out_dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     render_trace_with(trace_jsonl, out_dir, &TraceOptions::default())
+}
+
+/// Draws one run's client operations (`zabsim run --client-timeline DIR`) into `out_dir`:
+/// `client-timeline.svg` and `.png`, as the sweep report draws its first fault run.
+pub fn render_client_timeline(run: RunClients, out_dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    style::ensure_font()?;
+    prepare_dir(out_dir)?;
+    let fig = ClientTimeline::of_run(run);
+    Ok(write_figure(out_dir, &fig)?.into())
 }
 
 /// [`render_trace`] with a chosen arrow cap and time window.

@@ -89,3 +89,37 @@ fn every_recipe_does_its_work_under_faults_with_every_guarantee_held() {
         }
     }
 }
+
+#[test]
+fn a_run_draws_its_client_timeline_the_same_every_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for out in [&a, &b] {
+        let o = zabsim(&[
+            "run",
+            "--nodes",
+            "3",
+            "--seed",
+            "1",
+            "--faults",
+            "random",
+            "--clients",
+            "3",
+            "--recipe",
+            "lock",
+            "--client-timeline",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for file in ["client-timeline.svg", "client-timeline.png"] {
+        let one = std::fs::read(a.join(file)).expect("written");
+        assert!(one == std::fs::read(b.join(file)).expect("written"), "{file} differs between runs");
+    }
+    let svg = std::fs::read_to_string(a.join("client-timeline.svg")).expect("svg");
+    assert!(svg.contains("client 2") && svg.contains("waiting for the service"), "three lanes and the waits");
+    // Without clients there is nothing to draw: a usage error naming the flag.
+    let o = zabsim(&["run", "--nodes", "3", "--seed", "1", "--client-timeline", a.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--client-timeline"), "names the flag");
+}

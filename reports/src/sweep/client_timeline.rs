@@ -5,18 +5,37 @@
 
 use super::commit_timeline::describe_run;
 use super::{doc, ChartDoc, View};
-use crate::chart::{self, styled_legend, styled_mesh, Area, DrawErr, Figure, KeyedAxis};
-use crate::schema::{OpOutcome, RunMetrics};
+use crate::chart::{self, styled_legend, styled_mesh, Area, DashedPathElement, DrawErr, Figure, KeyedAxis};
+use crate::schema::{ClientOpSpan, ClientWait, OpOutcome, RunMetrics};
 use crate::stats::ms;
-use crate::style::{self, fmt_num, FAULT, MUTED as WAIT, OP_FAILED, OP_OK, OP_UNKNOWN};
+use crate::style::{self, fmt_num, FAULT, MUTED as WAIT, OP_FAILED, OP_OK, OP_UNKNOWN, SMALL_PX};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::RGBColor;
 
-/// Every client operation of one run (the first fault run that kept them).
+/// Every client operation of one run: the first fault run of a sweep that kept them, or one
+/// `zabsim run` ([`ClientTimeline::of_run`]).
 pub(crate) struct ClientTimeline {
     subtitle: Vec<String>,
     run: Option<RunMetrics>,
     lanes: u32,
+    /// Fault instants (µs, what) marked with a line: a single run's schedule.
+    marks: Vec<(u64, String)>,
+}
+
+/// One run's client operations, for [`crate::render_client_timeline`].
+#[derive(Clone, Debug, Default)]
+pub struct RunClients {
+    /// What the run was (shown under the title).
+    pub description: String,
+    /// The recipe the clients ran.
+    pub recipe: String,
+    /// Every operation.
+    pub ops: Vec<ClientOpSpan>,
+    /// Every stretch a client waited for the service.
+    pub waits: Vec<ClientWait>,
+    /// Fault instants: (µs, what).
+    pub faults: Vec<(u64, String)>,
 }
 
 fn color(outcome: OpOutcome) -> RGBColor {
@@ -35,28 +54,19 @@ impl ClientTimeline {
             .find(|r| r.has_fault() && !r.client_ops.is_empty())
             .or_else(|| view.runs().find(|r| !r.client_ops.is_empty()))
             .cloned();
-        let lanes = run.as_ref().map_or(0, |r| r.client_ops.iter().map(|o| o.client + 1).max().unwrap_or(0));
+        let lanes = run.as_ref().map_or(0, |r| lanes_of(&r.client_ops));
         let subtitle = match &run {
-            Some(r) => {
-                let count = |o: OpOutcome| r.client_ops.iter().filter(|op| op.outcome == o).count() as f64;
-                vec![
-                    describe_run(r),
-                    format!(
-                        "{} clients running {}: {} operations, {} ok, {} failed, {} unknown; longest client wait \
-                         after the fault {}",
-                        r.clients,
-                        if r.recipe.is_empty() { "scripts" } else { &r.recipe },
-                        fmt_num(r.client_ops.len() as f64, 0),
-                        fmt_num(count(OpOutcome::Ok), 0),
-                        fmt_num(count(OpOutcome::Failed), 0),
-                        fmt_num(count(OpOutcome::Unknown), 0),
-                        r.client_unavailable_us.map_or("–".into(), style::fmt_ms)
-                    ),
-                ]
-            }
+            Some(r) => vec![
+                describe_run(r),
+                format!(
+                    "{}; longest client wait after the fault {}",
+                    tally(r.clients, &r.recipe, &r.client_ops),
+                    r.client_unavailable_us.map_or("–".into(), style::fmt_ms)
+                ),
+            ],
             None => vec![format!("grid {}", view.results.grid_name)],
         };
-        let fig = ClientTimeline { subtitle, run, lanes };
+        let fig = ClientTimeline { subtitle, run, lanes, marks: Vec::new() };
         let caption = match &fig.run {
             Some(r) => format!(
                 "Every operation of every simulated client in one run ({}), as Jepsen draws a history: a \
@@ -75,6 +85,33 @@ impl ClientTimeline {
         let d = doc(&fig, "Client operations over time", caption);
         (fig, d)
     }
+}
+
+impl ClientTimeline {
+    /// The chart of one run's clients, its faults marked as lines.
+    pub(crate) fn of_run(run: RunClients) -> ClientTimeline {
+        let lanes = lanes_of(&run.ops);
+        let subtitle = vec![run.description, tally(lanes, &run.recipe, &run.ops)];
+        let metrics = RunMetrics { client_ops: run.ops, client_waits: run.waits, ..RunMetrics::default() };
+        ClientTimeline { subtitle, run: Some(metrics), lanes, marks: run.faults }
+    }
+}
+
+fn lanes_of(ops: &[ClientOpSpan]) -> u32 {
+    ops.iter().map(|o| o.client + 1).max().unwrap_or(0)
+}
+
+/// "5 clients running lock: 1,234 operations, 1,200 ok, 30 failed, 4 unknown".
+fn tally(clients: u32, recipe: &str, ops: &[ClientOpSpan]) -> String {
+    let count = |o: OpOutcome| ops.iter().filter(|op| op.outcome == o).count() as f64;
+    format!(
+        "{clients} clients running {}: {} operations, {} ok, {} failed, {} unknown",
+        if recipe.is_empty() { "scripts" } else { recipe },
+        fmt_num(ops.len() as f64, 0),
+        fmt_num(count(OpOutcome::Ok), 0),
+        fmt_num(count(OpOutcome::Failed), 0),
+        fmt_num(count(OpOutcome::Unknown), 0),
+    )
 }
 
 impl Figure for ClientTimeline {
@@ -97,6 +134,7 @@ impl Figure for ClientTimeline {
             .iter()
             .map(|o| o.completed_us.unwrap_or(o.invoked_us))
             .chain(run.fault_windows.iter().map(|(_, e)| *e))
+            .chain(self.marks.iter().map(|(t, _)| *t))
             .max()
             .unwrap_or(1000);
         let xhi = (ms(end_us) * 1.02).max(1.0);
@@ -122,6 +160,23 @@ impl Figure for ClientTimeline {
             c.draw_series([Rectangle::new([(ms(*s), -0.5), (ms(*e), lanes - 0.5)], FAULT.mix(0.10).filled())])?
                 .label(format!("fault window ({})", run.fault))
                 .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], FAULT.mix(0.25).filled()));
+        }
+        for (i, (t, what)) in self.marks.iter().enumerate() {
+            let x = ms(*t);
+            let line = c.draw_series([DashedPathElement::new(
+                vec![(x, -0.5), (x, lanes - 0.5)],
+                4,
+                3,
+                FAULT.stroke_width(1),
+            )])?;
+            if i == 0 {
+                line.label("fault")
+                    .legend(|(x, y)| DashedPathElement::new(vec![(x, y), (x + 20, y)], 4, 3, FAULT.stroke_width(2)));
+            }
+            let style = style::text(SMALL_PX, FAULT).pos(Pos::new(HPos::Left, VPos::Top));
+            c.draw_series(
+                [EmptyElement::at((x, -0.5)) + Text::new(what.clone(), (3, 2 + 14 * (i as i32 % 3)), style)],
+            )?;
         }
         // Behind the bars, each stretch in which a client waited for the service.
         let waits = run.client_waits.iter().map(|w| {

@@ -15,6 +15,7 @@ mod summary_table;
 mod unavailability;
 
 pub(crate) use client_timeline::ClientTimeline;
+pub use client_timeline::RunClients;
 pub(crate) use commit_timeline::CommitTimeline;
 pub(crate) use election_by_param::{ElectionByParam, Param};
 pub(crate) use election_cdf::ElectionCdf;

@@ -11,7 +11,7 @@ use crate::scenario::Scenario;
 use crate::trace::Sink;
 use clap::{Args, ValueEnum};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use zabsim_protocol::Variants;
 
 #[derive(Args, Debug)]
@@ -53,6 +53,11 @@ pub(crate) struct RunArgs {
     check_determinism: bool,
     #[command(flatten)]
     clients: super::clients::ClientArgs,
+    /// Draw the clients' operations (a Jepsen-style timeline: a lane per client, bars from
+    /// invocation to completion coloured ok / failed / unknown, the waits behind them, the
+    /// faults marked) into this folder: client-timeline.svg and .png. Needs clients.
+    #[arg(long, value_name = "DIR")]
+    client_timeline: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -157,12 +162,21 @@ pub(crate) fn run(args: RunArgs) -> i32 {
         (None, true) => (TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout())))), None),
         (None, false) => (TraceMode::Hash, None),
     };
+    if args.client_timeline.is_some() && !scenario.clients.enabled() {
+        return usage_error("--client-timeline: the run has no clients (add --clients N, or a scenario with clients)");
+    }
     let expect = scenario.expect.clone();
+    let faults: Vec<(u64, String)> = scenario.faults.iter().map(|f| (f.at_ms * 1000, f.fault.describe())).collect();
     let report = Sim::new(scenario, trace).run();
     if let Some(Err(code)) = trace_file.map(TraceFile::finish) {
         return code;
     }
     let replay = replay_command(&args, &report);
+    if let Some(dir) = &args.client_timeline {
+        if let Err(code) = draw_client_timeline(dir, &report, faults, &replay) {
+            return code;
+        }
+    }
     // A scenario file always states what it must show (by default: no violation).
     let expectation = args.scenario.is_some().then(|| expect.check(&report));
     if args.json {
@@ -191,6 +205,26 @@ pub(crate) fn run(args: RunArgs) -> i32 {
         0
     } else {
         1
+    }
+}
+
+/// Writes `client-timeline.svg` and `.png` for the run into `dir`.
+fn draw_client_timeline(dir: &Path, report: &RunReport, faults: Vec<(u64, String)>, replay: &str) -> Result<(), i32> {
+    let Some(clients) = &report.clients else { return Ok(()) };
+    let run = zabsim_reports::RunClients {
+        description: format!("{} servers, seed {}: {replay}", report.nodes, report.seed),
+        recipe: clients.recipe.clone(),
+        ops: clients.history.iter().map(|s| s.to_schema()).collect(),
+        waits: crate::clients::waits(&clients.history, report.end_us),
+        faults,
+    };
+    match zabsim_reports::render_client_timeline(run, dir) {
+        Ok(files) => {
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            eprintln!("client timeline: {}", names.join(", "));
+            Ok(())
+        }
+        Err(e) => Err(usage_error(format!("--client-timeline {}: {e}", dir.display()))),
     }
 }
 
