@@ -118,6 +118,16 @@ fn a_bad_grid_or_report_input_is_a_usage_error() {
         ("unknown-fault.json", r#"{ "nodes": [3], "faults": ["meteor"], "seeds": 1 }"#, "faults[0]"),
         ("no-seeds.json", r#"{ "nodes": [3], "faults": ["none"], "seeds": 0 }"#, "seeds"),
         ("typo.json", r#"{ "nodes": [3], "faults": ["none"], "seeds": 1, "sedes": 2 }"#, "sedes"),
+        (
+            "bad-recipe.json",
+            r#"{ "nodes": [3], "faults": ["none"], "seeds": 1, "clients": { "count": 2, "recipe": "barrier" } }"#,
+            "clients.recipe",
+        ),
+        (
+            "negative-clients.json",
+            r#"{ "nodes": [3], "faults": ["none"], "seeds": 1, "clients": { "count": -2 } }"#,
+            "clients.count",
+        ),
     ];
     for (name, text, needle) in cases {
         let path = dir.path().join(name);
