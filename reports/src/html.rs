@@ -122,8 +122,9 @@ pub(crate) fn sweep_page(
          one. FLE decision: until the first server that went LOOKING decides (goes FOLLOWING or LEADING). \
          New leader: until a new leader is established (a quorum acknowledged its NEWLEADER). All in \
          broadcast: until every healthy server is in broadcast with that leader. Client unavailability: \
-         the longest one simulated client waited after the fault, from invoking an operation until one \
-         of its own was answered by the service (none without clients). \
+         the longest one simulated client waited for the service after the fault: from an invocation to \
+         its answer, and from a lost request, a refused or failed connection attempt or a lost connection \
+         until it was next served (0 when no client waited; none without clients). \
          Never recovered: a fault run that did not converge after the heal, or a cold start that never got \
          every server in broadcast.</p>\n",
     );

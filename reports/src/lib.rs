@@ -2,8 +2,9 @@
 //! what the simulator wrote and draws it.
 //!
 //! - [`render_sweep`]: a sweep's [`schema::SweepResults`] (`zabsim sweep`) to charts of the
-//!   time to a new leader, message cost, client unavailability and commit latency, and an
-//!   `index.html` with a summary table.
+//!   time to a new leader, message cost, client unavailability, commit latency and the client
+//!   timeline, and an `index.html` with a summary table.
+//! - [`render_client_timeline`]: one run's client operations (`zabsim run --client-timeline`).
 //! - [`render_trace`]: one run's JSON-lines trace (`zabsim run --trace FILE`) to a timeline of
 //!   every server's role and a space-time diagram of the messages, and an `index.html`.
 //! - [`render_conform`]: a [`conform::ConformReport`] (`zabsim conform --out DIR`) to a CDF of
@@ -89,7 +90,7 @@ fn write_index(out_dir: &Path, html: String) -> Result<PathBuf, ReportError> {
 
 /// Draws a sweep into `out_dir` (created if missing): for each chart `NAME.svg` and `NAME.png`
 /// (election-cdf, election-vs-delay, election-vs-finalize-wait, messages-vs-size,
-/// unavailability-by-fault, commit-latency-timeline), then `index.html`. Returns the paths
+/// unavailability-by-fault, commit-latency-timeline, client-timeline), then `index.html`. Returns the paths
 /// written, in that order.
 pub fn render_sweep(results: &SweepResults, out_dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     render_sweep_page(results, None, out_dir)

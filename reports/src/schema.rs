@@ -75,10 +75,10 @@ pub struct RunMetrics {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub recipe: String,
     /// The client-visible window: the longest time, after the fault, that one client waited
-    /// from invoking an operation until an operation of its own was answered by the service
-    /// (a reply other than ConnectionLoss, SessionExpired or SessionMoved), to the end of the
-    /// run at most. Measured from the clients' operations, so it does not depend on how often
-    /// they write as long as they keep trying. None without clients and in a cold start.
+    /// for the service (`ClientWait`), to the end of the run at most; 0 when no client waited
+    /// after the fault. Measured from the clients' operations, so it does not depend on how
+    /// often they write as long as they keep trying (a client with nothing outstanding is not
+    /// waiting). None without clients and in a cold start.
     pub client_unavailable_us: Option<u64>,
     /// Commit latency percentiles over the run, µs.
     pub commit_latency_p50_us: Option<u64>,
@@ -122,11 +122,16 @@ pub struct ClientOpSpan {
     pub completed_us: Option<u64>,
     /// How it ended.
     pub outcome: OpOutcome,
+    /// Whether the service answered it: any reply but ConnectionLoss, SessionExpired,
+    /// SessionMoved or UnknownSession, or a connection attempt that succeeded. A NodeExists is
+    /// failed but served; a lost connection is neither.
+    pub served: bool,
 }
 
-/// A stretch in which one client waited for the service: from an invocation until an operation
-/// of its own was served (any reply but ConnectionLoss, SessionExpired or SessionMoved; a
-/// connection attempt that succeeded).
+/// A stretch in which one client waited for the service: an operation from its invocation to
+/// its answer if it was served (`ClientOpSpan::served`), and one that was not (a lost request,
+/// a refused or failed connection attempt, a lost connection) on until the client was next
+/// served; overlapping or touching stretches of one client merged.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientWait {

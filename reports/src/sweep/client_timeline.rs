@@ -8,7 +8,7 @@ use super::{doc, ChartDoc, View};
 use crate::chart::{self, styled_legend, styled_mesh, Area, DashedPathElement, DrawErr, Figure, KeyedAxis};
 use crate::schema::{ClientOpSpan, ClientWait, OpOutcome, RunMetrics};
 use crate::stats::ms;
-use crate::style::{self, fmt_num, FAULT, MUTED as WAIT, OP_FAILED, OP_OK, OP_UNKNOWN, SMALL_PX};
+use crate::style::{self, fmt_num, FAULT, MUTED as WAIT, OP_FAILED, OP_OK, OP_UNKNOWN, SMALL_PX, TEXT};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::RGBColor;
@@ -21,6 +21,8 @@ pub(crate) struct ClientTimeline {
     lanes: u32,
     /// Fault instants (µs, what) marked with a line: a single run's schedule.
     marks: Vec<(u64, String)>,
+    /// Where the time axis ends, µs (the run's end when known).
+    end_us: u64,
 }
 
 /// One run's client operations, for [`crate::render_client_timeline`].
@@ -36,6 +38,8 @@ pub struct RunClients {
     pub waits: Vec<ClientWait>,
     /// Fault instants: (µs, what).
     pub faults: Vec<(u64, String)>,
+    /// When the run ended, µs.
+    pub end_us: u64,
 }
 
 fn color(outcome: OpOutcome) -> RGBColor {
@@ -57,27 +61,30 @@ impl ClientTimeline {
         let lanes = run.as_ref().map_or(0, |r| lanes_of(&r.client_ops));
         let subtitle = match &run {
             Some(r) => vec![
-                describe_run(r),
                 format!(
                     "{}; longest client wait after the fault {}",
-                    tally(r.clients, &r.recipe, &r.client_ops),
+                    describe_run(r),
                     r.client_unavailable_us.map_or("–".into(), style::fmt_ms)
                 ),
+                tally(r.clients, &r.recipe, &r.client_ops),
             ],
             None => vec![format!("grid {}", view.results.grid_name)],
         };
-        let fig = ClientTimeline { subtitle, run, lanes, marks: Vec::new() };
+        let end_us = run.as_ref().map_or(0, |r| axis_end(r, &[]));
+        let fig = ClientTimeline { subtitle, run, lanes, marks: Vec::new(), end_us };
         let caption = match &fig.run {
             Some(r) => format!(
                 "Every operation of every simulated client in one run ({}), as Jepsen draws a history: a \
                  lane per client, a bar from the operation's invocation to its completion, green when it \
                  succeeded, red when it failed (an error reply, or a read lost with its connection), amber \
                  when its outcome is unknown (a write lost with its connection, or one still pending at \
-                 the end); connection attempts are operations too (`connect`), and a live session's lost \
-                 connection is an instant (`disconnect`). Grey behind a lane: the client was waiting for \
-                 the service, from an invocation (or a lost connection) until an operation of its own was \
-                 served; the longest such wait after the fault is the run's client-visible window. The \
-                 shaded band is the fault window. Bars shorter than a pixel are drawn one pixel wide.",
+                 the end); connection attempts are bars too (green when a server took the session, red \
+                 when refused or failed), and a live session's lost connection is a dark tick. Grey behind \
+                 a lane: the client was waiting for the service, from an invocation until its answer, and \
+                 from a lost request or connection until it was next served; the longest such wait after \
+                 the fault is the run's client-visible window. A client with nothing outstanding (a lock \
+                 waiter on its watch, a client thinking) is not waiting. The shaded band is the fault \
+                 window. Bars shorter than a pixel are drawn one pixel wide.",
                 describe_run(r)
             ),
             None => "No run in these results kept its client operations (the grid had no clients).".to_string(),
@@ -93,25 +100,58 @@ impl ClientTimeline {
         let lanes = lanes_of(&run.ops);
         let subtitle = vec![run.description, tally(lanes, &run.recipe, &run.ops)];
         let metrics = RunMetrics { client_ops: run.ops, client_waits: run.waits, ..RunMetrics::default() };
-        ClientTimeline { subtitle, run: Some(metrics), lanes, marks: run.faults }
+        let end_us = axis_end(&metrics, &run.faults).max(run.end_us);
+        ClientTimeline { subtitle, run: Some(metrics), lanes, marks: run.faults, end_us }
     }
+}
+
+/// The last moment the chart shows something: an operation's end, a wait's, a fault's.
+fn axis_end(run: &RunMetrics, marks: &[(u64, String)]) -> u64 {
+    run.client_ops
+        .iter()
+        .map(|o| o.completed_us.unwrap_or(o.invoked_us))
+        .chain(run.client_waits.iter().map(|w| w.to_us))
+        .chain(run.fault_windows.iter().map(|(_, e)| *e))
+        .chain(marks.iter().map(|(t, _)| *t))
+        .max()
+        .unwrap_or(1000)
 }
 
 fn lanes_of(ops: &[ClientOpSpan]) -> u32 {
     ops.iter().map(|o| o.client + 1).max().unwrap_or(0)
 }
 
-/// "5 clients running lock: 1,234 operations, 1,200 ok, 30 failed, 4 unknown".
+/// Connection attempts and lost connections are in the history beside the requests.
+fn is_connection(op: &ClientOpSpan) -> bool {
+    op.kind == "connect" || op.kind == "disconnect"
+}
+
+/// "5 clients running lock: 1,234 requests (1,200 ok, 30 failed, 4 unknown), 40 connection
+/// attempts (9 refused or failed), 6 connections lost".
 fn tally(clients: u32, recipe: &str, ops: &[ClientOpSpan]) -> String {
-    let count = |o: OpOutcome| ops.iter().filter(|op| op.outcome == o).count() as f64;
+    let requests: Vec<&ClientOpSpan> = ops.iter().filter(|o| !is_connection(o)).collect();
+    let count = |o: OpOutcome| requests.iter().filter(|op| op.outcome == o).count() as f64;
+    let connects = ops.iter().filter(|o| o.kind == "connect");
+    let (attempts, failed) = connects.fold((0, 0), |(a, f), o| (a + 1, f + usize::from(o.outcome != OpOutcome::Ok)));
+    let lost = ops.iter().filter(|o| o.kind == "disconnect").count();
     format!(
-        "{clients} clients running {}: {} operations, {} ok, {} failed, {} unknown",
-        if recipe.is_empty() { "scripts" } else { recipe },
-        fmt_num(ops.len() as f64, 0),
+        "{clients} clients running {}: {} requests ({} ok, {} failed, {} unknown), {} connection attempts ({} refused \
+         or failed), {} connections lost",
+        if recipe.is_empty() || recipe == "none" { "scripts" } else { recipe },
+        fmt_num(requests.len() as f64, 0),
         fmt_num(count(OpOutcome::Ok), 0),
         fmt_num(count(OpOutcome::Failed), 0),
         fmt_num(count(OpOutcome::Unknown), 0),
+        fmt_num(attempts as f64, 0),
+        fmt_num(failed as f64, 0),
+        fmt_num(lost as f64, 0),
     )
+}
+
+/// Pixels per client lane: roomy for a few clients, down to 8 for hundreds, so that the
+/// picture stays under about 2,500 pixels tall.
+fn lane_px(lanes: u32) -> u32 {
+    (2_400 / lanes.max(1)).clamp(8, 56)
 }
 
 impl Figure for ClientTimeline {
@@ -120,7 +160,7 @@ impl Figure for ClientTimeline {
     }
 
     fn size(&self) -> (u32, u32) {
-        let plot = if self.run.is_some() { 160 + 56 * self.lanes.max(3) } else { 180 };
+        let plot = if self.run.is_some() { 160 + lane_px(self.lanes) * self.lanes.max(3) } else { 180 };
         (1200, plot + chart::header_height(self.subtitle.len()))
     }
 
@@ -129,14 +169,7 @@ impl Figure for ClientTimeline {
         let Some(run) = &self.run else {
             return chart::placeholder(&body, "No run kept its client operations: give the grid clients.");
         };
-        let end_us = run
-            .client_ops
-            .iter()
-            .map(|o| o.completed_us.unwrap_or(o.invoked_us))
-            .chain(run.fault_windows.iter().map(|(_, e)| *e))
-            .chain(self.marks.iter().map(|(t, _)| *t))
-            .max()
-            .unwrap_or(1000);
+        let end_us = self.end_us;
         let xhi = (ms(end_us) * 1.02).max(1.0);
         let lanes = f64::from(self.lanes);
         // Client 0 on top.
@@ -190,7 +223,7 @@ impl Figure for ClientTimeline {
         let pixel = xhi / f64::from(body.dim_in_pixel().0.max(1));
         for outcome in [OpOutcome::Ok, OpOutcome::Failed, OpOutcome::Unknown] {
             let col = color(outcome);
-            let bars = run.client_ops.iter().filter(|o| o.outcome == outcome).map(|o| {
+            let bars = run.client_ops.iter().filter(|o| o.outcome == outcome && o.kind != "disconnect").map(|o| {
                 let (from, to) = (ms(o.invoked_us), ms(o.completed_us.unwrap_or(end_us)));
                 let lane = f64::from(o.client);
                 Rectangle::new([(from, lane - 0.3), (to.max(from + pixel), lane + 0.3)], col.filled())
@@ -199,6 +232,14 @@ impl Figure for ClientTimeline {
                 .label(outcome.name())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], col.filled()));
         }
+        // A lost connection is an instant: a dark tick across the lane.
+        let ticks = run.client_ops.iter().filter(|o| o.kind == "disconnect").map(|o| {
+            let (x, lane) = (ms(o.invoked_us), f64::from(o.client));
+            PathElement::new(vec![(x, lane - 0.45), (x, lane + 0.45)], TEXT.stroke_width(2))
+        });
+        c.draw_series(ticks)?
+            .label("connection lost")
+            .legend(|(x, y)| PathElement::new(vec![(x + 10, y - 7), (x + 10, y + 7)], TEXT.stroke_width(2)));
         styled_legend!(c, SeriesLabelPosition::LowerRight)?;
         Ok(())
     }

@@ -59,11 +59,13 @@ impl<'a> Unavailability<'a> {
         ];
         let fig = Unavailability { view, subtitle, panels };
         let caption = "How long the service was out of reach for a client, per fault kind and cluster \
-                       size: the longest time, after the fault, that one client waited from invoking an \
-                       operation until an operation of its own was answered (any reply but \
-                       ConnectionLoss, SessionExpired or SessionMoved), up to the end of the run. It is \
-                       measured from the simulated clients' operations, so it does not depend on how \
-                       often they write; runs without clients have none. Boxes span the 25th–75th \
+                       size: the longest time, after the fault, that one client waited for the service, \
+                       from an invocation until its answer, and from a lost request, a refused or failed \
+                       connection attempt or a lost connection until it was next served (any reply but \
+                       ConnectionLoss, SessionExpired, SessionMoved or UnknownSession, or a successful \
+                       connect), up to the end of the run. It is measured from the simulated clients' \
+                       operations, so it does not depend on how often they write while they keep trying; \
+                       a client with nothing outstanding is not waiting. Runs without clients have none. Boxes span the 25th–75th \
                        percentile with the median marked, whiskers the 10th–90th; each panel has its \
                        own time scale."
             .to_string();

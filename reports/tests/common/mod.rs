@@ -128,7 +128,15 @@ fn client_ops(g: &mut Gen, gap_start: u64, gap_end: u64) -> Vec<ClientOpSpan> {
             } else {
                 (t + 2_000 + g.below(6_000), if g.below(10) == 0 { OpOutcome::Failed } else { OpOutcome::Ok })
             };
-            ops.push(ClientOpSpan { client, kind: kind.into(), invoked_us: t, completed_us: Some(done), outcome });
+            let served = !(t >= gap_start && t < gap_end);
+            ops.push(ClientOpSpan {
+                client,
+                kind: kind.into(),
+                invoked_us: t,
+                completed_us: Some(done),
+                outcome,
+                served,
+            });
             t = done + 20_000 + g.below(40_000);
         }
     }

@@ -56,7 +56,7 @@ pub(crate) struct RunArgs {
     /// Draw the clients' operations (a Jepsen-style timeline: a lane per client, bars from
     /// invocation to completion coloured ok / failed / unknown, the waits behind them, the
     /// faults marked) into this folder: client-timeline.svg and .png. Needs clients.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "check_determinism")]
     client_timeline: Option<PathBuf>,
 }
 
@@ -142,6 +142,9 @@ pub(crate) fn run(args: RunArgs) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };
+    if args.client_timeline.is_some() && !scenario.clients.enabled() {
+        return usage_error("--client-timeline: the run has no clients (add --clients N, or a scenario with clients)");
+    }
     if args.check_determinism {
         return match crate::campaign::determinism::check(&scenario) {
             Ok(lines) => {
@@ -162,26 +165,17 @@ pub(crate) fn run(args: RunArgs) -> i32 {
         (None, true) => (TraceMode::To(Sink::Describe(Box::new(std::io::BufWriter::new(std::io::stdout())))), None),
         (None, false) => (TraceMode::Hash, None),
     };
-    if args.client_timeline.is_some() && !scenario.clients.enabled() {
-        return usage_error("--client-timeline: the run has no clients (add --clients N, or a scenario with clients)");
-    }
     let expect = scenario.expect.clone();
-    let faults: Vec<(u64, String)> = scenario.faults.iter().map(|f| (f.at_ms * 1000, f.fault.describe())).collect();
     let report = Sim::new(scenario, trace).run();
     if let Some(Err(code)) = trace_file.map(TraceFile::finish) {
         return code;
     }
     let replay = replay_command(&args, &report);
-    if let Some(dir) = &args.client_timeline {
-        if let Err(code) = draw_client_timeline(dir, &report, faults, &replay) {
-            return code;
-        }
-    }
     // A scenario file always states what it must show (by default: no violation).
     let expectation = args.scenario.is_some().then(|| expect.check(&report));
     if args.json {
         let mut value = serde_json::to_value(&report).expect("reports serialize");
-        value["replay"] = serde_json::Value::String(replay);
+        value["replay"] = serde_json::Value::String(replay.clone());
         add_expectation(&mut value, &expectation);
         crate::say!("{}", serde_json::to_string_pretty(&value).expect("json"));
     } else {
@@ -193,6 +187,11 @@ pub(crate) fn run(args: RunArgs) -> i32 {
         if !e.contains("Broken pipe") {
             eprintln!("zabsim: writing the trace failed: {e}");
             return 2;
+        }
+    }
+    if let Some(dir) = &args.client_timeline {
+        if let Err(code) = draw_client_timeline(dir, &report, &replay) {
+            return code;
         }
     }
     // A scenario that declares what it must show passes when it shows it (even a violation
@@ -209,14 +208,15 @@ pub(crate) fn run(args: RunArgs) -> i32 {
 }
 
 /// Writes `client-timeline.svg` and `.png` for the run into `dir`.
-fn draw_client_timeline(dir: &Path, report: &RunReport, faults: Vec<(u64, String)>, replay: &str) -> Result<(), i32> {
+fn draw_client_timeline(dir: &Path, report: &RunReport, replay: &str) -> Result<(), i32> {
     let Some(clients) = &report.clients else { return Ok(()) };
     let run = zabsim_reports::RunClients {
         description: format!("{} servers, seed {}: {replay}", report.nodes, report.seed),
         recipe: clients.recipe.clone(),
         ops: clients.history.iter().map(|s| s.to_schema()).collect(),
         waits: crate::clients::waits(&clients.history, report.end_us),
-        faults,
+        faults: report.fault_log.clone(),
+        end_us: report.end_us,
     };
     match zabsim_reports::render_client_timeline(run, dir) {
         Ok(files) => {

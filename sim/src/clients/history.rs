@@ -95,41 +95,43 @@ impl OpSpan {
             invoked_us: self.invoked_us,
             completed_us: self.completed_us,
             outcome: self.outcome,
+            served: self.served,
         }
     }
 }
 
-/// Every stretch in which a client waited for the service: from an invocation until that
-/// operation's answer, and through every operation that was not served (`OpSpan::served`)
-/// until the next one that was, or `end_us`. Overlapping stretches of one client (pipelined
-/// operations) are merged; client by client, in time order.
+/// Every stretch in which a client waited for the service: each operation from its invocation
+/// to its answer if it was served (`OpSpan::served`); if it was not, on until the client was
+/// next served (an answer or a successful connect completing at or after it ended), or
+/// `end_us`. A client's stretches that overlap or touch are merged (a reconnect followed at
+/// once by the request it held back is one wait); client by client, in time order.
 pub fn waits(history: &[OpSpan], end_us: u64) -> Vec<ClientWait> {
     let Some(clients) = history.iter().map(|s| s.client).max() else { return Vec::new() };
     let mut out: Vec<ClientWait> = Vec::new();
     for client in 0..=clients {
-        let mut spans: Vec<&OpSpan> = history.iter().filter(|s| s.client == client).collect();
-        spans.sort_by_key(|s| s.invoked_us);
-        let mut mine: Vec<ClientWait> = Vec::new();
-        let mut push = |from_us: u64, to_us: u64| match mine.last_mut() {
-            Some(w) if from_us <= w.to_us => w.to_us = w.to_us.max(to_us),
-            _ => mine.push(ClientWait { client, from_us, to_us }),
-        };
-        // When the client began waiting through operations that were not served.
-        let mut open: Option<u64> = None;
-        for s in spans {
-            let from = open.unwrap_or(s.invoked_us);
-            match (s.served, s.completed_us) {
-                (true, Some(done)) => {
-                    push(from, done);
-                    open = None;
-                }
-                _ => open = Some(from),
+        let mine: Vec<&OpSpan> = history.iter().filter(|s| s.client == client).collect();
+        let mut served: Vec<u64> = mine.iter().filter(|s| s.served).filter_map(|s| s.completed_us).collect();
+        served.sort_unstable();
+        let mut stretches: Vec<(u64, u64)> = mine
+            .iter()
+            .map(|s| {
+                let to = match (s.served, s.completed_us) {
+                    (true, Some(done)) => done,
+                    (_, Some(done)) => served.get(served.partition_point(|t| *t < done)).copied().unwrap_or(end_us),
+                    (_, None) => end_us,
+                };
+                (s.invoked_us, to.max(s.invoked_us))
+            })
+            .collect();
+        stretches.sort_unstable();
+        let mut merged: Vec<ClientWait> = Vec::new();
+        for (from_us, to_us) in stretches {
+            match merged.last_mut() {
+                Some(w) if from_us <= w.to_us => w.to_us = w.to_us.max(to_us),
+                _ => merged.push(ClientWait { client, from_us, to_us }),
             }
         }
-        if let Some(from) = open {
-            push(from, end_us);
-        }
-        out.extend(mine);
+        out.extend(merged);
     }
     out
 }
@@ -137,9 +139,11 @@ pub fn waits(history: &[OpSpan], end_us: u64) -> Vec<ClientWait> {
 /// The client-visible window after `from_us`: the longest of the [`waits`], clipped to
 /// `[from_us, end_us]`. None when no client waited at all after `from_us`.
 ///
-/// Rate-independent as long as clients keep trying (every recipe retries after a
-/// ConnectionLoss, and a lost connection counts from the moment it is lost): a client that
-/// invokes nothing while connected is not waiting for the service.
+/// It does not depend on how often clients write while they keep trying (every recipe
+/// retries after a ConnectionLoss, and a live session's lost connection counts from the
+/// moment it is lost), but it is a lower bound for a client that has nothing outstanding: a
+/// lock waiter watching its predecessor, or a client thinking, is not waiting for the
+/// service until it invokes something.
 pub fn longest_wait(history: &[OpSpan], from_us: u64, end_us: u64) -> Option<u64> {
     waits(history, end_us).iter().filter(|w| w.to_us > from_us).map(|w| w.to_us - w.from_us.max(from_us)).max()
 }
@@ -169,6 +173,24 @@ mod tests {
         assert_eq!(longest_wait(&history, 4_000, 20_000), Some(5_000));
         // Nothing waited on after the last answer.
         assert_eq!(longest_wait(&history, 9_500, 20_000), None);
+    }
+
+    #[test]
+    fn a_request_held_across_a_reconnect_keeps_the_client_waiting() {
+        let connect = |invoked_us, completed_us, served| OpSpan {
+            kind: "connect",
+            ..span(0, invoked_us, Some(completed_us), served)
+        };
+        let history = [
+            // A is lost at 1,500; B, submitted then, waits for the next connection.
+            span(0, 1_000, Some(1_500), false),
+            connect(1_600, 2_200, false),
+            connect(2_900, 2_910, true),
+            // B went out at 2,910 and is lost with that connection at 4,000.
+            span(0, 1_500, Some(4_000), false),
+            connect(4_500, 6_000, true),
+        ];
+        assert_eq!(waits(&history, 10_000), vec![ClientWait { client: 0, from_us: 1_000, to_us: 6_000 }]);
     }
 
     #[test]

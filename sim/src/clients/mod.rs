@@ -30,7 +30,6 @@ use recipe::{Outbox, RecipeEvent};
 use script::ScriptRecipe;
 use session::{Client, Env};
 use std::collections::BTreeMap;
-use zabsim_protocol::data::SessionId;
 use zabsim_protocol::{ConnId, Input, NodeId, Reply, ServerPacket};
 
 /// What the engine must schedule for the clients.
@@ -80,6 +79,8 @@ struct Link {
     client: usize,
     server: NodeId,
     open: bool,
+    /// The server's host refused it (the process is down).
+    refused: bool,
     /// FIFO: the next packet each way arrives no earlier than the previous one.
     up_free_us: u64,
     down_free_us: u64,
@@ -102,7 +103,7 @@ impl Links {
     pub(crate) fn open(&mut self, client: usize, server: NodeId) -> ConnId {
         self.next_conn += 1;
         let conn = ConnId(self.next_conn);
-        self.links.insert(conn, Link { client, server, open: true, up_free_us: 0, down_free_us: 0 });
+        self.links.insert(conn, Link { client, server, open: true, refused: false, up_free_us: 0, down_free_us: 0 });
         conn
     }
 
@@ -239,7 +240,7 @@ impl Fleet {
         checker: &Checker,
         f: impl FnOnce(&mut Client, &mut Env<'_>) -> T,
     ) -> T {
-        self.checker.catch_up(checker.committed());
+        self.checker.catch_up(checker.committed(), now_us);
         let mut env = Env {
             now_us,
             committed: checker.committed_frontier(),
@@ -310,6 +311,16 @@ impl Fleet {
         std::mem::take(&mut self.actions)
     }
 
+    /// `conn`'s connect reached a server whose process is down: its host refuses it (the
+    /// kernel resets the SYN; nothing listens on the client port), and the client learns it
+    /// one way later.
+    pub(crate) fn refuse(&mut self, conn: ConnId, now_us: u64) -> Vec<Action> {
+        if let Some(link) = self.links.links.get_mut(&conn) {
+            link.refused = true;
+        }
+        self.server_sent(conn, None, now_us, None)
+    }
+
     /// A server process died: its connections break (the clients see them close).
     pub(crate) fn server_crashed(&mut self, server: NodeId, now_us: u64) -> Vec<Action> {
         let broken: Vec<ConnId> =
@@ -333,7 +344,7 @@ impl Fleet {
         let Some(link) = self.links.links.get(&conn).copied() else { return (Vec::new(), Ok(())) };
         let i = link.client;
         let result = self.with_client(i, now_us, checker, |client, env| match &packet {
-            None => client.on_closed(env, conn),
+            None => client.on_closed(env, conn, link.refused),
             Some(packet) => client.on_packet(env, conn, packet),
         });
         // A packet on a connection the client has given up on: tell the server it is gone.
@@ -344,11 +355,6 @@ impl Fleet {
         }
         self.reschedule(i, now_us);
         (std::mem::take(&mut self.actions), result)
-    }
-
-    /// A closeSession committed (the checker clips lock holds at the session's end).
-    pub(crate) fn on_session_closed(&mut self, session: SessionId, now_us: u64) {
-        self.checker.on_session_closed(session, now_us);
     }
 
     /// The report's client section.

@@ -1,7 +1,9 @@
 //! One simulated client: its connection and session, as ZooKeeper's `ClientCnxn` runs them.
 //! - It connects to the servers of its shuffled host list in turn (`StaticHostProvider`),
-//!   sleeping a random 0-1 s before every attempt but the first (`ClientCnxn.startConnect`),
-//!   and 1 s more when it comes back round to the server it last connected to
+//!   sleeping a random 0-1 s before an attempt once the handle has primed a connection
+//!   (`ClientCnxn.startConnect` sleeps unless `isFirstConnect`, which `primeConnection` clears
+//!   when a socket first connects: attempts refused by a down host do not sleep), and 1 s
+//!   more when it comes back round to the server it last connected to
 //!   (`StaticHostProvider.next(1000)`'s spin delay).
 //! - Requests submitted while it is not connected wait and go out once it is
 //!   (`outgoingQueue`); a connection that fails fails them too (`cleanup`).
@@ -11,8 +13,10 @@
 //! - A dropped connection fails every outstanding request with ConnectionLoss; the session
 //!   moves to the next server, which refuses it if it has not seen the client's last zxid.
 //! - A session expired while the client was away is reported on reconnecting; the client then
-//!   starts a new one with a new handle, as Curator does: a fresh shuffled host list, and a
-//!   last seen zxid of zero (a new `ClientCnxn`).
+//!   starts a new one with a new handle, as Curator does: a fresh shuffled host list, a last
+//!   seen zxid of zero and no sleep before its first attempt (a new `ClientCnxn`). A session
+//!   the client closed itself is followed by a new handle too: a closed `ZooKeeper` handle
+//!   never reconnects.
 
 use super::history::OpSpan;
 use super::recipe::{Outbox, RecipeEvent, RecipeNote};
@@ -31,6 +35,18 @@ pub(crate) struct ClientLink {
     /// The server answered the connect.
     established: bool,
     opened_us: u64,
+}
+
+/// How a connection ended, which decides what the client does next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// Its host refused it (nothing listens: the server process is down). The socket never
+    /// connected, so the handle is not primed by it.
+    Refused,
+    /// Closed by the server or given up by the client, after the socket connected.
+    Closed,
+    /// The session is over (expired, or closed by the client): a new handle takes over.
+    NewHandle,
 }
 
 /// A request sent and not yet answered.
@@ -79,8 +95,12 @@ pub(crate) struct Client {
     /// When a `Wake` is queued for (to push one only when the next wake-up moves).
     pub(crate) wake_queued_us: Option<u64>,
     pub(crate) counts: ClientCounts,
-    /// Every operation that ended, in invocation order; connection attempts among them.
+    /// Every operation that ended, in the order it ended; connection attempts and lost
+    /// connections among them.
     pub(crate) history: Vec<OpSpan>,
+    /// `!ClientCnxn.isFirstConnect`: a socket of this handle has connected, so every later
+    /// attempt sleeps first.
+    primed: bool,
 }
 
 /// What a client's handlers work with: the time, the fleet's random stream, the links, the
@@ -127,6 +147,7 @@ impl Client {
             wake_queued_us: None,
             counts: ClientCounts::default(),
             history: Vec::new(),
+            primed: false,
         }
     }
 
@@ -192,10 +213,11 @@ impl Client {
         self.send(env, packet);
     }
 
-    /// The connection is gone (closed by either side, or given up): fail what is outstanding
-    /// and reconnect after `ClientCnxn`'s random sleep, plus the spin delay when the next
-    /// host is the one it last connected to.
-    fn disconnected(&mut self, env: &mut Env<'_>) -> Result<(), Breach> {
+    /// The connection is gone (refused, closed by either side, or given up): fail what is
+    /// outstanding and reconnect, after `ClientCnxn`'s random sleep once the handle is primed
+    /// and the spin delay when the next host is the one it last connected to; or, when the
+    /// session is over, with a new handle at once.
+    fn disconnected(&mut self, env: &mut Env<'_>, ended: Ended) -> Result<(), Breach> {
         // Connection attempts are operations of the history too: a "connect" that failed
         // (refused, timed out, or told the session expired) ends here. A live session's client
         // that loses an established connection is cut off from now on ("disconnect", an
@@ -219,9 +241,26 @@ impl Client {
             env.log(self.index, || format!("#{cxid} {kind} lost (ConnectionLoss)"));
             self.act(env, RecipeEvent::Lost)?;
         }
+        if ended == Ended::NewHandle {
+            self.new_handle(env);
+            return Ok(());
+        }
+        self.primed |= ended == Ended::Closed;
         let spin_us = if self.last_connected_host == Some(self.next_host()) { 1_000_000 } else { 0 };
-        self.reconnect_at_us = Some(env.now_us + spin_us + env.rng.between(0, 1_000_000));
+        let sleep_us = if self.primed { env.rng.between(0, 1_000_000) } else { 0 };
+        self.reconnect_at_us = Some(env.now_us + spin_us + sleep_us);
         Ok(())
+    }
+
+    /// A new handle (a new `ZooKeeper` object): a freshly shuffled host list, no zxid seen, not
+    /// primed; it connects at once.
+    fn new_handle(&mut self, env: &mut Env<'_>) {
+        shuffle(&mut self.hosts, env.rng);
+        self.current_host = None;
+        self.last_connected_host = None;
+        self.last_zxid_seen = Zxid::ZERO;
+        self.primed = false;
+        self.reconnect_at_us = Some(env.now_us);
     }
 
     /// The client gives up on its connection: it closes it (the server sees it go).
@@ -233,7 +272,8 @@ impl Client {
             env.actions.push(Action::ToServer { at_us, server: link.server, input });
             env.log(self.index, || format!("gives up {} on {}: {why}", link.server, link.conn));
         }
-        self.disconnected(env)
+        let ended = self.ended_by_close();
+        self.disconnected(env, ended)
     }
 
     /// The operations still waiting for an answer (at the run's end), a connection attempt
@@ -272,12 +312,26 @@ impl Client {
     }
 
     /// The server closed the connection (or the link broke).
-    pub(crate) fn on_closed(&mut self, env: &mut Env<'_>, conn: ConnId) -> Result<(), Breach> {
-        if self.link.is_some_and(|l| l.conn == conn) {
-            env.log(self.index, || format!("{conn} closed"));
-            self.disconnected(env)?;
+    pub(crate) fn on_closed(&mut self, env: &mut Env<'_>, conn: ConnId, refused: bool) -> Result<(), Breach> {
+        if let Some(link) = self.link.filter(|l| l.conn == conn) {
+            if refused {
+                env.log(self.index, || format!("{conn} refused: {} is down", link.server));
+                self.disconnected(env, Ended::Refused)?;
+            } else {
+                env.log(self.index, || format!("{conn} closed"));
+                self.disconnected(env, self.ended_by_close())?;
+            }
         }
         Ok(())
+    }
+
+    /// How a connection that connected and then closed ended: the session's end when the
+    /// client had closed it (a closed handle never reconnects), else a plain close.
+    fn ended_by_close(&self) -> Ended {
+        match self.link {
+            Some(link) if link.established && self.session.is_none() => Ended::NewHandle,
+            _ => Ended::Closed,
+        }
     }
 
     /// A packet from the server on `conn`.
@@ -306,14 +360,8 @@ impl Client {
             ServerPacket::Expired { .. } => {
                 self.counts.sessions_expired += 1;
                 self.session = None;
-                // The server closes this connection.
-                self.disconnected(env)?;
-                // A new handle: a fresh host list and no zxid seen; it connects at once.
-                shuffle(&mut self.hosts, env.rng);
-                self.current_host = None;
-                self.last_connected_host = None;
-                self.last_zxid_seen = Zxid::ZERO;
-                self.reconnect_at_us = Some(env.now_us);
+                // The server closes this connection; a new handle takes over.
+                self.disconnected(env, Ended::NewHandle)?;
                 self.act(env, RecipeEvent::Expired)?;
             }
             ServerPacket::Reply { cxid, zxid, reply } => {
@@ -331,8 +379,8 @@ impl Client {
                     *self.counts.ops.entry((done.kind, outcome_of(reply))).or_default() += 1;
                     self.history.push(OpSpan::answered(self.index, done.kind, done.invoked_us, env.now_us, reply));
                     if done.kind == "close_session" {
-                        // The session is over; the server closes the connection next, and the
-                        // client connects again for a new session.
+                        // The session is over; the server closes the connection next, and a
+                        // new handle connects for a new session.
                         self.session = None;
                     }
                 }

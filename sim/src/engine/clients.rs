@@ -1,11 +1,9 @@
-//! The simulated clients in the event loop: their wake-ups, their packets to servers, the
-//! servers' packets and connection closes to them, crashes breaking their connections, and
-//! closeSession commits for the lock check. The clients themselves live in `crate::clients`.
+//! The simulated clients in the event loop: their wake-ups, their packets to servers (a down
+//! server's host refusing a connect), the servers' packets and connection closes to them, and
+//! crashes breaking their connections. The clients themselves live in `crate::clients`.
 
 use super::*;
 use crate::clients::Action;
-use zabsim_protocol::data::Op;
-use zabsim_protocol::message::TxnBody;
 use zabsim_protocol::{ClientCmd, ConnId, ServerPacket};
 
 impl Sim {
@@ -39,7 +37,7 @@ impl Sim {
         if self.nodes[server.index()].is_none() {
             if let (Some(fleet), Input::FromClient { conn, packet }) = (self.fleet.as_mut(), &input) {
                 if matches!(**packet, zabsim_protocol::ClientPacket::Connect { .. }) {
-                    let actions = fleet.server_sent(*conn, None, self.now_us, None);
+                    let actions = fleet.refuse(*conn, self.now_us);
                     self.schedule_client_actions(actions);
                 }
             }
@@ -91,22 +89,5 @@ impl Sim {
         let Some(fleet) = self.fleet.as_mut() else { return };
         let actions = fleet.server_crashed(id, self.now_us);
         self.schedule_client_actions(actions);
-    }
-
-    /// The lock check needs to know when each session ended: a closeSession committed by
-    /// server `id` in this step.
-    pub(super) fn note_closed_sessions(&mut self, id: NodeId, observations: &[Observation]) {
-        let Some(fleet) = self.fleet.as_mut() else { return };
-        let Some(node) = self.nodes[id.index()].as_ref() else { return };
-        for obs in observations {
-            let Observation::Committed { zxid, .. } = obs else { continue };
-            let log = &node.disk_view().log;
-            let Ok(i) = log.binary_search_by_key(zxid, |t| t.zxid) else { continue };
-            if let TxnBody::Request(request) = &log[i].body {
-                if request.op == Op::CloseSession {
-                    fleet.on_session_closed(request.session, self.now_us);
-                }
-            }
-        }
     }
 }

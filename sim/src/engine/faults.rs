@@ -10,6 +10,9 @@ impl Sim {
         let fault = self.scenario.faults[i].fault.clone();
         self.disturb();
         self.stats.note_fault(fault.kind());
+        if !matches!(fault, Fault::CrashAt { .. }) {
+            self.stats.fault_log.push((self.now_us, fault.describe()));
+        }
         self.trace_fault(i);
         match fault {
             Fault::Crash { node } => self.crash(NodeId(node)),
@@ -71,10 +74,14 @@ impl Sim {
         self.disturb();
         match self.scenario.faults[i].fault {
             Fault::Pause { node, .. } => {
+                self.stats.fault_log.push((self.now_us, format!("resume s{node}")));
                 self.trace_note(crate::trace::Note::Resume { node }, format!("resume s{node}"));
                 self.resume(NodeId(node));
             }
-            Fault::SlowFsync { node, .. } => self.disks[node as usize].slow_factor = 1,
+            Fault::SlowFsync { node, .. } => {
+                self.stats.fault_log.push((self.now_us, format!("s{node} fsyncs at speed")));
+                self.disks[node as usize].slow_factor = 1
+            }
             // Instantaneous faults have no end: nothing schedules one.
             Fault::Crash { .. }
             | Fault::Restart { .. }
@@ -86,6 +93,7 @@ impl Sim {
             // The supervisor's restart, unless the fault phase is over (heal_all restarted it).
             Fault::CrashAt { node, .. } => {
                 if self.stats.liveness_start_us.is_none() {
+                    self.stats.fault_log.push((self.now_us, format!("restart s{node}")));
                     self.trace_note(
                         crate::trace::Note::Restart { node },
                         format!("restart s{node} (after its targeted crash)"),

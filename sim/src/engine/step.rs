@@ -40,7 +40,6 @@ impl Sim {
         self.apply_output(id, &out);
         if self.fleet.is_some() {
             self.apply_client_cmds(id, &out.clients);
-            self.note_closed_sessions(id, &out.observations);
         }
         if let Some(input) = traced_input {
             self.trace_step(id, &input, &out);

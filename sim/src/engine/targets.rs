@@ -46,6 +46,7 @@ impl Sim {
     pub(super) fn fire_target(&mut self, id: NodeId, fault: usize) {
         self.armed[id.index()].retain(|(f, _)| *f != fault);
         self.stats.cover(Coverage::TargetedCrash);
+        self.stats.fault_log.push((self.now_us, format!("crash s{} (targeted)", id.0)));
         if self.tracer.is_some() {
             let point = match &self.scenario.faults[fault].fault {
                 Fault::CrashAt { point, .. } => point.describe(),

@@ -96,6 +96,10 @@ pub struct RunReport {
     pub acked_values: Vec<u64>,
     /// Faults injected, by kind.
     pub faults: BTreeMap<&'static str, u64>,
+    /// What the faults did and when (a crash, its restart, a pause and its end, a targeted
+    /// crash when it strikes), µs; for charts of one run.
+    #[serde(skip)]
+    pub fault_log: Vec<(u64, String)>,
     /// Which interesting paths the run took, and how often: fault kinds, sync modes, leader
     /// changes, elections between votes with equal zxids across epochs, crashes that dropped
     /// un-fsynced appends, step-downs... so a green campaign can be trusted.
@@ -218,6 +222,7 @@ impl RunReport {
             acked_values: stats.acked_values,
             ack_timeline: stats.ack_timeline,
             faults,
+            fault_log: stats.fault_log,
             coverage,
             liveness_start_us: stats.liveness_start_us,
             converged_at_us: stats.converged_at_us,

@@ -38,6 +38,8 @@ pub struct Stats {
     pub(crate) writes_tracked_pending: usize,
     pub(crate) acked_values: Vec<u64>,
     pub(crate) faults: BTreeMap<FaultKind, u64>,
+    /// What the faults did and when, µs (for charts of one run).
+    pub(crate) fault_log: Vec<(u64, String)>,
     pub(crate) liveness_start_us: Option<u64>,
     pub(crate) converged_at_us: Option<u64>,
     pub(crate) liveness_note: Option<String>,

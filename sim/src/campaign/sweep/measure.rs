@@ -188,8 +188,9 @@ fn finish(m: &mut RunMetrics, report: &RunReport, fault_at_us: u64) {
     m.commit_latency_p50_us = report.commit_latency_p50_us;
     m.commit_latency_p99_us = report.commit_latency_p99_us;
     let history = report.clients.as_ref().map_or(&[][..], |c| &c.history[..]);
-    if m.has_fault() {
-        m.client_unavailable_us = crate::clients::longest_wait(history, fault_at_us, report.end_us);
+    if m.has_fault() && m.clients > 0 {
+        // No client waited after the fault: a window of 0, not a missing measurement.
+        m.client_unavailable_us = Some(crate::clients::longest_wait(history, fault_at_us, report.end_us).unwrap_or(0));
     }
     if m.seed == 0 {
         m.client_ops = history.iter().map(|s| s.to_schema()).collect();

@@ -40,7 +40,8 @@ use super::committed_tree::CommittedTree;
 use super::{Breach, Invariant};
 use reads::WatchType;
 use std::collections::BTreeMap;
-use zabsim_protocol::data::{SessionId, ZPath};
+use zabsim_protocol::data::{Op, SessionId, ZPath};
+use zabsim_protocol::message::TxnBody;
 use zabsim_protocol::{ClientOp, Epoch, Read, Reply, Txn, Zxid};
 
 /// One client's belief that it holds the lock.
@@ -80,6 +81,8 @@ pub struct ClientChecker {
     holds: Vec<Hold>,
     /// When each closed session's closeSession committed, µs.
     closed_at_us: BTreeMap<SessionId, u64>,
+    /// How much of the committed history has been searched for closeSessions.
+    closes_seen: usize,
     /// Lock acquisitions while an expired holder still believed it held the lock.
     pub(crate) lock_caveats: u64,
     /// Of those, acquisitions by a client whose own session had expired.
@@ -105,7 +108,18 @@ pub struct ClientChecker {
 impl ClientChecker {
     /// Replays the committed txns not yet in the reference tree: called before the clients
     /// handle anything, so every check below sees the history as it stands.
-    pub(crate) fn catch_up(&mut self, history: &[Txn]) {
+    pub(crate) fn catch_up(&mut self, history: &[Txn], now_us: u64) {
+        // Sessions end when their closeSession joins the committed history: committed by a
+        // leader's quorum of ACKs, or by a new leader's establishment (a closeSession proposed
+        // in the old epoch and synced in the new one is committed without any COMMIT).
+        for txn in &history[self.closes_seen.min(history.len())..] {
+            if let TxnBody::Request(request) = &txn.body {
+                if request.op == Op::CloseSession {
+                    self.on_session_closed(request.session, now_us);
+                }
+            }
+        }
+        self.closes_seen = history.len();
         self.tree.catch_up(history);
     }
 
