@@ -28,11 +28,7 @@ pub struct OpSpan {
 impl OpSpan {
     /// The operation answered with `reply`.
     pub(crate) fn answered(client: usize, kind: &'static str, invoked_us: u64, now_us: u64, reply: &Reply) -> OpSpan {
-        let error = match reply {
-            Reply::Write { result } => result.error(),
-            Reply::Error { error } => Some(*error),
-            _ => None,
-        };
+        let error = error_of(reply);
         OpSpan {
             client: client as u32,
             kind,
@@ -97,6 +93,15 @@ impl OpSpan {
             outcome: self.outcome,
             served: self.served,
         }
+    }
+}
+
+/// The error a reply carries, if any (a failed write's result, or an error reply).
+pub(crate) fn error_of(reply: &Reply) -> Option<ZkError> {
+    match reply {
+        Reply::Write { result } => result.error(),
+        Reply::Error { error } => Some(*error),
+        _ => None,
     }
 }
 

@@ -488,9 +488,5 @@ fn kind_of(op: &ClientOp) -> &'static str {
 
 /// How a reply counts: ok, or the error's name.
 fn outcome_of(reply: &Reply) -> &'static str {
-    match reply {
-        Reply::Write { result } => result.error().map_or("ok", |e| e.name()),
-        Reply::Error { error } => error.name(),
-        _ => "ok",
-    }
+    super::history::error_of(reply).map_or("ok", |e| e.name())
 }
