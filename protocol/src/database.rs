@@ -10,7 +10,7 @@
 //! changed by [`ZkDatabase::apply`], the one place a txn enters the database: a committed one,
 //! or a logged one while loading or fast-forwarding.
 
-use crate::data::digest::Fnv1a64;
+use crate::data::digest::WordHash;
 use crate::data::{Applied, DataTree, Op};
 use crate::durable::DurableState;
 use crate::ids::Zxid;
@@ -41,7 +41,7 @@ impl Default for ZkDatabase {
             applied: Vec::new(),
             last_processed_zxid: Zxid::ZERO,
             tree: None,
-            history_digest: Fnv1a64::new().finish(),
+            history_digest: WordHash::new().finish(),
             skips_close_session: false,
         }
     }
@@ -77,7 +77,7 @@ impl ZkDatabase {
         };
         // DataTree.processTxn only moves lastProcessedZxid forward.
         self.last_processed_zxid = self.last_processed_zxid.max(txn.zxid);
-        let mut hash = Fnv1a64::resume(self.history_digest);
+        let mut hash = WordHash::resume(self.history_digest);
         hash.u64(txn.zxid.as_u64());
         hash.u64(txn.value);
         self.history_digest = hash.finish();
@@ -91,7 +91,7 @@ impl ZkDatabase {
     pub fn replace(&mut self, history: &[Txn], zxid: Zxid) {
         self.applied.clear();
         self.tree = None;
-        self.history_digest = Fnv1a64::new().finish();
+        self.history_digest = WordHash::new().finish();
         for txn in history {
             self.apply(txn.clone());
         }

@@ -28,6 +28,19 @@ impl Txn {
     pub fn opaque(zxid: Zxid, value: u64) -> Txn {
         Txn { zxid, value, body: TxnBody::Opaque }
     }
+
+    /// Where txn `zxid` sits in `log`, a history in zxid order (`Err`: where it would go), as
+    /// `binary_search` answers. An ACK or a COMMIT almost always names one of the newest
+    /// txns, so the last few are searched before the whole log.
+    pub fn find_in(log: &[Txn], zxid: Zxid) -> Result<usize, usize> {
+        const RECENT: usize = 8;
+        let tail = log.len().saturating_sub(RECENT);
+        if log.get(tail).is_some_and(|t| t.zxid <= zxid) {
+            let found = log[tail..].binary_search_by_key(&zxid, |t| t.zxid);
+            return found.map(|i| i + tail).map_err(|i| i + tail);
+        }
+        log[..tail].binary_search_by_key(&zxid, |t| t.zxid)
+    }
 }
 
 /// What a txn asks of the data tree.
@@ -59,7 +72,7 @@ impl TxnBody {
                 let mut hash = crate::data::digest::Fnv1a64::new();
                 hash.u64(request.session.0);
                 hash.u64(request.cxid);
-                hash.bytes(request.op.to_string().as_bytes());
+                hash.display(&request.op);
                 hash.finish() | 1 << 63
             }
         }

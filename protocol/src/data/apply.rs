@@ -104,12 +104,13 @@ impl DataTree {
         self.check_session(session)?;
         // validatePathForCreate cuts at the last '/': the parent of "/" is the root itself,
         // and a sequential name goes next to the prefix ("/a/n-" -> "/a/n-0000000003").
-        let parent = requested.parent().unwrap_or_else(ZPath::root);
-        let parent_node = self.nodes.get(&parent).ok_or(ZkError::NoNode)?;
+        let (parent, parent_node) =
+            self.nodes.get_key_value(requested.parent_str().unwrap_or("/")).ok_or(ZkError::NoNode)?;
+        let parent = parent.clone();
         let path = if mode.is_sequential() {
             // The suffix is the parent's persisted cversion, the number of children ever
             // created under it, so names never repeat even after deletions.
-            requested.with_sequence_suffix(parent_node.child_creations).map_err(|_| ZkError::BadArguments)?
+            requested.with_sequence_suffix(parent_node.child_creations)
         } else {
             requested.clone()
         };
@@ -246,7 +247,8 @@ impl DataTree {
 
     /// `DataTree.deleteNode` for a node already checked to exist and have no children.
     fn remove_node(&mut self, zxid: Zxid, path: &ZPath, undo: &mut Undo, events: &mut Vec<WatchEvent>) {
-        let parent = path.parent().expect("the root is never removed");
+        let parent_text = path.parent_str().expect("the root is never removed");
+        let parent = self.nodes.get_key_value(parent_text).expect("a node's parent exists").0.clone();
         self.remember(undo, path);
         self.remember(undo, &parent);
         let node = self.take_node(path).expect("removed node exists");

@@ -3,8 +3,9 @@
 //! `PathUtils.validatePath`, so a path zabsim accepts is one a real server accepts.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Borrow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A valid znode path such as `/`, `/app` or `/app/lock/n-0000000003`.
 ///
@@ -58,9 +59,10 @@ pub enum PathErrorKind {
 }
 
 impl ZPath {
-    /// The root znode, `/`.
+    /// The root znode, `/` (one shared text, so asking for it allocates nothing).
     pub fn root() -> ZPath {
-        ZPath(Arc::from("/"))
+        static ROOT: OnceLock<ZPath> = OnceLock::new();
+        ROOT.get_or_init(|| ZPath(Arc::from("/"))).clone()
     }
 
     /// Validates `text` as `PathUtils.validatePath` does and returns it as a path.
@@ -85,11 +87,17 @@ impl ZPath {
 
     /// The parent path; `None` for the root.
     pub fn parent(&self) -> Option<ZPath> {
+        self.parent_str().map(|parent| if parent == "/" { ZPath::root() } else { ZPath(Arc::from(parent)) })
+    }
+
+    /// The parent path's text, without making a path of it (a tree looks nodes up by text:
+    /// `ZPath: Borrow<str>`); `None` for the root.
+    pub fn parent_str(&self) -> Option<&str> {
         if self.is_root() {
             return None;
         }
         let last_slash = self.0.rfind('/').expect("a valid path starts with '/'");
-        Some(if last_slash == 0 { ZPath::root() } else { ZPath(Arc::from(&self.0[..last_slash])) })
+        Some(if last_slash == 0 { "/" } else { &self.0[..last_slash] })
     }
 
     /// The last segment (`lock` for `/app/lock`); empty for the root.
@@ -126,12 +134,21 @@ impl ZPath {
     /// The name ZooKeeper gives a sequential node: this path's text followed by the
     /// 10-digit zero-padded `sequence` (`PrepRequestProcessor.pRequest2TxnCreate` formats the
     /// parent's cversion with `%010d`). Under the root the prefix is the empty name, so
-    /// `/` becomes `/0000000007`. Fails only if the result is not a valid path.
-    pub fn with_sequence_suffix(&self, sequence: i32) -> Result<ZPath, PathError> {
+    /// `/` becomes `/0000000007`. Always a valid path: digits and a sign lengthen the last
+    /// segment of a valid path (or name a new one under the root), which breaks no rule.
+    pub fn with_sequence_suffix(&self, sequence: i32) -> ZPath {
         // `{:010}` pads after the sign like Java's `%010d`, so a wrapped negative cversion
         // names the node exactly as ZooKeeper would (`-000000001`).
         let text = if self.is_root() { format!("/{sequence:010}") } else { format!("{}{sequence:010}", self.0) };
-        ZPath::parse(&text)
+        debug_assert_eq!(first_violation(&text), None, "{text}");
+        ZPath(Arc::from(text))
+    }
+}
+
+/// Paths order and compare as their text, so a map keyed by paths can be searched by text.
+impl Borrow<str> for ZPath {
+    fn borrow(&self) -> &str {
+        &self.0
     }
 }
 
@@ -300,9 +317,9 @@ mod tests {
     #[test]
     fn sequence_suffix_is_ten_zero_padded_digits() {
         let prefix = ZPath::parse("/lock/n-").unwrap();
-        assert_eq!(prefix.with_sequence_suffix(7).unwrap().as_str(), "/lock/n-0000000007");
-        assert_eq!(ZPath::root().with_sequence_suffix(12).unwrap().as_str(), "/0000000012");
-        assert_eq!(prefix.with_sequence_suffix(-1).unwrap().as_str(), "/lock/n--000000001");
+        assert_eq!(prefix.with_sequence_suffix(7).as_str(), "/lock/n-0000000007");
+        assert_eq!(ZPath::root().with_sequence_suffix(12).as_str(), "/0000000012");
+        assert_eq!(prefix.with_sequence_suffix(-1).as_str(), "/lock/n--000000001");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! the live sessions, and the last txn applied. This file holds the state, the reads and the
 //! digest; how a txn changes the state is in `apply.rs`.
 
-use super::digest::Fnv1a64;
+use super::digest::WordHash;
 use super::error::ZkError;
 use super::node::ZNode;
 use super::op::SessionId;
@@ -104,7 +104,7 @@ impl DataTree {
     /// nothing here. (ZooKeeper's `DataTree.getTreeDigest` covers the nodes only; sessions
     /// are included so that a diverging createSession is caught too.)
     pub fn digest(&self) -> u64 {
-        let mut hash = Fnv1a64::new();
+        let mut hash = WordHash::new();
         hash.u64(self.nodes.len() as u64);
         hash.u64(self.nodes_digest);
         hash.u64(self.sessions.len() as u64);
@@ -160,14 +160,13 @@ impl DataTree {
 
 /// One node's share of the tree digest: its path, data and persisted stat.
 pub(super) fn node_digest(path: &ZPath, node: &ZNode) -> u64 {
-    let mut hash = Fnv1a64::new();
+    let mut hash = WordHash::new();
     hash.bytes(path.as_str().as_bytes());
     hash.bytes(&node.data);
     hash.u64(node.czxid.as_u64());
     hash.u64(node.mzxid.as_u64());
     hash.u64(node.pzxid.as_u64());
-    hash.i32(node.version);
-    hash.i32(node.child_creations);
+    hash.u64(u64::from(node.version as u32) << 32 | u64::from(node.child_creations as u32));
     hash.u64(node.ephemeral_owner.0);
     hash.finish()
 }

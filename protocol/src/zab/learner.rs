@@ -433,7 +433,7 @@ impl Node {
             Some(head) if *head == zxid => {
                 learner.pending_txns.pop_front();
                 // FinalRequestProcessor applies the committed txn to the database.
-                if let Ok(i) = self.disk.log.binary_search_by_key(&zxid, |t| t.zxid) {
+                if let Ok(i) = Txn::find_in(&self.disk.log, zxid) {
                     let txn = self.disk.log[i].clone();
                     let applied = self.db.apply(txn.clone());
                     self.serve_applied(cx, &txn, applied);

@@ -131,5 +131,5 @@ impl Checker {
 
 /// Whether `log` (in zxid order) holds `txn`.
 fn holds(log: &[Txn], txn: &Txn) -> bool {
-    log.binary_search_by_key(&txn.zxid, |t| t.zxid).is_ok_and(|i| log[i] == *txn)
+    Txn::find_in(log, txn.zxid).is_ok_and(|i| log[i] == *txn)
 }

@@ -29,7 +29,7 @@ impl Checker {
                     self.sync_decided_at[learner.index()] = self.committed.len();
                 }
                 Observation::ClientAcked { value, zxid } => {
-                    let found = self.committed.binary_search_by_key(zxid, |t| t.zxid).ok();
+                    let found = Txn::find_in(&self.committed, *zxid).ok();
                     if found.map(|i| self.committed[i].value) != Some(*value) {
                         return Err(Breach::new(
                             Invariant::AcknowledgedDurability,
@@ -154,7 +154,7 @@ impl Checker {
 
     pub(super) fn on_committed(&mut self, id: NodeId, node: &Node, zxid: Zxid) -> Result<(), Breach> {
         let log = &node.disk_view().log;
-        let Ok(pos) = log.binary_search_by_key(&zxid, |t| t.zxid) else {
+        let Ok(pos) = Txn::find_in(log, zxid) else {
             return Err(Breach::new(
                 Invariant::Integrity,
                 vec![id.0],
@@ -164,7 +164,7 @@ impl Checker {
         let txn = log[pos].clone();
         match self.committed.last() {
             Some(last) if last.zxid >= zxid => {
-                let known = self.committed.binary_search_by_key(&zxid, |t| t.zxid).ok();
+                let known = Txn::find_in(&self.committed, zxid).ok();
                 if known.map(|i| &self.committed[i]) != Some(&txn) {
                     return Err(Breach::new(
                         Invariant::PrefixConsistency,

@@ -131,7 +131,7 @@ impl Checker {
                 continue;
             }
             self.exercise(Rule::AckOfLoggedTxn);
-            if server.disk_view().log.binary_search_by_key(&zxid, |t| t.zxid).is_err() {
+            if Txn::find_in(&server.disk_view().log, zxid).is_err() {
                 return Err(Breach::new(
                     Invariant::MessageLegality,
                     vec![id.0],

@@ -167,6 +167,11 @@ pub struct ClientReport {
     /// Queue recipe: items taken by consumers.
     #[serde(default)]
     pub queue_items_taken: u64,
+    /// Steps the clients took: a wake-up that came due, or a packet or a close reaching a
+    /// client. With the servers' steps (`RunReport::events`) they are every step of a
+    /// simulated actor.
+    #[serde(default)]
+    pub steps: u64,
     /// Every operation, invocation to completion, client by client (for sweeps and charts;
     /// not in the JSON report).
     #[serde(skip)]
@@ -183,6 +188,8 @@ pub(crate) struct Fleet {
     actions: Vec<Action>,
     /// Client log lines for the trace (client, text); None when the run is not traced.
     log: Option<Vec<(usize, String)>>,
+    /// Steps the clients took (see `ClientReport::steps`).
+    steps: u64,
 }
 
 impl Fleet {
@@ -219,7 +226,16 @@ impl Fleet {
             };
             clients.push(Client::new(i, hosts, config.session_timeout_ms, recipe, start_us));
         }
-        Fleet { config, clients, links, rng, checker: ClientChecker::default(), actions: Vec::new(), log: None }
+        Fleet {
+            config,
+            clients,
+            links,
+            rng,
+            checker: ClientChecker::default(),
+            actions: Vec::new(),
+            log: None,
+            steps: 0,
+        }
     }
 
     /// Keeps client log lines for the trace from now on.
@@ -240,6 +256,7 @@ impl Fleet {
         checker: &Checker,
         f: impl FnOnce(&mut Client, &mut Env<'_>) -> T,
     ) -> T {
+        self.steps += 1;
         self.checker.catch_up(checker.committed(), now_us);
         let mut env = Env {
             now_us,
@@ -369,6 +386,7 @@ impl Fleet {
             sync_caveats: self.checker.sync_caveats,
             queue_items_taken: self.checker.items_taken(),
             connects: self.links.next_conn,
+            steps: self.steps,
             ..ClientReport::default()
         };
         for client in &self.clients {

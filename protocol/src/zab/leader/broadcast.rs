@@ -131,7 +131,7 @@ impl Node {
         let targets = leader.forwarding_to();
         let epoch = leader.epoch;
         debug_assert!(
-            self.disk.log.binary_search_by_key(&zxid, |t| t.zxid).is_ok(),
+            Txn::find_in(&self.disk.log, zxid).is_ok(),
             "{} epoch {epoch:?}: committed {zxid}, which is not in its log",
             self.id,
         );
