@@ -31,6 +31,7 @@ pub mod conform;
 mod error;
 mod html;
 mod html_campaign;
+mod legend;
 pub mod schema;
 pub mod stats;
 mod style;

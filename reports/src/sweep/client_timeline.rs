@@ -5,7 +5,8 @@
 
 use super::commit_timeline::describe_run;
 use super::{doc, ChartDoc, View};
-use crate::chart::{self, styled_legend, styled_mesh, Area, DashedPathElement, DrawErr, Figure, KeyedAxis};
+use crate::chart::{self, styled_mesh, Area, DashedPathElement, DrawErr, Figure, KeyedAxis};
+use crate::legend::{legend_strip, Swatch};
 use crate::schema::{ClientOpSpan, ClientWait, OpOutcome, RunMetrics};
 use crate::stats::ms;
 use crate::style::{self, fmt_num, FAULT, MUTED as WAIT, OP_FAILED, OP_OK, OP_UNKNOWN, SMALL_PX, TEXT};
@@ -160,7 +161,7 @@ impl Figure for ClientTimeline {
     }
 
     fn size(&self) -> (u32, u32) {
-        let plot = if self.run.is_some() { 160 + lane_px(self.lanes) * self.lanes.max(3) } else { 180 };
+        let plot = if self.run.is_some() { 190 + lane_px(self.lanes) * self.lanes.max(3) } else { 180 };
         (1200, plot + chart::header_height(self.subtitle.len()))
     }
 
@@ -169,6 +170,21 @@ impl Figure for ClientTimeline {
         let Some(run) = &self.run else {
             return chart::placeholder(&body, "No run kept its client operations: give the grid clients.");
         };
+        // The legend above the plot, where it covers no lane.
+        let (strip, body) = body.split_vertically(30);
+        let mut legend = Vec::new();
+        if !run.fault_windows.is_empty() {
+            legend.push((Swatch::Band(FAULT, 0.25), format!("fault window ({})", run.fault)));
+        }
+        if !self.marks.is_empty() {
+            legend.push((Swatch::Marker, "fault".to_string()));
+        }
+        legend.push((Swatch::Band(WAIT, 0.35), "waiting for the service".to_string()));
+        for outcome in [OpOutcome::Ok, OpOutcome::Failed, OpOutcome::Unknown] {
+            legend.push((Swatch::Band(color(outcome), 1.0), outcome.name().to_string()));
+        }
+        legend.push((Swatch::Tick(TEXT), "connection lost".to_string()));
+        legend_strip(&strip, &legend)?;
         let end_us = self.end_us;
         let xhi = (ms(end_us) * 1.02).max(1.0);
         let lanes = f64::from(self.lanes);
@@ -190,35 +206,31 @@ impl Figure for ClientTimeline {
             .y_desc("")
             .draw()?;
         for (s, e) in &run.fault_windows {
-            c.draw_series([Rectangle::new([(ms(*s), -0.5), (ms(*e), lanes - 0.5)], FAULT.mix(0.10).filled())])?
-                .label(format!("fault window ({})", run.fault))
-                .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], FAULT.mix(0.25).filled()));
+            c.draw_series([Rectangle::new([(ms(*s), -0.5), (ms(*e), lanes - 0.5)], FAULT.mix(0.10).filled())])?;
         }
-        for (i, (t, what)) in self.marks.iter().enumerate() {
+        // Each fault's label goes on the first line down where it clears the labels before it.
+        let style = style::text(SMALL_PX, FAULT).pos(Pos::new(HPos::Left, VPos::Top));
+        let mut line_ends: Vec<i32> = Vec::new();
+        for (t, what) in &self.marks {
             let x = ms(*t);
-            let line = c.draw_series([DashedPathElement::new(
-                vec![(x, -0.5), (x, lanes - 0.5)],
-                4,
-                3,
-                FAULT.stroke_width(1),
-            )])?;
-            if i == 0 {
-                line.label("fault")
-                    .legend(|(x, y)| DashedPathElement::new(vec![(x, y), (x + 20, y)], 4, 3, FAULT.stroke_width(2)));
+            c.draw_series([DashedPathElement::new(vec![(x, -0.5), (x, lanes - 0.5)], 4, 3, FAULT.stroke_width(1))])?;
+            let left = c.backend_coord(&(x, -0.5)).0 + 3;
+            let width = body.estimate_text_size(what, &style)?.0 as i32;
+            let line = line_ends.iter().position(|end| *end < left).unwrap_or(line_ends.len());
+            if line == line_ends.len() {
+                line_ends.push(0);
             }
-            let style = style::text(SMALL_PX, FAULT).pos(Pos::new(HPos::Left, VPos::Top));
-            c.draw_series(
-                [EmptyElement::at((x, -0.5)) + Text::new(what.clone(), (3, 2 + 14 * (i as i32 % 3)), style)],
-            )?;
+            line_ends[line] = left + width + 6;
+            c.draw_series([
+                EmptyElement::at((x, -0.5)) + Text::new(what.clone(), (3, 2 + 14 * line as i32), style.clone())
+            ])?;
         }
         // Behind the bars, each stretch in which a client waited for the service.
         let waits = run.client_waits.iter().map(|w| {
             let lane = f64::from(w.client);
             Rectangle::new([(ms(w.from_us), lane - 0.42), (ms(w.to_us), lane + 0.42)], WAIT.mix(0.35).filled())
         });
-        c.draw_series(waits)?
-            .label("waiting for the service")
-            .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], WAIT.mix(0.35).filled()));
+        c.draw_series(waits)?;
         // One pixel of the plot, in ms: the narrowest bar drawn.
         let pixel = xhi / f64::from(body.dim_in_pixel().0.max(1));
         for outcome in [OpOutcome::Ok, OpOutcome::Failed, OpOutcome::Unknown] {
@@ -228,19 +240,14 @@ impl Figure for ClientTimeline {
                 let lane = f64::from(o.client);
                 Rectangle::new([(from, lane - 0.3), (to.max(from + pixel), lane + 0.3)], col.filled())
             });
-            c.draw_series(bars)?
-                .label(outcome.name())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], col.filled()));
+            c.draw_series(bars)?;
         }
         // A lost connection is an instant: a dark tick across the lane.
         let ticks = run.client_ops.iter().filter(|o| o.kind == "disconnect").map(|o| {
             let (x, lane) = (ms(o.invoked_us), f64::from(o.client));
             PathElement::new(vec![(x, lane - 0.45), (x, lane + 0.45)], TEXT.stroke_width(2))
         });
-        c.draw_series(ticks)?
-            .label("connection lost")
-            .legend(|(x, y)| PathElement::new(vec![(x + 10, y - 7), (x + 10, y + 7)], TEXT.stroke_width(2)));
-        styled_legend!(c, SeriesLabelPosition::LowerRight)?;
+        c.draw_series(ticks)?;
         Ok(())
     }
 }

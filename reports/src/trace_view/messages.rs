@@ -1,9 +1,9 @@
 //! The space-time diagram: one line per server, an arrow per delivered message in a time
 //! window (thinned to an arrow cap), a cross per message never received, faults on top.
 
-use super::legend::{legend_strip, Swatch};
 use super::{band_color, draw_markers, markers_note, per_server_size, row, rows_chart};
 use crate::chart::{self, Area, DashedPathElement, DrawErr, Figure};
+use crate::legend::{legend_strip, Swatch};
 use crate::stats::{ms, Sample};
 use crate::style::{self, fmt_num, FAULT, MUTED, SMALL_PX};
 use crate::trace_model::{Delivery, Lost, Marker, MsgClass, TraceModel};

@@ -6,7 +6,6 @@
 //! This file holds what both charts share: one row per server on a time axis, the role colours
 //! and the fault markers. Each chart has its own file; the legend strip above them has one too.
 
-mod legend;
 mod messages;
 mod roles;
 

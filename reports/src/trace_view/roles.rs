@@ -1,9 +1,9 @@
 //! The role timeline: one band per server and role (LOOKING / FOLLOWING / LEADING, shaded by
 //! Zab phase), labelled with the epoch and the last zxid, with pauses and faults on top.
 
-use super::legend::{legend_strip, Swatch};
 use super::{band_color, draw_markers, markers_note, per_server_size, row, rows_chart};
 use crate::chart::{self, Area, DrawErr, Figure};
+use crate::legend::{legend_strip, Swatch};
 use crate::stats::ms;
 use crate::style::{self, fmt_num, GRID, MUTED, SMALL_PX, TEXT};
 use crate::trace_model::{Marker, RoleKind, Segment, TraceModel};

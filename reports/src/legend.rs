@@ -1,5 +1,5 @@
-//! The legend strip above both trace charts: a row of swatches (bands, arrows, markers) with
-//! their labels.
+//! A legend strip above a chart: a row of swatches (bands, arrows, markers, ticks) with
+//! their labels, so the legend never covers what the chart draws.
 
 use crate::chart::{Area, DashedPathElement, DrawErr};
 use crate::style::{self, FAULT, TEXT};
@@ -7,16 +7,18 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// A legend swatch.
-pub(super) enum Swatch {
+pub(crate) enum Swatch {
     Band(RGBColor, f64),
     Arrow(RGBColor),
     Paused,
     Marker,
     Cross,
+    /// A short vertical stroke (an instant on a lane).
+    Tick(RGBColor),
 }
 
 /// A row of legend items at (x, y) in `area`.
-pub(super) fn legend_strip<DB: DrawingBackend>(area: &Area<DB>, items: &[(Swatch, String)]) -> Result<(), DrawErr> {
+pub(crate) fn legend_strip<DB: DrawingBackend>(area: &Area<DB>, items: &[(Swatch, String)]) -> Result<(), DrawErr> {
     let style = style::text(style::LEGEND_PX, TEXT).pos(Pos::new(HPos::Left, VPos::Center));
     let mut x = style::MARGIN_PX;
     let y = 14;
@@ -44,6 +46,9 @@ pub(super) fn legend_strip<DB: DrawingBackend>(area: &Area<DB>, items: &[(Swatch
             Swatch::Cross => {
                 area.draw(&PathElement::new(vec![(x + 6, y - 5), (x + 16, y + 5)], FAULT.stroke_width(2)))?;
                 area.draw(&PathElement::new(vec![(x + 6, y + 5), (x + 16, y - 5)], FAULT.stroke_width(2)))?;
+            }
+            Swatch::Tick(c) => {
+                area.draw(&PathElement::new(vec![(x + 11, y - 7), (x + 11, y + 7)], c.stroke_width(2)))?;
             }
         }
         area.draw(&Text::new(label.clone(), (x + 28, y), style.clone()))?;
