@@ -46,13 +46,38 @@ pub(super) struct Ledger {
     epoch_write: Option<WriteId>,
     /// Latest log write (append, truncate, snapshot) of this lifetime.
     log_through: Option<WriteId>,
-    /// zxid -> latest append of it in this lifetime.
-    appends: BTreeMap<Zxid, WriteId>,
+    /// zxid -> latest append of it in this lifetime, sorted by zxid. A Vec, not a map: a log
+    /// grows at its end, so nearly every append is a push and every lookup a short search.
+    appends: Vec<(Zxid, WriteId)>,
     /// Messages produced and not yet departed, with what each promises; held ones wait here.
     unsent: Vec<(NodeId, Message, Covers)>,
     /// A NEWLEADER step that wrote currentEpoch before some of its log writes: (epoch, the
     /// currentEpoch write, the step's last log write).
     adoption: Option<(Epoch, WriteId, WriteId)>,
+}
+
+impl Ledger {
+    /// Write `w` appended `zxid`; a zxid appended again (after a truncation) keeps the newer write.
+    fn note_append(&mut self, zxid: Zxid, w: WriteId) {
+        match self.appends.last() {
+            Some(&(last, _)) if last >= zxid => match self.appends.binary_search_by_key(&zxid, |&(z, _)| z) {
+                Ok(i) => self.appends[i].1 = w,
+                Err(i) => self.appends.insert(i, (zxid, w)),
+            },
+            _ => self.appends.push((zxid, w)),
+        }
+    }
+
+    /// The latest append of `zxid` in this lifetime. An ACK is nearly always for one of the
+    /// last txns logged, so the newest few are looked at before a search of the whole log.
+    fn append_of(&self, zxid: Zxid) -> Option<WriteId> {
+        for &(z, w) in self.appends.iter().rev().take(8) {
+            if z <= zxid {
+                return (z == zxid).then_some(w);
+            }
+        }
+        self.appends.binary_search_by_key(&zxid, |&(z, _)| z).ok().map(|i| self.appends[i].1)
+    }
 }
 
 impl Checker {
@@ -70,7 +95,7 @@ impl Checker {
                 DiskWrite::AcceptedEpoch(_) => ledger.accepted_write = Some(w),
                 DiskWrite::CurrentEpoch(_) => ledger.epoch_write = Some(w),
                 DiskWrite::Append(txn) => {
-                    ledger.appends.insert(txn.zxid, w);
+                    ledger.note_append(txn.zxid, w);
                     ledger.log_through = Some(w);
                 }
                 DiskWrite::Truncate(_) | DiskWrite::Snapshot { .. } => ledger.log_through = Some(w),
@@ -97,7 +122,7 @@ impl Checker {
                     ledger.accepted_write.map(Covers::AcceptedEpoch)
                 }
                 QuorumPacket::Ack { zxid } if !zxid.is_epoch_marker() => {
-                    ledger.appends.get(zxid).map(|w| Covers::Txn(*zxid, *w))
+                    ledger.append_of(*zxid).map(|w| Covers::Txn(*zxid, w))
                 }
                 // The ACK of NEWLEADER leaves from SYNCHRONIZATION; the one after UPTODATE,
                 // with the same zxid, from BROADCAST and promises nothing.
