@@ -153,7 +153,7 @@ impl Node {
             (Role::Leading(_), TimerKind::Heartbeat) => self.leader_on_heartbeat(cx),
             (Role::Leading(_), TimerKind::Work) => self.leader_on_work_done(cx),
             (Role::Leading(_), TimerKind::SessionExpiry) => self.leader_on_session_expiry(cx),
-            (Role::Following(_), TimerKind::Work) => self.learner_on_setup_done(cx),
+            (Role::Following(_), TimerKind::Work) => self.learner_on_work_done(cx),
             // updateServerState: the shutdown is over, LOOKING again.
             (Role::Leaving(_), TimerKind::Work) => self.start_election(cx),
             // A timer of a role we already left: the simulator cancels them on role changes,
@@ -352,6 +352,13 @@ impl Node {
             // Out of every Zab phase, but not yet LOOKING.
             Role::Leaving(was) => RoleView { state: *was, phase: ZabPhase::Election, leader: None },
         }
+    }
+
+    /// Whether this server is a learner that has acknowledged UPTODATE and is still starting
+    /// its server (3.9.2+): an ACK it sends in SYNCHRONIZATION is then UPTODATE's, not
+    /// NEWLEADER's.
+    pub fn acknowledged_uptodate(&self) -> bool {
+        matches!(&self.role, Role::Following(l) if l.acknowledged_uptodate())
     }
 
     /// Whether the quorum port accepts learner connections: a `Leader` object exists and its

@@ -156,11 +156,18 @@ pub enum Work {
     /// tracker and request processors; `LearnerHandler`s block in `waitForStartup` and send
     /// UPTODATE only after it.
     LeaderStartup,
+    /// The follower's `ZooKeeperServer.startupWithServerState` (session tracker, request
+    /// processor threads, JMX): in the 3.8.0-3.8.4 learner (`zk-4646`, `zk-4643`)
+    /// `startupWithoutServing` between NEWLEADER and its ACK (`Learner.syncWithLeader`);
+    /// from 3.9.2 on `zk.startup()` after the UPTODATE ACK. Either way the follower reaches
+    /// BROADCAST only after it.
+    FollowerStartup,
 }
 
 impl Work {
     /// Every kind.
-    pub const ALL: [Work; 4] = [Work::Shutdown, Work::LeaderSetup, Work::FollowerSetup, Work::LeaderStartup];
+    pub const ALL: [Work; 5] =
+        [Work::Shutdown, Work::LeaderSetup, Work::FollowerSetup, Work::LeaderStartup, Work::FollowerStartup];
 
     /// The name traces, describe lines and scenario `costs` use.
     pub fn name(self) -> &'static str {
@@ -169,6 +176,7 @@ impl Work {
             Work::LeaderSetup => "leader_setup",
             Work::FollowerSetup => "follower_setup",
             Work::LeaderStartup => "leader_startup",
+            Work::FollowerStartup => "follower_startup",
         }
     }
 }

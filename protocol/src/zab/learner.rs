@@ -48,6 +48,14 @@ pub(crate) struct SyncState {
     /// Last proposal queued (`enforceContinuousProposal`, ZOOKEEPER-4925).
     pub(crate) last_queued: Option<Zxid>,
     pub(crate) got_newleader: bool,
+    /// UPTODATE came and was acknowledged; the 3.9.2+ `zk.startup()` runs before BROADCAST.
+    pub(crate) got_uptodate: bool,
+    /// The follower's `Work::FollowerStartup` is running: the learner thread reads nothing
+    /// until it ends, so packets that arrive meanwhile wait as sync packets do.
+    pub(crate) starting_up: bool,
+    /// 3.8.0-3.8.4 order: the synced txns `logRequest` hands to the log after the startup,
+    /// right before the NEWLEADER ACK.
+    pub(crate) synced_after_startup: Vec<Txn>,
 }
 
 /// State of `Follower.followLeader()`.
@@ -68,6 +76,11 @@ impl Learner {
     /// A SNAP sync not yet past NEWLEADER (`QuorumPeer.SyncMode.SNAP` until then).
     pub(crate) fn snap_sync_unfinished(&self) -> bool {
         matches!(&self.stage, Stage::Syncing(sync) if sync.mode == SyncMode::Snap && !sync.got_newleader)
+    }
+
+    /// UPTODATE acknowledged, the startup before BROADCAST still running.
+    pub(crate) fn acknowledged_uptodate(&self) -> bool {
+        matches!(&self.stage, Stage::Syncing(sync) if sync.got_uptodate)
     }
 
     /// The epoch followed in BROADCAST.
@@ -104,14 +117,19 @@ impl Node {
         cx.out.work = Some(Work::FollowerSetup);
     }
 
-    /// Set-up is done: `connectToLeader`, whose initLimit budget starts now.
-    pub(crate) fn learner_on_setup_done(&mut self, cx: &mut Cx<'_>) {
+    /// The learner's `Work` is over: the set-up (`connectToLeader` next, whose initLimit
+    /// budget starts now) or the startup during the sync.
+    pub(crate) fn learner_on_work_done(&mut self, cx: &mut Cx<'_>) {
         let now_us = cx.now_us;
         let learner = self.learner();
-        if let Stage::SettingUp = learner.stage {
-            learner.stage = Stage::Connecting { attempt: 1, since_us: now_us };
-            let leader = learner.leader;
-            cx.out.net.push(NetCmd::Connect(leader));
+        let leader = learner.leader;
+        match std::mem::replace(&mut learner.stage, Stage::AwaitLeaderInfo) {
+            Stage::SettingUp => {
+                learner.stage = Stage::Connecting { attempt: 1, since_us: now_us };
+                cx.out.net.push(NetCmd::Connect(leader));
+            }
+            Stage::Syncing(sync) if sync.starting_up => self.learner_on_startup_done(cx, leader, sync),
+            other => learner.stage = other,
         }
     }
 
@@ -262,6 +280,9 @@ impl Node {
             committed: VecDeque::new(),
             last_queued: None,
             got_newleader: false,
+            got_uptodate: false,
+            starting_up: false,
+            synced_after_startup: Vec::new(),
         }));
     }
 
@@ -297,8 +318,10 @@ impl Node {
             QuorumPacket::NewLeader { epoch } if epoch == sync.epoch && !sync.got_newleader => {
                 self.on_newleader(cx, leader, &mut sync);
             }
-            QuorumPacket::UpToDate if sync.got_newleader => {
-                self.on_uptodate(cx, leader, *sync);
+            // The leader sends UPTODATE only after this learner's NEWLEADER ACK, which leaves
+            // once the startup before it (3.8.0-3.8.4) is over.
+            QuorumPacket::UpToDate if sync.got_newleader && !sync.got_uptodate && !sync.starting_up => {
+                self.on_uptodate(cx, leader, sync);
                 return;
             }
             // Pings during sync are not answered (Learner.syncWithLeader ignores them).
@@ -337,23 +360,15 @@ impl Node {
             self.log_synced(cx, to_log);
             let ack = QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) };
             self.send_after_writes(cx, leader, Message::Quorum(ack));
-        } else if self.config.variants.zk_4646 {
-            // ZOOKEEPER-4646: currentEpoch first and the ACK right after it; the synced txns
-            // follow on the asynchronous log path, so a crash can lose them after the ACK.
+        } else if self.config.variants.zk_4646 || self.config.variants.zk_4643 {
+            // The 3.8.0-3.8.4 learner (Learner.syncWithLeader, 3.8.0 lines 749-769):
+            // setCurrentEpoch, then `zk.startupWithoutServing()`, then the synced txns to the
+            // log, then the ACK; `learner_on_startup_done` takes it from the startup on.
+            // ZOOKEEPER-4643 is the currentEpoch write before the txns' (3.9.0-3.9.1 too).
             self.write(cx, DiskWrite::CurrentEpoch(epoch));
-            let ack = QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) };
-            self.send_after_writes(cx, leader, Message::Quorum(ack));
-            self.log_synced(cx, to_log);
-        } else if self.config.variants.zk_4643 {
-            // ZOOKEEPER-4643: `Learner.syncWithLeader` (3.8.0-3.8.4, 3.9.0-3.9.1) calls
-            // setCurrentEpoch before the synced txns are logged. The ACK here still waits for
-            // both, as the ZOOKEEPER-4646 fix has it: what remains is a crash between the two
-            // writes, which leaves a server whose vote carries the new epoch over an old
-            // history.
-            self.write(cx, DiskWrite::CurrentEpoch(epoch));
-            self.log_synced(cx, to_log);
-            let ack = QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) };
-            self.send_after_writes(cx, leader, Message::Quorum(ack));
+            sync.synced_after_startup = to_log;
+            sync.starting_up = true;
+            cx.out.work = Some(Work::FollowerStartup);
         } else {
             self.log_synced(cx, to_log);
             self.write(cx, DiskWrite::CurrentEpoch(epoch));
@@ -372,11 +387,58 @@ impl Node {
         }
     }
 
-    /// UPTODATE: start serving, log the proposals still in flight, commit the ones known
-    /// committed, and advertise the new epoch to LOOKING servers.
-    fn on_uptodate(&mut self, cx: &mut Cx<'_>, leader: NodeId, mut sync: SyncState) {
+    /// `Work::FollowerStartup` is over. Before the NEWLEADER ACK (3.8.0-3.8.4): log the synced
+    /// txns and acknowledge NEWLEADER, under ZOOKEEPER-4646 without waiting for those txns
+    /// to be durable. After the UPTODATE ACK (3.9.2+): serve.
+    fn learner_on_startup_done(&mut self, cx: &mut Cx<'_>, leader: NodeId, mut sync: Box<SyncState>) {
+        sync.starting_up = false;
+        if sync.got_uptodate {
+            self.start_serving(cx, leader, *sync);
+            return;
+        }
+        let ack = Message::Quorum(QuorumPacket::Ack { zxid: Zxid::epoch_marker(sync.epoch) });
+        let to_log = std::mem::take(&mut sync.synced_after_startup);
+        if self.config.variants.zk_4646 {
+            // ZOOKEEPER-4646: the ACK waits for currentEpoch only; the synced txns follow on
+            // the asynchronous log path, so a crash can lose them after the ACK.
+            self.send_after_writes(cx, leader, ack);
+            self.log_synced(cx, to_log);
+        } else {
+            // ZOOKEEPER-4643 alone: the ACK still waits for both writes, as the ZOOKEEPER-4646
+            // fix has it; what remains is a crash between them, which leaves a server whose
+            // vote carries the new epoch over an old history.
+            self.log_synced(cx, to_log);
+            self.send_after_writes(cx, leader, ack);
+        }
+        self.learner().stage = Stage::Syncing(sync);
+    }
+
+    /// UPTODATE: acknowledge it. The 3.8.0-3.8.4 learner started its server before the
+    /// NEWLEADER ACK and serves at once; from 3.9.2 `zk.startup()` runs first.
+    fn on_uptodate(&mut self, cx: &mut Cx<'_>, leader: NodeId, mut sync: Box<SyncState>) {
         let epoch = sync.epoch;
         self.send(cx, leader, Message::Quorum(QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) }));
+        if self.starts_before_newleader_ack() {
+            self.start_serving(cx, leader, *sync);
+        } else {
+            sync.got_uptodate = true;
+            sync.starting_up = true;
+            cx.out.work = Some(Work::FollowerStartup);
+            self.learner().stage = Stage::Syncing(sync);
+        }
+    }
+
+    /// Whether this learner runs its server's startup between NEWLEADER and its ACK (the
+    /// 3.8.0-3.8.4 `syncWithLeader` that the `zk-4646` and `zk-4643` variants restore).
+    fn starts_before_newleader_ack(&self) -> bool {
+        self.keeps_epoch_files() && (self.config.variants.zk_4646 || self.config.variants.zk_4643)
+    }
+
+    /// The end of `syncWithLeader`: start serving, log the proposals still in flight, commit
+    /// the ones known committed, and advertise the new epoch to LOOKING servers
+    /// (`updateElectionVote`, ZOOKEEPER-1732).
+    fn start_serving(&mut self, cx: &mut Cx<'_>, leader: NodeId, mut sync: SyncState) {
+        let epoch = sync.epoch;
         if self.keeps_epoch_files() {
             self.current_vote.peer_epoch = epoch;
         }

@@ -10,8 +10,10 @@
 //!   ZOOKEEPER-4646/4643/1282): CommittedDurability;
 //! - a durable currentEpoch = e is itself a promise, made to every later election through the
 //!   vote's peerEpoch, that the history synced for e is durable: the fsync that makes the
-//!   NEWLEADER step's currentEpoch durable must cover that step's log writes (ZOOKEEPER-4643;
-//!   Zab adopts the epoch and its history together): CommittedDurability.
+//!   NEWLEADER step's currentEpoch durable must cover the log writes that history takes, in
+//!   that step or, before the NEWLEADER ACK, a later one (the 3.8.0-3.8.4 learner logs them
+//!   after its startup work) (ZOOKEEPER-4643; Zab adopts the epoch and its history together):
+//!   CommittedDurability.
 //!
 //! The checker sees each step before its messages leave, so it notes there which writes of
 //! the server's process (by `WriteId`) each promise-bearing message covers; at departure it
@@ -51,9 +53,15 @@ pub(super) struct Ledger {
     appends: Vec<(Zxid, WriteId)>,
     /// Messages produced and not yet departed, with what each promises; held ones wait here.
     unsent: Vec<(NodeId, Message, Covers)>,
-    /// A NEWLEADER step that wrote currentEpoch before some of its log writes: (epoch, the
-    /// currentEpoch write, the step's last log write).
+    /// A learner in SYNCHRONIZATION wrote currentEpoch and has not acknowledged NEWLEADER yet:
+    /// (epoch, the currentEpoch write). Log writes until the ACK belong to the history it
+    /// adopts with that epoch (the 3.8.0-3.8.4 learner writes them after its startup work).
+    open_adoption: Option<(Epoch, WriteId)>,
+    /// currentEpoch written before some of the history adopted with it: (epoch, the
+    /// currentEpoch write, the last log write of that history so far).
     adoption: Option<(Epoch, WriteId, WriteId)>,
+    /// The last write of this lifetime that an fsync made durable.
+    durable_through: Option<WriteId>,
 }
 
 impl Ledger {
@@ -110,9 +118,14 @@ impl Checker {
             .writes
             .iter()
             .rposition(|w| matches!(w, DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot { .. }));
-        if let (true, Some(e), Some(l)) = (adopting, epoch_write, last_log) {
-            if l > e {
-                ledger.adoption = Some((server.current_epoch(), first + e as WriteId, first + l as WriteId));
+        if !adopting {
+            ledger.open_adoption = None;
+        } else if let Some(e) = epoch_write {
+            ledger.open_adoption = Some((server.current_epoch(), first + e as WriteId));
+        }
+        if let (Some((epoch, epoch_write)), Some(l)) = (ledger.open_adoption, last_log) {
+            if first + l as WriteId > epoch_write {
+                ledger.adoption = Some((epoch, epoch_write, first + l as WriteId));
             }
         }
         for send in &output.sends {
@@ -124,10 +137,13 @@ impl Checker {
                 QuorumPacket::Ack { zxid } if !zxid.is_epoch_marker() => {
                     ledger.append_of(*zxid).map(|w| Covers::Txn(*zxid, w))
                 }
-                // The ACK of NEWLEADER leaves from SYNCHRONIZATION; the one after UPTODATE,
-                // with the same zxid, from BROADCAST and promises nothing.
+                // The ACK of NEWLEADER leaves from SYNCHRONIZATION; the one of UPTODATE, with
+                // the same zxid, promises nothing (it leaves before the 3.9.2+ startup, still
+                // in SYNCHRONIZATION, or from BROADCAST).
                 QuorumPacket::Ack { zxid }
-                    if view.state == ServerState::Following && view.phase == ZabPhase::Synchronization =>
+                    if view.state == ServerState::Following
+                        && view.phase == ZabPhase::Synchronization
+                        && !server.acknowledged_uptodate() =>
                 {
                     // zk-335 keeps no currentEpoch file: the ACK promises the history only.
                     if server.keeps_epoch_files() && server.current_epoch() != zxid.epoch {
@@ -151,10 +167,18 @@ impl Checker {
                 _ => None,
             };
             if let Some(covers) = covers {
+                if matches!(covers, Covers::History { .. }) {
+                    ledger.open_adoption = None;
+                }
                 ledger.unsent.push((send.to, send.msg.clone(), covers));
             }
         }
-        Ok(())
+        // History adopted after its currentEpoch was already durable (the 3.8.0-3.8.4 learner
+        // logs the synced txns after its startup work): the window is open now.
+        match ledger.durable_through {
+            Some(durable) if ledger.adoption.is_some() => self.check_adoption(id, durable),
+            _ => Ok(()),
+        }
     }
 
     /// A message leaves `id`: if it carries a promise, the writes it covers must not be in
@@ -250,12 +274,14 @@ impl Checker {
         }
     }
 
-    /// An fsync of `id`'s disk made every write through `through` durable: a currentEpoch it
+    /// An fsync of `id`'s disk made every write through `through` durable (or, from
+    /// `note_promises`, a step adopted history after such an fsync): a currentEpoch it
     /// covers must not leave the history adopted with it behind. When a NEWLEADER ACK that
     /// promises that history leaves now (ZOOKEEPER-4646 acks right after currentEpoch), its
     /// departure names the breach instead.
     pub(super) fn check_adoption(&mut self, id: NodeId, through: WriteId) -> Result<(), Breach> {
         let ledger = &mut self.ledgers[id.index()];
+        ledger.durable_through = ledger.durable_through.max(Some(through));
         let Some((epoch, epoch_write, history_through)) = ledger.adoption else { return Ok(()) };
         if through >= history_through {
             ledger.adoption = None;

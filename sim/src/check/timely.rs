@@ -55,12 +55,13 @@ impl TimelyBounds {
             // notification at once with the current vote. So once a quorum of the ensemble,
             // the leader included, has the notification, the decision is a reply away. Then
             // Follower.followLeader: the set-up work, connectToLeader (the leader's port is
-            // open), and registerWithLeader + syncWithLeader, whose every read before
+            // open), and registerWithLeader + syncWithLeader (the follower's startup work
+            // included), whose every read before
             // NEWLEADER Learner bounds by initLimit·tickTime; an established leader answers
             // each at once (LearnerHandler sends LEADERINFO, the sync, NEWLEADER and, as it
             // has started, UPTODATE), so a healthy pair needs round trips and fsyncs, and
             // one initLimit without joining means a read timed out or nothing moves.
-            join_us: p.init_limit_us() + most(Work::FollowerSetup) + slack_us,
+            join_us: p.init_limit_us() + most(Work::FollowerSetup) + most(Work::FollowerStartup) + slack_us,
             // Leader.lead: before the epoch is established each wait (getEpochToPropose,
             // waitForEpochAck, waitForNewLeaderAck) ends after initLimit·tickTime; in a calm
             // run a stage completes only on packets already under way (within the slack) or

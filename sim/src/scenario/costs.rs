@@ -53,6 +53,10 @@ pub struct ServerCosts {
     pub follower_setup: Span,
     /// `Leader.startZkServer`, between the NEWLEADER quorum and the first UPTODATE.
     pub leader_startup: Span,
+    /// A follower's `startupWithoutServing` before its NEWLEADER ACK (3.8.0-3.8.4) or
+    /// `startup` after its UPTODATE ACK (3.9.2+): the same `startupWithServerState` as the
+    /// leader's.
+    pub follower_startup: Span,
     /// From SIGKILL until the kernel has torn the dead JVM down and closed its sockets: its
     /// peers see the connections end this much later (not a `Work`: nothing runs any more).
     pub process_exit: Span,
@@ -88,6 +92,7 @@ impl Default for ServerCosts {
             leader_setup: Span::new(10_000, 18_000),
             follower_setup: Span::new(3_000, 8_000),
             leader_startup: Span::new(6_000, 14_000),
+            follower_startup: Span::new(6_000, 14_000),
             process_exit: Span::new(6_000, 14_000),
             notification_handoff: Span::new(2_000, 7_000),
             overrides: Vec::new(),
@@ -102,6 +107,7 @@ impl ServerCosts {
         leader_setup: Span::new(0, 0),
         follower_setup: Span::new(0, 0),
         leader_startup: Span::new(0, 0),
+        follower_startup: Span::new(0, 0),
         process_exit: Span::new(0, 0),
         notification_handoff: Span::new(0, 0),
         overrides: Vec::new(),
@@ -120,6 +126,7 @@ impl ServerCosts {
             Work::LeaderSetup => self.leader_setup,
             Work::FollowerSetup => self.follower_setup,
             Work::LeaderStartup => self.leader_startup,
+            Work::FollowerStartup => self.follower_startup,
         }
     }
 }
