@@ -355,7 +355,7 @@ impl Node {
     }
 
     /// Whether this server is a learner that has acknowledged UPTODATE and is still starting
-    /// its server (3.9.2+): an ACK it sends in SYNCHRONIZATION is then UPTODATE's, not
+    /// its server (3.9.3+): an ACK it sends in SYNCHRONIZATION is then UPTODATE's, not
     /// NEWLEADER's.
     pub fn acknowledged_uptodate(&self) -> bool {
         matches!(&self.role, Role::Following(l) if l.acknowledged_uptodate())

@@ -159,7 +159,7 @@ pub enum Work {
     /// The follower's `ZooKeeperServer.startupWithServerState` (session tracker, request
     /// processor threads, JMX): in the 3.8.0-3.8.4 learner (`zk-4646`, `zk-4643`)
     /// `startupWithoutServing` between NEWLEADER and its ACK (`Learner.syncWithLeader`);
-    /// from 3.9.2 on `zk.startup()` after the UPTODATE ACK. Either way the follower reaches
+    /// from 3.9.3 on `zk.startup()` after the UPTODATE ACK. Either way the follower reaches
     /// BROADCAST only after it.
     FollowerStartup,
 }

@@ -48,7 +48,7 @@ pub(crate) struct SyncState {
     /// Last proposal queued (`enforceContinuousProposal`, ZOOKEEPER-4925).
     pub(crate) last_queued: Option<Zxid>,
     pub(crate) got_newleader: bool,
-    /// UPTODATE came and was acknowledged; the 3.9.2+ `zk.startup()` runs before BROADCAST.
+    /// UPTODATE came and was acknowledged; the 3.9.3+ `zk.startup()` runs before BROADCAST.
     pub(crate) got_uptodate: bool,
     /// The follower's `Work::FollowerStartup` is running: the learner thread reads nothing
     /// until it ends, so packets that arrive meanwhile wait as sync packets do.
@@ -389,7 +389,7 @@ impl Node {
 
     /// `Work::FollowerStartup` is over. Before the NEWLEADER ACK (3.8.0-3.8.4): log the synced
     /// txns and acknowledge NEWLEADER, under ZOOKEEPER-4646 without waiting for those txns
-    /// to be durable. After the UPTODATE ACK (3.9.2+): serve.
+    /// to be durable. After the UPTODATE ACK (3.9.3+): serve.
     fn learner_on_startup_done(&mut self, cx: &mut Cx<'_>, leader: NodeId, mut sync: Box<SyncState>) {
         sync.starting_up = false;
         if sync.got_uptodate {
@@ -414,7 +414,7 @@ impl Node {
     }
 
     /// UPTODATE: acknowledge it. The 3.8.0-3.8.4 learner started its server before the
-    /// NEWLEADER ACK and serves at once; from 3.9.2 `zk.startup()` runs first.
+    /// NEWLEADER ACK and serves at once; from 3.9.3 `zk.startup()` runs first.
     fn on_uptodate(&mut self, cx: &mut Cx<'_>, leader: NodeId, mut sync: Box<SyncState>) {
         let epoch = sync.epoch;
         self.send(cx, leader, Message::Quorum(QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) }));

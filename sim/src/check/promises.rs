@@ -138,7 +138,7 @@ impl Checker {
                     ledger.append_of(*zxid).map(|w| Covers::Txn(*zxid, w))
                 }
                 // The ACK of NEWLEADER leaves from SYNCHRONIZATION; the one of UPTODATE, with
-                // the same zxid, promises nothing (it leaves before the 3.9.2+ startup, still
+                // the same zxid, promises nothing (it leaves before the 3.9.3+ startup, still
                 // in SYNCHRONIZATION, or from BROADCAST).
                 QuorumPacket::Ack { zxid }
                     if view.state == ServerState::Following

@@ -54,7 +54,7 @@ pub struct ServerCosts {
     /// `Leader.startZkServer`, between the NEWLEADER quorum and the first UPTODATE.
     pub leader_startup: Span,
     /// A follower's `startupWithoutServing` before its NEWLEADER ACK (3.8.0-3.8.4) or
-    /// `startup` after its UPTODATE ACK (3.9.2+): the same `startupWithServerState` as the
+    /// `startup` after its UPTODATE ACK (3.9.3+): the same `startupWithServerState` as the
     /// leader's.
     pub follower_startup: Span,
     /// From SIGKILL until the kernel has torn the dead JVM down and closed its sockets: its
