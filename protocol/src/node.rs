@@ -361,6 +361,12 @@ impl Node {
         matches!(&self.role, Role::Following(l) if l.acknowledged_uptodate())
     }
 
+    /// Whether this server is a learner that wrote currentEpoch for a NEWLEADER and logs the
+    /// synced txns only after its startup work (the 3.8.0-3.8.4 learner, ZOOKEEPER-4643).
+    pub fn synced_txns_deferred(&self) -> bool {
+        matches!(&self.role, Role::Following(l) if l.synced_txns_deferred())
+    }
+
     /// Whether the quorum port accepts learner connections: a `Leader` object exists and its
     /// set-up is over (`Work::LeaderSetup`).
     pub fn accepts_learners(&self) -> bool {

@@ -297,3 +297,17 @@ fn the_correct_protocol_passes_every_promise_and_order_rule() {
         assert!(*count > 0, "no message of 40 seeds went through {rule}");
     }
 }
+
+/// The 3.8.0 learner writes currentEpoch, runs its startup, and only then logs the txns synced
+/// with that epoch: the fsync that makes currentEpoch durable during the startup is the breach,
+/// before those txns are even written (a crash there is ZOOKEEPER-4643's state).
+#[test]
+fn a_current_epoch_durable_while_the_synced_txns_wait_for_the_startup_breaks_committed_durability() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios/zk-4643-epoch-durable-while-the-follower-starts.json");
+    let scenario = zabsim_sim::cli::load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
+    let report = zabsim_sim::run(scenario);
+    let violation = report.violation.expect("the 3.8.0 order breaks CommittedDurability");
+    assert_eq!(violation.invariant, Invariant::CommittedDurability);
+    assert!(violation.detail.contains("before it logged the txns synced with it"), "{}", violation.detail);
+}

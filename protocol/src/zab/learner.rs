@@ -78,6 +78,12 @@ impl Learner {
         matches!(&self.stage, Stage::Syncing(sync) if sync.mode == SyncMode::Snap && !sync.got_newleader)
     }
 
+    /// In the 3.8 order, between the currentEpoch write and the NEWLEADER ACK, with synced
+    /// txns still to be logged after the startup.
+    pub(crate) fn synced_txns_deferred(&self) -> bool {
+        matches!(&self.stage, Stage::Syncing(sync) if sync.starting_up && !sync.synced_after_startup.is_empty())
+    }
+
     /// UPTODATE acknowledged, the startup before BROADCAST still running.
     pub(crate) fn acknowledged_uptodate(&self) -> bool {
         matches!(&self.stage, Stage::Syncing(sync) if sync.got_uptodate)

@@ -54,9 +54,10 @@ pub(super) struct Ledger {
     /// Messages produced and not yet departed, with what each promises; held ones wait here.
     unsent: Vec<(NodeId, Message, Covers)>,
     /// A learner in SYNCHRONIZATION wrote currentEpoch and has not acknowledged NEWLEADER yet:
-    /// (epoch, the currentEpoch write). Log writes until the ACK belong to the history it
-    /// adopts with that epoch (the 3.8.0-3.8.4 learner writes them after its startup work).
-    open_adoption: Option<(Epoch, WriteId)>,
+    /// (epoch, the currentEpoch write, whether synced txns are still to be logged). Log writes
+    /// until the ACK belong to the history it adopts with that epoch (the 3.8.0-3.8.4 learner
+    /// writes them after its startup work).
+    open_adoption: Option<(Epoch, WriteId, bool)>,
     /// currentEpoch written before some of the history adopted with it: (epoch, the
     /// currentEpoch write, the last log write of that history so far).
     adoption: Option<(Epoch, WriteId, WriteId)>,
@@ -119,13 +120,16 @@ impl Checker {
             .iter()
             .rposition(|w| matches!(w, DiskWrite::Append(_) | DiskWrite::Truncate(_) | DiskWrite::Snapshot { .. }));
         if !adopting {
-            ledger.open_adoption = None;
+            // A learner that leaves with its synced txns unwritten keeps the window open: the
+            // currentEpoch write may still become durable over the old history.
+            ledger.open_adoption = ledger.open_adoption.filter(|&(_, _, deferred)| deferred);
         } else if let Some(e) = epoch_write {
-            ledger.open_adoption = Some((server.current_epoch(), first + e as WriteId));
+            ledger.open_adoption = Some((server.current_epoch(), first + e as WriteId, server.synced_txns_deferred()));
         }
-        if let (Some((epoch, epoch_write)), Some(l)) = (ledger.open_adoption, last_log) {
+        if let (Some((epoch, epoch_write, _)), Some(l)) = (ledger.open_adoption, last_log) {
             if first + l as WriteId > epoch_write {
                 ledger.adoption = Some((epoch, epoch_write, first + l as WriteId));
+                ledger.open_adoption = Some((epoch, epoch_write, false));
             }
         }
         for send in &output.sends {
@@ -282,6 +286,20 @@ impl Checker {
     pub(super) fn check_adoption(&mut self, id: NodeId, through: WriteId) -> Result<(), Breach> {
         let ledger = &mut self.ledgers[id.index()];
         ledger.durable_through = ledger.durable_through.max(Some(through));
+        if let Some((epoch, epoch_write, true)) = ledger.open_adoption {
+            if through >= epoch_write {
+                // The synced txns are not even written yet: a crash now leaves this epoch over
+                // the old history.
+                ledger.open_adoption = None;
+                return Err(Breach::new(
+                    Invariant::CommittedDurability,
+                    vec![id.0],
+                    format!(
+                        "{id} made currentEpoch {epoch} (w{epoch_write}) durable before it logged the txns synced with it: a crash now leaves a vote of epoch {epoch} over an older history"
+                    ),
+                ));
+            }
+        }
         let Some((epoch, epoch_write, history_through)) = ledger.adoption else { return Ok(()) };
         if through >= history_through {
             ledger.adoption = None;
