@@ -157,10 +157,11 @@ pub enum Work {
     /// UPTODATE only after it.
     LeaderStartup,
     /// The follower's `ZooKeeperServer.startupWithServerState` (session tracker, request
-    /// processor threads, JMX): in the 3.8.0-3.8.4 learner (`zk-4646`, `zk-4643`)
-    /// `startupWithoutServing` between NEWLEADER and its ACK (`Learner.syncWithLeader`);
-    /// from 3.9.3 on `zk.startup()` after the UPTODATE ACK. Either way the follower reaches
-    /// BROADCAST only after it.
+    /// processor threads, JMX): `startupWithoutServing` between NEWLEADER and its ACK
+    /// (`Learner.syncWithLeader`) through 3.8.x and 3.9.0-3.9.2, which the model runs under
+    /// the 3.8.0-3.8.4 variants (`zk-4646`, `zk-4643`; 3.8.5+ and 3.9.2, the startup there
+    /// with the fixed write order, have no variant); from 3.9.3 on `zk.startup()` after the
+    /// UPTODATE ACK, the default. Either way the follower reaches BROADCAST only after it.
     FollowerStartup,
 }
 

@@ -51,7 +51,10 @@ pub(crate) struct SyncState {
     /// UPTODATE came and was acknowledged; the 3.9.3+ `zk.startup()` runs before BROADCAST.
     pub(crate) got_uptodate: bool,
     /// The follower's `Work::FollowerStartup` is running: the learner thread reads nothing
-    /// until it ends, so packets that arrive meanwhile wait as sync packets do.
+    /// until it ends. Packets that arrive meanwhile are taken as sync packets; after the
+    /// 3.9.3+ UPTODATE ZooKeeper reads them later as broadcast packets instead, so it would
+    /// answer a PING late (the model ignores it) and only warn at a gap in the proposals (the
+    /// model leaves, as in a sync).
     pub(crate) starting_up: bool,
     /// 3.8.0-3.8.4 order: the synced txns `logRequest` hands to the log after the startup,
     /// right before the NEWLEADER ACK.
@@ -366,7 +369,7 @@ impl Node {
             self.log_synced(cx, to_log);
             let ack = QuorumPacket::Ack { zxid: Zxid::epoch_marker(epoch) };
             self.send_after_writes(cx, leader, Message::Quorum(ack));
-        } else if self.config.variants.zk_4646 || self.config.variants.zk_4643 {
+        } else if self.starts_before_newleader_ack() {
             // The 3.8.0-3.8.4 learner (Learner.syncWithLeader, 3.8.0 lines 749-769):
             // setCurrentEpoch, then `zk.startupWithoutServing()`, then the synced txns to the
             // log, then the ACK; `learner_on_startup_done` takes it from the startup on.
