@@ -61,8 +61,6 @@ pub(super) struct Ledger {
     /// currentEpoch written before some of the history adopted with it: (epoch, the
     /// currentEpoch write, the last log write of that history so far).
     adoption: Option<(Epoch, WriteId, WriteId)>,
-    /// The last write of this lifetime that an fsync made durable.
-    durable_through: Option<WriteId>,
 }
 
 impl Ledger {
@@ -177,12 +175,7 @@ impl Checker {
                 ledger.unsent.push((send.to, send.msg.clone(), covers));
             }
         }
-        // History adopted after its currentEpoch was already durable (the 3.8.0-3.8.4 learner
-        // logs the synced txns after its startup work): the window is open now.
-        match ledger.durable_through {
-            Some(durable) if ledger.adoption.is_some() => self.check_adoption(id, durable),
-            _ => Ok(()),
-        }
+        Ok(())
     }
 
     /// A message leaves `id`: if it carries a promise, the writes it covers must not be in
@@ -278,14 +271,13 @@ impl Checker {
         }
     }
 
-    /// An fsync of `id`'s disk made every write through `through` durable (or, from
-    /// `note_promises`, a step adopted history after such an fsync): a currentEpoch it
-    /// covers must not leave the history adopted with it behind. When a NEWLEADER ACK that
+    /// An fsync of `id`'s disk made every write through `through` durable: a currentEpoch it
+    /// covers must not leave the history adopted with it behind, nor synced txns the learner
+    /// has yet to log (the 3.8.0-3.8.4 learner logs them after its startup work). When a NEWLEADER ACK that
     /// promises that history leaves now (ZOOKEEPER-4646 acks right after currentEpoch), its
     /// departure names the breach instead.
     pub(super) fn check_adoption(&mut self, id: NodeId, through: WriteId) -> Result<(), Breach> {
         let ledger = &mut self.ledgers[id.index()];
-        ledger.durable_through = ledger.durable_through.max(Some(through));
         if let Some((epoch, epoch_write, true)) = ledger.open_adoption {
             if through >= epoch_write {
                 // The synced txns are not even written yet: a crash now leaves this epoch over
