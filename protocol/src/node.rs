@@ -1,6 +1,6 @@
 //! One ZooKeeper server as a pure state machine: `Node::step(now, input) -> Output`. The
-//! role-specific logic lives in `fle.rs` (LOOKING), `zab/leader.rs` (LEADING) and
-//! `zab/learner.rs` (FOLLOWING); this file holds what they share.
+//! role-specific logic lives in `fle.rs` (LOOKING), `zab/leader/` (LEADING) and
+//! `zab/learner/` (FOLLOWING); this file holds what they share.
 
 use crate::config::ProtocolConfig;
 use crate::database::ZkDatabase;
