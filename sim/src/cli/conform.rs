@@ -66,7 +66,9 @@ pub fn conform(args: ConformArgs) -> i32 {
                 CaseArg::KillLeader => Action::KillLeader,
                 CaseArg::ColdStart => Action::ColdStart,
             };
-            let case = Case::new(args.nodes, action);
+            let mut case = Case::new(args.nodes, action);
+            // The real servers all run here: the model shares this machine's cores as they do.
+            case.host_cores = std::thread::available_parallelism().ok().and_then(|n| u32::try_from(n.get()).ok());
             match crate::conform::live::record(&case, args.trials, args.workdir.as_deref()) {
                 Ok(r) => r,
                 Err(e) => return super::usage_error(e),

@@ -37,6 +37,10 @@ pub struct Case {
     /// Fsync latency the model uses, µs.
     #[serde(default = "fsync")]
     pub fsync_us: (u64, u64),
+    /// Cores of the machine the real ensemble ran on, every JVM on the same one; the model
+    /// shares them the same way (`costs.host_cores`). Absent: a core per busy server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_cores: Option<u32>,
 }
 
 fn tick() -> u32 {
@@ -66,6 +70,7 @@ impl Case {
             sync_limit: sync(),
             delay_us: delay(),
             fsync_us: fsync(),
+            host_cores: None,
         }
     }
 

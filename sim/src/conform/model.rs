@@ -26,6 +26,7 @@ pub fn scenario(case: &Case, seed: u64) -> Scenario {
     s.protocol.sync_limit_ticks = case.sync_limit;
     s.network.delay = Delay { min_us: case.delay_us.0, max_us: case.delay_us.1, ..Delay::default() };
     s.disk = DiskModel { fsync_min_us: case.fsync_us.0, fsync_max_us: case.fsync_us.1 };
+    s.costs.host_cores = case.host_cores;
     s.duration_ms = LIMIT_US / 1000;
     s.liveness.check = false;
     s

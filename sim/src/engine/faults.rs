@@ -139,6 +139,7 @@ impl Sim {
         self.timers[id.index()] = [TimerSlot::default(); TimerKind::COUNT];
         self.paused[id.index()] = false;
         self.deferred[id.index()].clear();
+        self.forget_cpu(id);
         // The kernel closes every socket of the dead process, even ones the process had not
         // accepted yet, once it has torn the process down (`costs.process_exit`): peers see the
         // connection end.

@@ -3,6 +3,7 @@
 //! run after every event.
 
 mod clients;
+mod cpu;
 mod delivery;
 pub mod disk;
 mod durability;
@@ -82,6 +83,8 @@ enum Event {
     FromClient(Box<(NodeId, Input)>),
     /// A server's packet (or, with None, the close) reaches a client's end of a connection.
     ToClient(Box<(zabsim_protocol::ConnId, Option<zabsim_protocol::ServerPacket>)>),
+    /// Work on the shared host cores may be done (`costs.host_cores`); generation `gen`.
+    CpuDone { gen: u64 },
 }
 
 /// Work a paused server will do when it resumes: inputs already received by its kernel, and
@@ -138,8 +141,11 @@ pub struct Sim {
     workload_rng: Stream,
     /// How long each server's `Work` takes (`scenario.costs`).
     costs_rng: Stream,
-    /// When each server's current `Work` ends (for the trace).
+    /// When each server's current `Work` ends (for the trace; with shared cores, as projected
+    /// when it starts).
     work_until: Vec<u64>,
+    /// The host's cores, when the servers share them (`costs.host_cores`).
+    cpu: Option<cpu::HostCpu>,
     checker: Checker,
     stats: Stats,
     tracer: Option<Tracer>,
@@ -206,6 +212,7 @@ impl Sim {
             workload_rng: Stream::new(seed, Purpose::Workload),
             costs_rng: Stream::new(seed, Purpose::Costs),
             work_until: vec![0; n + 1],
+            cpu: scenario.costs.host_cores.map(cpu::HostCpu::new),
             checker: Checker::new(n),
             stats: Stats::new(n),
             tracer,
@@ -350,6 +357,7 @@ impl Sim {
                 let (conn, packet) = *delivery;
                 self.on_to_client(conn, packet);
             }
+            Event::CpuDone { gen } => self.on_cpu_done(gen),
             Event::LivenessDeadline => {
                 if let Some((servers, reason, detail)) = self.checker.liveness_verdict(&self.nodes) {
                     self.fail_liveness(reason, servers, detail);

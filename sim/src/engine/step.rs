@@ -97,14 +97,27 @@ impl Sim {
         for timer in &out.timers {
             match *timer {
                 TimerCmd::Set { kind, at_us } => self.set_timer(id, kind, at_us),
-                TimerCmd::Cancel(kind) => self.timers[id.index()][kind.index()].deadline_us = None,
+                TimerCmd::Cancel(kind) => {
+                    self.timers[id.index()][kind.index()].deadline_us = None;
+                    if kind == TimerKind::Work {
+                        self.drop_cpu_work(id);
+                    }
+                }
             }
         }
         if let Some(work) = out.work {
             let span = self.scenario.costs.on(id.0, work);
-            let until = self.now_us + self.costs_rng.between(span.min_us, span.max_us);
+            let took_us = self.costs_rng.between(span.min_us, span.max_us);
+            let until = if self.cpu.is_some() {
+                self.drop_cpu_work(id);
+                let replayed = self.scenario.costs.replays(id.0, work);
+                self.run_on_cpu(id, took_us, replayed, cpu::JobEnd::Work)
+            } else {
+                let until = self.now_us + took_us;
+                self.set_timer(id, TimerKind::Work, until);
+                until
+            };
             self.work_until[id.index()] = until;
-            self.set_timer(id, TimerKind::Work, until);
         }
         for cmd in &out.net {
             match *cmd {

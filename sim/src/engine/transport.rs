@@ -149,9 +149,14 @@ impl Sim {
             }
             Channel::Quorum => 0,
         };
+        let shared_cores = self.cpu.is_some() && msg.channel() == Channel::Election;
         if from == to {
             // Loopback: QuorumCnxManager puts messages to itself straight on its own queue,
             // still through the WorkerSender and WorkerReceiver threads.
+            if shared_cores {
+                self.run_on_cpu(from, handoff_us, false, cpu::JobEnd::Handoff { to, incarnation: None, msg });
+                return;
+            }
             self.queue.push(
                 self.now_us + handoff_us,
                 Event::Arrive(InFlight { from, to, incarnation: 0, payload: Payload::Message(msg) }),
@@ -160,6 +165,10 @@ impl Sim {
         }
         match msg.channel() {
             Channel::Election => match self.network.offer_notification(from, to, msg) {
+                Offer::Send(inc, msg) if shared_cores => {
+                    let then = cpu::JobEnd::Handoff { to, incarnation: Some(inc), msg };
+                    self.run_on_cpu(from, handoff_us, false, then);
+                }
                 Offer::Send(inc, msg) => self.send_on_link_after(from, to, inc, Payload::Message(msg), handoff_us),
                 Offer::Wait => {}
                 Offer::Dial => {

@@ -65,6 +65,12 @@ pub struct ServerCosts {
     /// `WorkerReceiver`), added to each election message's network delay, a server's own
     /// vote included.
     pub notification_handoff: Span,
+    /// The cores of one host every server runs on (`zabsim conform`: the reference ensembles
+    /// run all JVMs on one machine). While more servers are busy (`Work`, notification
+    /// hand-offs) than there are cores, each runs at cores/busy of its speed (`engine/cpu.rs`).
+    /// None, the default: a machine per server, the costs as measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_cores: Option<u32>,
     /// One server's work of one kind taking its own time (`zabsim conform` replays a real
     /// trial's measured times this way); a later entry for the same pair wins.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -97,6 +103,7 @@ impl Default for ServerCosts {
             follower_startup: Span::new(2_000, 8_000),
             process_exit: Span::new(6_000, 14_000),
             notification_handoff: Span::new(2_000, 7_000),
+            host_cores: None,
             overrides: Vec::new(),
         }
     }
@@ -112,6 +119,7 @@ impl ServerCosts {
         follower_startup: Span::new(0, 0),
         process_exit: Span::new(0, 0),
         notification_handoff: Span::new(0, 0),
+        host_cores: None,
         overrides: Vec::new(),
     };
 
@@ -119,6 +127,11 @@ impl ServerCosts {
     pub fn on(&self, node: u8, work: Work) -> Span {
         let own = self.overrides.iter().rev().find(|o| o.node == node && o.work == work);
         own.map_or_else(|| self.of(work), |o| o.span)
+    }
+
+    /// Whether `node`'s `work` replays a measured wall-clock time (an override).
+    pub fn replays(&self, node: u8, work: Work) -> bool {
+        self.overrides.iter().any(|o| o.node == node && o.work == work)
     }
 
     /// The span of one kind of work.

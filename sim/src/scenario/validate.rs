@@ -75,6 +75,11 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
             return Err(err(path, format!("expected at most 60 s (60000000 µs), got {}", span.max_us)));
         }
     }
+    if let Some(cores) = s.costs.host_cores {
+        if cores == 0 || cores > 4096 {
+            return Err(err("costs.host_cores", format!("expected 1..=4096 cores, got {cores}")));
+        }
+    }
     for (i, o) in s.costs.overrides.iter().enumerate() {
         server(format!("costs.overrides[{i}].node"), o.node)?;
         if o.span.min_us > o.span.max_us || o.span.max_us > 60_000_000 {
