@@ -373,6 +373,13 @@ impl Node {
         matches!(&self.role, Role::Leading(l) if !l.setting_up)
     }
 
+    /// Whether this server is a leader still in its set-up `Work` (`makeLeader`, `Leader.lead`
+    /// before the `LearnerCnxAcceptor` starts): once `new Leader` has bound the quorum port,
+    /// connections wait in the backlog.
+    pub fn setting_up_leader(&self) -> bool {
+        matches!(&self.role, Role::Leading(l) if l.setting_up)
+    }
+
     /// Durable state as this process sees it (every issued write applied).
     pub fn disk_view(&self) -> &DurableState {
         &self.disk

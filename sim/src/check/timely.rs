@@ -13,7 +13,8 @@
 //! from the scenario's timeouts ([`TimelyBounds`]), each with the ZooKeeper class it follows.
 
 use super::{Checker, LivenessReason};
-use crate::scenario::Scenario;
+use crate::scenario::costs::ColdCosts;
+use crate::scenario::{Scenario, ServerCosts, Span};
 use zabsim_protocol::{Ensemble, LeaveReason, Node, NodeId, NodeSet, ServerState, Work, ZabPhase};
 
 /// The bounds of the three checks, in µs, derived from one scenario's timeouts.
@@ -37,16 +38,28 @@ impl TimelyBounds {
     /// The bounds for `scenario`.
     ///
     /// `slack_us` covers the work ZooKeeper does not time out, in a calm run: ten one-way
-    /// trips at the slowest delay of any link (tail and notification hand-off included) and
-    /// ten fsyncs at the slowest latency, plus 100 ms.
+    /// trips at the slowest delay of any link (tail and notification hand-off included), ten
+    /// fsyncs at the slowest latency and a learner connection's `LearnerHandler` start-up,
+    /// plus 100 ms.
     pub fn for_scenario(s: &Scenario) -> TimelyBounds {
         let p = &s.protocol;
         let tick = p.tick_us();
         let delays = std::iter::once(s.network.delay).chain(s.network.overrides.iter().map(|o| o.delay));
+        // With shared host cores every cost can stretch by up to servers/cores.
+        let share = s.costs.host_cores.map_or(1, |c| u64::from(s.nodes).div_ceil(u64::from(c.max(1))).max(1));
         let one_way = delays.map(|d| d.max_us + if d.tail_ppm > 0 { d.tail_max_us } else { 0 }).max().unwrap_or(0)
-            + s.costs.notification_handoff.max_us;
-        let slack_us = 10 * one_way + 10 * s.disk.fsync_max_us + 100_000;
-        let most = |work: Work| (1..=s.nodes).map(|id| s.costs.on(id, work).max_us).max().unwrap_or(0);
+            + share * most_of(&s.costs, |c| c.notification_handoff, s.costs.notification_handoff);
+        // The LearnerHandler's start-up on each connection (`costs.learner_*`), ZooKeeper
+        // times neither out.
+        let handler = share
+            * (most_of(&s.costs, |c| c.learner_handler_start, s.costs.learner_handler_start)
+                + most_of(&s.costs, |c| c.learner_sync_start, s.costs.learner_sync_start)
+                + most_of(&s.costs, |c| c.learner_sender_start, s.costs.learner_sender_start));
+        let slack_us = 10 * one_way + 10 * s.disk.fsync_max_us + handler + 100_000;
+        let most = |work: Work| {
+            let on = |id: u8, young: bool| s.costs.on(id, work, young).max_us;
+            share * (1..=s.nodes).map(|id| on(id, true).max(on(id, false))).max().unwrap_or(0)
+        };
         TimelyBounds {
             // FastLeaderElection.lookForLeader, case FOLLOWING/LEADING: a LOOKING server decides
             // as soon as the FOLLOWING/LEADING votes in `outofelection` agreeing with the
@@ -91,6 +104,11 @@ impl TimelyBounds {
             slack_us,
         }
     }
+}
+
+/// The longest a non-`Work` cost can take, young or warm.
+fn most_of(costs: &ServerCosts, pick: impl Fn(&ColdCosts) -> Span, warm: Span) -> u64 {
+    costs.timed(true, pick, warm).max_us.max(warm.max_us)
 }
 
 /// What the engine knows and the protocol does not: the faults.

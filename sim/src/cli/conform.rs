@@ -46,6 +46,10 @@ pub struct ConformArgs {
     /// recovery time) and DIR/index.html (per-trial table and summary).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Also write each replayed trial as a scenario file here (DIR/<case>-trial-NN.json):
+    /// `zabsim run` or `zabsim replay` shows that run event by event.
+    #[arg(long, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
     /// Keep real servers' data dirs and logs here (default: a temporary dir, removed).
     #[arg(long, value_name = "DIR")]
     pub workdir: Option<PathBuf>,
@@ -82,6 +86,11 @@ pub fn conform(args: ConformArgs) -> i32 {
         }
         eprintln!("recorded {} trials in {}", recording.trials.len(), path.display());
     }
+    if let Some(dir) = &args.scenarios {
+        if let Err(e) = write_replays(&recording, dir) {
+            return super::usage_error(e);
+        }
+    }
     let comparison = compare(&recording, args.seeds);
     print!("{}", render(&comparison));
     if let Some(path) = &args.json {
@@ -99,6 +108,19 @@ pub fn conform(args: ConformArgs) -> i32 {
         }
     }
     0
+}
+
+/// Each real trial's replay as a scenario file in `dir`.
+fn write_replays(rec: &Recording, dir: &std::path::Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+    for (i, real) in rec.trials.iter().enumerate() {
+        let scenario = crate::conform::model::replay_scenario(&rec.case, i as u64, Some(real));
+        let path = dir.join(format!("{}-trial-{i:02}.json", rec.case.name()));
+        let text = serde_json::to_string_pretty(&scenario).expect("a scenario serializes") + "\n";
+        std::fs::write(&path, text).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    }
+    eprintln!("wrote {} replay scenarios to {}", rec.trials.len(), dir.display());
+    Ok(())
 }
 
 /// The command that draws this report again (machine-independent: no binary path).

@@ -4,7 +4,7 @@
 
 use super::case::Case;
 use super::model;
-use super::outcome::Outcome;
+use super::outcome::{Outcome, ServerTimes};
 use serde::{Deserialize, Serialize};
 
 /// Real trials of one case, as `zabsim conform --record` writes them (scenarios/conform/).
@@ -61,6 +61,31 @@ impl Row {
     pub fn same_leader(&self) -> bool {
         self.real.leader_after.is_some() && self.real.leader_after == self.model.leader_after
     }
+
+    /// Learners both synced the same way at the cold start before the kill, and how many the
+    /// real trial recorded (none for a recording without its cold start).
+    pub fn cold_syncs_matched(&self) -> (usize, usize) {
+        let (Some(real), Some(model)) = (&self.real.cold_start, &self.model.cold_start) else { return (0, 0) };
+        let synced: Vec<&ServerTimes> = real.iter().filter(|t| t.sync.is_some()).collect();
+        let same = synced.iter().filter(|t| model.iter().any(|m| m.sid == t.sid && m.sync == t.sync)).count();
+        (same, synced.len())
+    }
+}
+
+/// The learners a cold start SNAPped (`s1`), or `-`.
+fn cold_snaps(o: &Outcome) -> String {
+    let snapped: Vec<String> = o
+        .cold_start
+        .iter()
+        .flatten()
+        .filter(|t| t.sync.as_deref() == Some("SNAP"))
+        .map(|t| format!("s{}", t.sid))
+        .collect();
+    if snapped.is_empty() {
+        "-".to_string()
+    } else {
+        snapped.join(",")
+    }
 }
 
 /// The whole comparison of one case.
@@ -98,6 +123,10 @@ pub struct Comparison {
     pub free_after_decision: Spread,
     /// Every free-run recovery time, ms (for the CDF chart).
     pub free_recovery_values: Vec<f64>,
+    /// kill_leader recordings with their cold start: learners the replay synced at the cold
+    /// start as the real ensemble did, of those recorded.
+    #[serde(default)]
+    pub cold_syncs_matched: (usize, usize),
 }
 
 impl Comparison {
@@ -150,6 +179,10 @@ pub fn compare(rec: &Recording, free_seeds: u64) -> Comparison {
         real_after_decision: Spread::of(rec.trials.iter().filter_map(Outcome::after_decision_ms).collect()),
         free_after_decision: Spread::of(free.iter().filter_map(Outcome::after_decision_ms).collect()),
         free_recovery_values: free.iter().filter_map(Outcome::recovery_ms).collect(),
+        cold_syncs_matched: rows
+            .iter()
+            .map(Row::cold_syncs_matched)
+            .fold((0, 0), |(a, b), (same, of)| (a + same, b + of)),
         rows,
     }
 }
@@ -160,16 +193,19 @@ pub fn render(c: &Comparison) -> String {
     let mut out = String::new();
     let name = c.case.name();
     let _ = writeln!(out, "{name}: {} real trials", c.rows.len());
-    let _ = writeln!(out, "trial  real leader  sim leader  real ms  sim ms  real decision ms  real syncs");
+    let cold = c.rows.iter().any(|r| r.real.cold_start.is_some());
+    let cold_head = if cold { "  cold SNAP real/sim" } else { "" };
+    let _ = writeln!(out, "trial  real leader  sim leader  real ms  sim ms  real decision ms  real syncs{cold_head}");
     for (i, r) in c.rows.iter().enumerate() {
         let leader = |o: &Outcome| o.leader_after.map_or("-".to_string(), |l| format!("s{l}"));
         let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.0}"));
         let decisions: Vec<String> = r.real.decision_ms().iter().map(|d| format!("{d:.0}")).collect();
         let syncs: Vec<String> =
             r.real.servers.iter().filter_map(|s| s.sync.as_ref().map(|m| format!("s{}:{m}", s.sid))).collect();
+        let cold_col = if cold { format!("  {}/{}", cold_snaps(&r.real), cold_snaps(&r.model)) } else { String::new() };
         let _ = writeln!(
             out,
-            "{i:>5}  {:>11}  {:>10}  {:>7}  {:>6}  {:>16}  {}",
+            "{i:>5}  {:>11}  {:>10}  {:>7}  {:>6}  {:>16}  {}{cold_col}",
             leader(&r.real),
             leader(&r.model),
             ms(r.real.recovery_ms()),
@@ -188,6 +224,10 @@ pub fn render(c: &Comparison) -> String {
         c.real_not_highest,
         c.not_highest_matched
     );
+    if cold {
+        let (same, of) = c.cold_syncs_matched;
+        let _ = writeln!(out, "cold start before the kill, replayed: {same}/{of} learners synced as in the real trial");
+    }
     let _ = writeln!(out, "recovery, real:          {}", spread(&c.real_recovery));
     let _ = writeln!(out, "recovery, sim replaying: {}", spread(&c.replay_recovery));
     let _ = writeln!(

@@ -52,31 +52,52 @@ fn spec(case: &Case) -> TrialSpec {
 /// A real trial in the model's terms: ms from the kill (kill_leader) or from the first
 /// server's LOOKING line (cold start: the first JVM that finished booting).
 pub fn outcome(case: &Case, trial: &RealTrial) -> Outcome {
+    let first = trial.servers.iter().filter_map(|s| s.events.iter().find(|e| e.kind == EventKind::Looking));
+    let first_looking = first.map(|e| e.at_ms).reduce(f64::min).unwrap_or(0.0);
     let (from, leader_before) = match case.action {
         Action::KillLeader => match trial.disruption() {
             Some(kill) => (kill.at_ms, Some(kill.sid)),
             None => return Outcome::default(),
         },
-        Action::ColdStart => {
-            let first = trial.servers.iter().filter_map(|s| s.events.iter().find(|e| e.kind == EventKind::Looking));
-            (first.map(|e| e.at_ms).reduce(f64::min).unwrap_or(0.0), None)
-        }
+        Action::ColdStart => (first_looking, None),
     };
+    let cold_start = leader_before.map(|_| milestones(trial, first_looking, from, None));
+    let servers = milestones(trial, from, f64::INFINITY, leader_before);
+    let leader_after = match case.action {
+        Action::KillLeader => trial.leader_after(),
+        Action::ColdStart => Some(trial.leader_before),
+    };
+    Outcome { leader_before, leader_after, servers, cold_start }
+}
+
+/// Each server's first LOOKING, decision, sync and broadcast in `from..until`, ms from
+/// `from`; `skip` (the killed leader) left out.
+fn milestones(trial: &RealTrial, from: f64, until: f64, skip: Option<u8>) -> Vec<ServerTimes> {
     let mut servers = Vec::new();
     for s in &trial.servers {
-        if Some(s.sid) == leader_before {
+        if Some(s.sid) == skip {
             continue;
         }
         let mut t = ServerTimes { sid: s.sid, ..ServerTimes::default() };
-        for e in s.events.iter().filter(|e| e.at_ms >= from) {
+        let mut led = false;
+        for e in s.events.iter().filter(|e| e.at_ms >= from && e.at_ms < until) {
             let at = Some(e.at_ms - from);
             match &e.kind {
                 EventKind::Looking if t.looking_ms.is_none() => t.looking_ms = at,
                 EventKind::Following { .. } | EventKind::Leading
                     if t.looking_ms.is_some() && t.decided_ms.is_none() =>
                 {
-                    t.decided_ms = at
+                    t.decided_ms = at;
+                    led = e.kind == EventKind::Leading;
                 }
+                EventKind::LeaderConnectRetry { .. } | EventKind::LeaderConnected
+                    if t.decided_ms.is_some() && t.setup_ms.is_none() =>
+                {
+                    t.setup_ms = at;
+                    t.refused = Some(e.kind != EventKind::LeaderConnected);
+                }
+                EventKind::ServerCreated if t.decided_ms.is_some() && t.bound_ms.is_none() => t.bound_ms = at,
+                EventKind::SnapshotTaken if t.decided_ms.is_some() && t.setup_ms.is_none() => t.setup_ms = at,
                 EventKind::Sync { mode } if t.decided_ms.is_some() && t.sync.is_none() => {
                     t.sync = Some(format!("{mode:?}").to_uppercase())
                 }
@@ -84,13 +105,13 @@ pub fn outcome(case: &Case, trial: &RealTrial) -> Outcome {
                 _ => {}
             }
         }
+        if !led {
+            // A follower's server object binds no quorum port.
+            t.bound_ms = None;
+        }
         servers.push(t);
     }
-    let leader_after = match case.action {
-        Action::KillLeader => trial.leader_after(),
-        Action::ColdStart => Some(trial.leader_before),
-    };
-    Outcome { leader_before, leader_after, servers }
+    servers
 }
 
 /// Java version and load, for the recording.

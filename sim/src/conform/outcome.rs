@@ -21,6 +21,20 @@ pub struct ServerTimes {
     /// It reached broadcast.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broadcast_ms: Option<f64>,
+    /// The end of its role's set-up: a learner's first connection attempt answered (refused
+    /// or connected), a leader's acceptor starting (`Snapshot taken`). Recorded for the cold
+    /// start before a kill, whose races decide who is SNAPped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup_ms: Option<f64>,
+    /// A learner's first connection attempt of the role was refused (the leader had not yet
+    /// bound its quorum port): it retried 100 ms later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<bool>,
+    /// A leader's `Created server with tickTime` line: `new Leader` binds the quorum port
+    /// some ms later (the model replays 5 ms: learners' first attempts 4 ms after the line were
+    /// refused, 5 ms after connected, in warm failovers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound_ms: Option<f64>,
     /// How it was synced: DIFF, TRUNC or SNAP (the leader has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync: Option<String>,
@@ -36,6 +50,12 @@ pub struct Outcome {
     pub leader_after: Option<u8>,
     /// Per server, by id.
     pub servers: Vec<ServerTimes>,
+    /// kill_leader: how the ensemble first came up, every server, ms from the first LOOKING
+    /// line. It decides which survivor has the newest zxid after the kill: a learner that
+    /// synced after the leader's NEWLEADER quorum got SNAP and the leader's lastProcessedZxid
+    /// (README "Fidelity"), so the replay starts each server when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_start: Option<Vec<ServerTimes>>,
 }
 
 impl Outcome {

@@ -4,13 +4,15 @@
 //! has a machine per server.
 //!
 //! The model is processor sharing between processes: a server is busy while it has `Work` in
-//! progress (`ServerCosts`) or a notification in its election threads' hands
-//! (`notification_handoff`); with `b` busy servers on `c` cores every job runs at `min(1, c/b)`
+//! progress (`ServerCosts`), a notification in its election threads' hands
+//! (`notification_handoff`) or a `LearnerHandler` at work (`learner_handler_start`,
+//! `learner_sync_start`, `learner_sender_start`); with `b` busy servers on `c` cores every job runs at `min(1, c/b)`
 //! of its own speed, so a 6 ms shutdown takes 12 ms while four servers shut down on two cores.
 //! The costs themselves stay the times measured with a core per busy server (the 3-server
 //! failovers: two survivors on two cores). A replayed measured time (`costs.overrides`) is
 //! wall-clock time that already contains the sharing: it keeps its length and only counts as
-//! busy.
+//! busy. So does a server's boot: with `start_ms`, every JVM is taken as launched at 0 and
+//! busy booting until its start.
 
 use super::*;
 
@@ -37,9 +39,14 @@ pub(super) type NextEnd = Option<(u64, u64)>;
 pub(super) enum JobEnd {
     /// The server's `Work` ends: its Work timer fires.
     Work,
-    /// A notification leaves the election threads: onto the link, or (`incarnation` None)
-    /// into the server's own receive queue.
-    Handoff { to: NodeId, incarnation: Option<u32>, msg: Message },
+    /// A server's JVM has booted (`start_ms`): nothing to do, it no longer takes a share.
+    Boot,
+    /// A leader's set-up has bound the quorum port; `rest_us` of the set-up is left.
+    Bound { rest_us: u64 },
+    /// A message goes on: a notification out of the election threads onto its link, or
+    /// (`incarnation` None) into the server's own receive queue; a quorum packet the
+    /// `LearnerHandler` held, with the packets behind it.
+    Send { from: NodeId, to: NodeId, incarnation: Option<u32>, msg: Message },
 }
 
 /// The host's cores and the jobs sharing them.
@@ -136,7 +143,7 @@ impl HostCpu {
     pub(super) fn drop_work(&mut self, now_us: u64, node: NodeId) -> NextEnd {
         self.advance(now_us);
         let before = self.jobs.len();
-        self.jobs.retain(|j| !(j.node == node && matches!(j.then, JobEnd::Work)));
+        self.jobs.retain(|j| !(j.node == node && matches!(j.then, JobEnd::Work | JobEnd::Bound { .. })));
         (self.jobs.len() != before).then(|| self.reschedule(now_us)).flatten()
     }
 }
@@ -175,19 +182,26 @@ impl Sim {
             }
             match then {
                 JobEnd::Work => self.set_timer(node, TimerKind::Work, now),
-                JobEnd::Handoff { to, incarnation: Some(inc), msg } => {
-                    self.send_on_link(node, to, inc, Payload::Message(msg))
+                JobEnd::Boot => {}
+                JobEnd::Bound { rest_us } => {
+                    self.bound_at_us[node.index()] = now;
+                    self.run_on_cpu(node, rest_us, false, JobEnd::Work);
                 }
-                JobEnd::Handoff { to, incarnation: None, msg } => self.queue.push(
-                    now,
-                    Event::Arrive(InFlight { from: node, to, incarnation: 0, payload: Payload::Message(msg) }),
-                ),
+                JobEnd::Send { from, to, incarnation: Some(inc), msg } => match msg.channel() {
+                    Channel::Quorum => self.release_quorum(from, to, inc, msg),
+                    Channel::Election => self.send_on_link(from, to, inc, Payload::Message(msg)),
+                },
+                JobEnd::Send { from, to, incarnation: None, msg } => self
+                    .queue
+                    .push(now, Event::Arrive(InFlight { from, to, incarnation: 0, payload: Payload::Message(msg) })),
             }
         }
     }
 
-    /// `node`'s process died: its work on the shared cores ends with it.
+    /// `node`'s process died: its work on the shared cores ends with it, and the packets its
+    /// `LearnerHandler`s held (connections to it are gone too).
     pub(super) fn forget_cpu(&mut self, node: NodeId) {
+        self.link_holds.retain(|h| h.from != node && h.to != node);
         let now = self.now_us;
         let next = self.cpu.as_mut().and_then(|c| c.forget(now, node));
         self.queue_cpu_done(next);

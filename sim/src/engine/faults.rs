@@ -140,6 +140,7 @@ impl Sim {
         self.paused[id.index()] = false;
         self.deferred[id.index()].clear();
         self.forget_cpu(id);
+        self.backlog.retain(|&(leader, learner, _)| leader != id && learner != id);
         // The kernel closes every socket of the dead process, even ones the process had not
         // accepted yet, once it has torn the process down (`costs.process_exit`): peers see the
         // connection end.
@@ -202,6 +203,8 @@ impl Sim {
         self.disturb();
         let durable = self.disks[id.index()].durable.clone();
         self.nodes[id.index()] = Some(Node::new(id, self.ensemble, self.scenario.protocol.clone(), durable));
+        self.young[id.index()] = true;
+        self.synced_a_learner[id.index()] = false;
         self.step(id, Input::Start);
     }
 }

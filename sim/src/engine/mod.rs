@@ -87,6 +87,16 @@ enum Event {
     CpuDone { gen: u64 },
 }
 
+/// A quorum connection (`from` to `to`, incarnation) whose packet waits on the shared cores,
+/// with the packets sent behind it.
+#[derive(Clone, Debug)]
+struct LinkHold {
+    from: NodeId,
+    to: NodeId,
+    incarnation: u32,
+    behind: Vec<Message>,
+}
+
 /// Work a paused server will do when it resumes: inputs already received by its kernel, and
 /// timers that came due.
 #[derive(Clone, Debug)]
@@ -146,6 +156,20 @@ pub struct Sim {
     work_until: Vec<u64>,
     /// The host's cores, when the servers share them (`costs.host_cores`).
     cpu: Option<cpu::HostCpu>,
+    /// Per server: whether its process has yet to reach BROADCAST for the first time (its
+    /// code is cold: `costs.cold`).
+    young: Vec<bool>,
+    /// Per server: whether its process has synced a learner yet (its `LearnerHandler` code is
+    /// warm from then on).
+    synced_a_learner: Vec<bool>,
+    /// Per server: when its current leader set-up binds the quorum port (`costs.leader_bind`).
+    bound_at_us: Vec<u64>,
+    /// Learner connections a leader's bound port holds in the kernel's backlog until its
+    /// acceptor runs: (leader, learner, connection incarnation).
+    backlog: Vec<(NodeId, NodeId, u32)>,
+    /// Quorum connections whose next packet waits for `LearnerHandler` time on the shared
+    /// cores, with the packets sent behind it.
+    link_holds: Vec<LinkHold>,
     checker: Checker,
     stats: Stats,
     tracer: Option<Tracer>,
@@ -213,6 +237,11 @@ impl Sim {
             costs_rng: Stream::new(seed, Purpose::Costs),
             work_until: vec![0; n + 1],
             cpu: scenario.costs.host_cores.map(cpu::HostCpu::new),
+            link_holds: Vec::new(),
+            young: vec![true; n + 1],
+            synced_a_learner: vec![false; n + 1],
+            bound_at_us: vec![0; n + 1],
+            backlog: Vec::new(),
             checker: Checker::new(n),
             stats: Stats::new(n),
             tracer,
@@ -275,6 +304,11 @@ impl Sim {
                 at_ms => {
                     sim.nodes[id.index()] = None;
                     sim.queue.push(at_ms * 1000, Event::ProcessStart(id));
+                    if sim.cpu.is_some() {
+                        // Every JVM was launched at 0; until its start it boots, on the
+                        // shared cores like everything else.
+                        sim.run_on_cpu(id, at_ms * 1000, true, cpu::JobEnd::Boot);
+                    }
                 }
             }
         }

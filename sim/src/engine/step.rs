@@ -38,6 +38,12 @@ impl Sim {
             self.fail(breach);
         }
         self.apply_output(id, &out);
+        if self.young[id.index()] && server_reached_broadcast(self.nodes[id.index()].as_ref()) {
+            self.young[id.index()] = false;
+        }
+        if self.backlog.iter().any(|b| b.0 == id) {
+            self.settle_backlog(id);
+        }
         if self.fleet.is_some() {
             self.apply_client_cmds(id, &out.clients);
         }
@@ -106,12 +112,39 @@ impl Sim {
             }
         }
         if let Some(work) = out.work {
-            let span = self.scenario.costs.on(id.0, work);
-            let took_us = self.costs_rng.between(span.min_us, span.max_us);
+            let young = self.young[id.index()];
+            let costs = &self.scenario.costs;
+            let span = costs.on(id.0, work, young);
+            let mut took_us = self.costs_rng.between(span.min_us, span.max_us);
+            // A replayed end, and bind, at a fixed virtual time.
+            let fixed = costs.override_of(id.0, work, young).map(|o| (o.ends_at_ms, o.bind_at_ms));
+            let until_fixed = |at_ms: u64| (at_ms * 1000).saturating_sub(self.now_us);
+            if let Some((Some(end), _)) = fixed {
+                took_us = until_fixed(end);
+            }
+            let mut bind_us = None;
+            if work == zabsim_protocol::Work::LeaderSetup {
+                let bind = costs.bind_on(young);
+                let mut us = self.costs_rng.between(bind.min_us, bind.max_us);
+                if let Some((_, Some(at))) = fixed {
+                    us = until_fixed(at);
+                }
+                let us = us.min(took_us);
+                self.bound_at_us[id.index()] = self.now_us + us;
+                bind_us = Some(us);
+            }
             let until = if self.cpu.is_some() {
                 self.drop_cpu_work(id);
-                let replayed = self.scenario.costs.replays(id.0, work);
-                self.run_on_cpu(id, took_us, replayed, cpu::JobEnd::Work)
+                let replayed = self.scenario.costs.replays(id.0, work, young);
+                match bind_us {
+                    // The bind is part of the set-up's work: it comes when that much is done.
+                    Some(us) if !replayed => {
+                        self.bound_at_us[id.index()] = u64::MAX;
+                        let rest_us = took_us - us;
+                        self.run_on_cpu(id, us, false, cpu::JobEnd::Bound { rest_us }) + rest_us
+                    }
+                    _ => self.run_on_cpu(id, took_us, replayed, cpu::JobEnd::Work),
+                }
             } else {
                 let until = self.now_us + took_us;
                 self.set_timer(id, TimerKind::Work, until);
@@ -132,4 +165,9 @@ impl Sim {
             }
         }
     }
+}
+
+/// Whether the server's process is in BROADCAST (its code has run every path of a join).
+fn server_reached_broadcast(node: Option<&Node>) -> bool {
+    node.is_some_and(|n| n.role_view().phase == zabsim_protocol::ZabPhase::Broadcast)
 }

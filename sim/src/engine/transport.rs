@@ -5,6 +5,7 @@
 //! knows.
 
 use super::*;
+use zabsim_protocol::QuorumPacket;
 
 impl Sim {
     pub(super) fn on_arrive(&mut self, f: InFlight) {
@@ -69,9 +70,28 @@ impl Sim {
         let (inc, first) = self.network.election_connected(a, b);
         for ((x, y), msg) in [(a, b), (b, a)].into_iter().zip(first) {
             if let Some(msg) = msg {
-                self.send_on_link(x, y, inc, Payload::Message(msg));
+                // Through the same threads as any notification: SendWorker, RecvWorker,
+                // WorkerReceiver (for each side, the new connection's first).
+                let handoff_us = self.notification_handoff_us(x);
+                if self.cpu.is_some() {
+                    self.run_on_cpu(
+                        x,
+                        handoff_us,
+                        false,
+                        cpu::JobEnd::Send { from: x, to: y, incarnation: Some(inc), msg },
+                    );
+                } else {
+                    self.send_on_link_after(x, y, inc, Payload::Message(msg), handoff_us);
+                }
             }
         }
+    }
+
+    /// One notification's hand-off time on `from` (`costs.notification_handoff`).
+    fn notification_handoff_us(&mut self, from: NodeId) -> u64 {
+        let costs = &self.scenario.costs;
+        let span = costs.timed(self.young[from.index()], |c| c.notification_handoff, costs.notification_handoff);
+        self.costs_rng.between(span.min_us, span.max_us)
     }
 
     pub(super) fn on_quorum_connect(
@@ -98,12 +118,24 @@ impl Sim {
             }
             return;
         }
-        let accepting = self.nodes[leader.index()].as_ref().is_some_and(|n| n.accepts_learners());
+        let at_leader = self.nodes[leader.index()].as_ref();
+        let accepting = at_leader.is_some_and(|n| n.accepts_learners());
+        // `QuorumPeer.makeLeader` binds the port in `new Leader`, `Leader.lead` starts the
+        // `LearnerCnxAcceptor` only after `zk.loadData`: in between the kernel completes the
+        // handshake and keeps the connection in the listen backlog.
+        let bound = at_leader.is_some_and(|n| n.setting_up_leader()) && self.now_us >= self.bound_at_us[leader.index()];
         if accepting {
             let inc = self.network.new_incarnation();
             self.network.set_quorum(learner, leader, Conn::Up(inc));
             self.learner_connected_us[leader.index()] = self.now_us;
             self.deliver_tagged(leader, Input::QuorumConnected { peer: learner }, inc);
+            self.deliver_tagged(learner, Input::QuorumConnected { peer: leader }, inc);
+        } else if bound {
+            let inc = self.network.new_incarnation();
+            self.network.set_quorum(learner, leader, Conn::Up(inc));
+            self.backlog.push((leader, learner, inc));
+            // What the learner sends waits in the socket until the acceptor hands it over.
+            self.link_holds.push(LinkHold { from: learner, to: leader, incarnation: inc, behind: Vec::new() });
             self.deliver_tagged(learner, Input::QuorumConnected { peer: leader }, inc);
         } else {
             // Nothing listens on the quorum port: connection refused.
@@ -143,10 +175,7 @@ impl Sim {
             self.fail(breach);
         }
         let handoff_us = match msg.channel() {
-            Channel::Election => {
-                let span = self.scenario.costs.notification_handoff;
-                self.costs_rng.between(span.min_us, span.max_us)
-            }
+            Channel::Election => self.notification_handoff_us(from),
             Channel::Quorum => 0,
         };
         let shared_cores = self.cpu.is_some() && msg.channel() == Channel::Election;
@@ -154,7 +183,7 @@ impl Sim {
             // Loopback: QuorumCnxManager puts messages to itself straight on its own queue,
             // still through the WorkerSender and WorkerReceiver threads.
             if shared_cores {
-                self.run_on_cpu(from, handoff_us, false, cpu::JobEnd::Handoff { to, incarnation: None, msg });
+                self.run_on_cpu(from, handoff_us, false, cpu::JobEnd::Send { from, to, incarnation: None, msg });
                 return;
             }
             self.queue.push(
@@ -166,7 +195,7 @@ impl Sim {
         match msg.channel() {
             Channel::Election => match self.network.offer_notification(from, to, msg) {
                 Offer::Send(inc, msg) if shared_cores => {
-                    let then = cpu::JobEnd::Handoff { to, incarnation: Some(inc), msg };
+                    let then = cpu::JobEnd::Send { from, to, incarnation: Some(inc), msg };
                     self.run_on_cpu(from, handoff_us, false, then);
                 }
                 Offer::Send(inc, msg) => self.send_on_link_after(from, to, inc, Payload::Message(msg), handoff_us),
@@ -182,9 +211,90 @@ impl Sim {
                 // close is gone, and a newer one it has not yet accepted is not its to use.
                 if let Conn::Up(inc) = self.app_conn(from, to) {
                     if self.network.quorum(from, to) == Conn::Up(inc) {
-                        self.send_on_link(from, to, inc, Payload::Message(msg));
+                        self.send_quorum(from, to, inc, msg);
                     }
                 }
+            }
+        }
+    }
+
+    /// A quorum packet onto its connection, after the `LearnerHandler`'s own time where the
+    /// packet waits for it (`costs.learner_handler_start`, `learner_sync_start`,
+    /// `learner_sender_start`): TCP keeps the order, so every later packet on the connection
+    /// waits behind it.
+    fn send_quorum(&mut self, from: NodeId, to: NodeId, inc: u32, msg: Message) {
+        if let Some(hold) = self.link_holds.iter_mut().find(|h| (h.from, h.to, h.incarnation) == (from, to, inc)) {
+            hold.behind.push(msg);
+            return;
+        }
+        let costs = &self.scenario.costs;
+        // The handler's code is cold until its process has synced a learner.
+        let cold = |leader: NodeId| self.young[leader.index()] && !self.synced_a_learner[leader.index()];
+        let handler_time = match &msg {
+            // The leader's side reads it: the handler thread starts first.
+            Message::Quorum(QuorumPacket::FollowerInfo { .. }) => {
+                Some((to, costs.timed(cold(to), |c| c.learner_handler_start, costs.learner_handler_start)))
+            }
+            // Read when the handler has done its own work before choosing the sync.
+            Message::Quorum(QuorumPacket::AckEpoch { .. }) => {
+                Some((to, costs.timed(cold(to), |c| c.learner_sync_start, costs.learner_sync_start)))
+            }
+            Message::Quorum(QuorumPacket::Diff { .. } | QuorumPacket::Trunc { .. } | QuorumPacket::Snap { .. }) => {
+                let span = costs.timed(cold(from), |c| c.learner_sender_start, costs.learner_sender_start);
+                self.synced_a_learner[from.index()] = true;
+                Some((from, span))
+            }
+            _ => None,
+        };
+        let Some((on, span)) = handler_time else {
+            self.send_on_link(from, to, inc, Payload::Message(msg));
+            return;
+        };
+        let took_us = self.costs_rng.between(span.min_us, span.max_us);
+        if self.cpu.is_some() {
+            self.link_holds.push(LinkHold { from, to, incarnation: inc, behind: Vec::new() });
+            self.run_on_cpu(on, took_us, false, cpu::JobEnd::Send { from, to, incarnation: Some(inc), msg });
+        } else {
+            self.send_on_link_after(from, to, inc, Payload::Message(msg), took_us);
+        }
+    }
+
+    /// After a step of leader `id` with connections in its backlog: once its acceptor runs
+    /// it accepts them, in order; if it left the role instead, closing the port resets them.
+    pub(super) fn settle_backlog(&mut self, id: NodeId) {
+        let Some(node) = self.nodes[id.index()].as_ref() else { return };
+        let (accepting, bound) = (node.accepts_learners(), node.setting_up_leader());
+        if bound {
+            return;
+        }
+        let (queued, rest) = std::mem::take(&mut self.backlog).into_iter().partition(|b| b.0 == id);
+        self.backlog = rest;
+        for (leader, learner, inc) in queued {
+            let held = self.link_holds.iter().position(|h| (h.from, h.to, h.incarnation) == (learner, leader, inc));
+            let behind = held.map(|i| self.link_holds.remove(i).behind).unwrap_or_default();
+            if self.network.quorum(learner, leader) != Conn::Up(inc) {
+                // The learner closed it meanwhile.
+                continue;
+            }
+            if accepting {
+                self.learner_connected_us[leader.index()] = self.now_us;
+                self.deliver_tagged(leader, Input::QuorumConnected { peer: learner }, inc);
+                for msg in behind {
+                    self.send_quorum(learner, leader, inc, msg);
+                }
+            } else {
+                self.network.set_quorum(learner, leader, Conn::Down);
+                self.send_on_link(leader, learner, inc, Payload::Fin);
+            }
+        }
+    }
+
+    /// A packet held for `LearnerHandler` time leaves, and the packets queued behind it.
+    pub(super) fn release_quorum(&mut self, from: NodeId, to: NodeId, inc: u32, msg: Message) {
+        self.send_on_link(from, to, inc, Payload::Message(msg));
+        if let Some(i) = self.link_holds.iter().position(|h| (h.from, h.to, h.incarnation) == (from, to, inc)) {
+            for msg in self.link_holds.remove(i).behind {
+                self.send_on_link(from, to, inc, Payload::Message(msg));
             }
         }
     }

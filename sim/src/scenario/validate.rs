@@ -65,9 +65,9 @@ pub fn validate(s: &Scenario) -> Result<(), ScenarioError> {
     if s.disk.fsync_max_us > 60_000_000 {
         return Err(err("disk.fsync_max_us", "expected at most 60 s (60000000 µs)"));
     }
-    for work in Work::ALL {
-        let span = s.costs.of(work);
-        let path = format!("costs.{}.max_us", work.name());
+    let spans = Work::ALL.iter().map(|w| (w.name().to_string(), s.costs.of(*w))).chain(s.costs.other_spans());
+    for (name, span) in spans {
+        let path = format!("costs.{name}.max_us");
         if span.min_us > span.max_us {
             return Err(err(path, format!("expected at least min_us ({}), got {}", span.min_us, span.max_us)));
         }

@@ -56,6 +56,15 @@ pub enum EventKind {
     },
     /// `Learner.connectToLeader` gave up (`connectToLeader exceeded` / `retries exceeded`).
     LeaderConnectFailed,
+    /// `Learner`: `Successfully connected to leader` (the TCP connection, accepted or held in
+    /// the leader's backlog).
+    LeaderConnected,
+    /// `ZooKeeperServer`: `Created server with tickTime ...`, the end of the role's server
+    /// object; a leader's `new Leader` binds the quorum port right after it.
+    ServerCreated,
+    /// `ZooKeeperServer`: `Snapshot taken in N ms`, a leader's `zk.loadData` just before
+    /// `Leader.lead` starts the `LearnerCnxAcceptor`.
+    SnapshotTaken,
     /// `Learner.syncWithLeader`: the learner was told how to sync.
     Sync {
         /// DIFF, TRUNC or SNAP.
@@ -107,7 +116,7 @@ pub fn parse_log(text: &str, t0_unix_us: u64, quorum_ports: &[(u16, u8)]) -> Vec
                     let leader = quorum_ports.iter().find(|(p, _)| *p == port).map(|(_, sid)| *sid);
                     events[i].kind = EventKind::Following { leader };
                 }
-                continue;
+                EventKind::LeaderConnected
             }
             Parsed::RetryTo(tries, port) => {
                 if let Some(i) = following_open {
@@ -202,6 +211,8 @@ fn classify(class: &str, message: &str) -> Option<Parsed> {
             event(K::QuorumOfSupporters { sids })
         }
         ("Follower", "Exception when following the leader") => event(K::ConnectionLost),
+        ("ZooKeeperServer", m) if m.starts_with("Created server with tickTime") => event(K::ServerCreated),
+        ("ZooKeeperServer", m) if m.starts_with("Snapshot taken in") => event(K::SnapshotTaken),
         _ => None,
     }
 }
