@@ -53,6 +53,7 @@ java.net.ConnectException: Connection refused
             EventKind::Following { leader: Some(3) },
             EventKind::ElectionTook { ms: 439 },
             EventKind::LeaderConnectRetry { tries: 0 },
+            EventKind::LeaderConnected,
             EventKind::Sync { mode: SyncMode::Diff },
             EventKind::UpToDate,
             EventKind::Broadcast,
@@ -114,7 +115,7 @@ fn an_unknown_leader_port_leaves_the_leader_unnamed() {
 2026-12-02 15:53:39,540 INFO  [main:QuorumPeer@1537] - FOLLOWING
 2026-12-02 15:53:39,650 INFO  [x:Learner@384] - Successfully connected to leader, using address: /127.0.0.1:9999
 ";
-    assert_eq!(kinds(log), vec![EventKind::Following { leader: None }]);
+    assert_eq!(kinds(log), vec![EventKind::Following { leader: None }, EventKind::LeaderConnected]);
 }
 
 #[test]
@@ -139,4 +140,14 @@ fn garbage_never_panics_and_yields_nothing() {
             "{input:?} gave {events:?}"
         );
     }
+}
+
+#[test]
+fn a_leaders_server_object_and_its_snapshot_are_read() {
+    let log = "\
+2026-12-02 15:53:39,540 INFO  [main:QuorumPeer@1549] - LEADING
+2026-12-02 15:53:39,560 INFO  [main:ZooKeeperServer@365] - Created server with tickTime 2000 ms minSessionTimeout 4000 ms
+2026-12-02 15:53:39,580 INFO  [main:ZooKeeperServer@547] - Snapshot taken in 0 ms
+";
+    assert_eq!(kinds(log), vec![EventKind::Leading, EventKind::ServerCreated, EventKind::SnapshotTaken]);
 }
