@@ -52,7 +52,7 @@ pub(super) enum JobEnd {
 /// The host's cores and the jobs sharing them.
 #[derive(Clone, Debug)]
 pub(super) struct HostCpu {
-    pub(super) cores: u64,
+    cores: u64,
     jobs: Vec<Job>,
     /// Progress is accounted up to here.
     updated_us: u64,
@@ -66,7 +66,7 @@ impl HostCpu {
     }
 
     /// Servers with work in progress.
-    pub(super) fn busy(&self) -> u64 {
+    fn busy(&self) -> u64 {
         let mut nodes: Vec<NodeId> = self.jobs.iter().map(|j| j.node).collect();
         nodes.sort_unstable();
         nodes.dedup();
@@ -87,15 +87,23 @@ impl HostCpu {
         }
     }
 
+    /// How long `work_ns` of full-speed work takes at today's sharing, µs.
+    fn wall_us(&self, work_ns: u64) -> u64 {
+        let busy = self.busy().max(1);
+        if busy > self.cores {
+            (work_ns * busy).div_ceil(NS * self.cores)
+        } else {
+            work_ns.div_ceil(NS)
+        }
+    }
+
     /// When the first job will be done at today's sharing.
     fn next_end_us(&self, now_us: u64) -> Option<u64> {
-        let busy = self.busy().max(1);
         self.jobs
             .iter()
             .map(|j| match j.fixed_end_us {
                 Some(at) => at.max(now_us),
-                None if busy > self.cores => now_us + (j.left_ns * busy).div_ceil(NS * self.cores),
-                None => now_us + j.left_ns.div_ceil(NS),
+                None => now_us + self.wall_us(j.left_ns),
             })
             .min()
     }
@@ -133,17 +141,19 @@ impl HostCpu {
     /// `node`'s process is gone, and its work with it: its `Work` and the notifications still
     /// inside its election threads.
     pub(super) fn forget(&mut self, now_us: u64, node: NodeId) -> NextEnd {
-        self.advance(now_us);
-        let before = self.jobs.len();
-        self.jobs.retain(|j| j.node != node);
-        (self.jobs.len() != before).then(|| self.reschedule(now_us)).flatten()
+        self.remove(now_us, |j| j.node == node)
     }
 
     /// `node`'s `Work` in progress, if any, is cancelled.
     pub(super) fn drop_work(&mut self, now_us: u64, node: NodeId) -> NextEnd {
+        self.remove(now_us, |j| j.node == node && matches!(j.then, JobEnd::Work | JobEnd::Bound { .. }))
+    }
+
+    /// Drops the jobs `gone` picks; a new `CpuDone` if any went.
+    fn remove(&mut self, now_us: u64, gone: impl Fn(&Job) -> bool) -> NextEnd {
         self.advance(now_us);
         let before = self.jobs.len();
-        self.jobs.retain(|j| !(j.node == node && matches!(j.then, JobEnd::Work | JobEnd::Bound { .. })));
+        self.jobs.retain(|j| !gone(j));
         (self.jobs.len() != before).then(|| self.reschedule(now_us)).flatten()
     }
 }
@@ -155,14 +165,19 @@ impl Sim {
         let now = self.now_us;
         let Some(cpu) = self.cpu.as_mut() else { unreachable!("only with costs.host_cores") };
         let next = cpu.start(now, node, work_us, fixed, then);
-        self.queue_cpu_done(next);
         // The projection for the trace: as if nothing else started or ended meanwhile.
-        let busy = self.cpu.as_ref().map_or(1, |c| c.busy().max(1));
-        let cores = self.cpu.as_ref().map_or(1, |c| c.cores);
-        if fixed || busy <= cores {
-            now + work_us
+        let until = now + if fixed { work_us } else { cpu.wall_us(work_us * NS) };
+        self.queue_cpu_done(next);
+        until
+    }
+
+    /// `msg` onto its link (incarnation `inc`) once `us` of `on`'s work is done: on the
+    /// shared cores if there are any, else after that much time.
+    pub(super) fn send_after_work(&mut self, on: NodeId, from: NodeId, to: NodeId, inc: u32, msg: Message, us: u64) {
+        if self.cpu.is_some() {
+            self.run_on_cpu(on, us, false, JobEnd::Send { from, to, incarnation: Some(inc), msg });
         } else {
-            now + (work_us * busy).div_ceil(cores)
+            self.send_on_link_after(from, to, inc, Payload::Message(msg), us);
         }
     }
 

@@ -73,16 +73,7 @@ impl Sim {
                 // Through the same threads as any notification: SendWorker, RecvWorker,
                 // WorkerReceiver (for each side, the new connection's first).
                 let handoff_us = self.notification_handoff_us(x);
-                if self.cpu.is_some() {
-                    self.run_on_cpu(
-                        x,
-                        handoff_us,
-                        false,
-                        cpu::JobEnd::Send { from: x, to: y, incarnation: Some(inc), msg },
-                    );
-                } else {
-                    self.send_on_link_after(x, y, inc, Payload::Message(msg), handoff_us);
-                }
+                self.send_after_work(x, x, y, inc, msg, handoff_us);
             }
         }
     }
@@ -194,11 +185,7 @@ impl Sim {
         }
         match msg.channel() {
             Channel::Election => match self.network.offer_notification(from, to, msg) {
-                Offer::Send(inc, msg) if shared_cores => {
-                    let then = cpu::JobEnd::Send { from, to, incarnation: Some(inc), msg };
-                    self.run_on_cpu(from, handoff_us, false, then);
-                }
-                Offer::Send(inc, msg) => self.send_on_link_after(from, to, inc, Payload::Message(msg), handoff_us),
+                Offer::Send(inc, msg) => self.send_after_work(from, from, to, inc, msg, handoff_us),
                 Offer::Wait => {}
                 Offer::Dial => {
                     let rtt = self.network.sample_delay(from, to) + self.network.sample_delay(to, from);
@@ -223,8 +210,8 @@ impl Sim {
     /// `learner_sender_start`): TCP keeps the order, so every later packet on the connection
     /// waits behind it.
     fn send_quorum(&mut self, from: NodeId, to: NodeId, inc: u32, msg: Message) {
-        if let Some(hold) = self.link_holds.iter_mut().find(|h| (h.from, h.to, h.incarnation) == (from, to, inc)) {
-            hold.behind.push(msg);
+        if let Some(i) = self.hold_of(from, to, inc) {
+            self.link_holds[i].behind.push(msg);
             return;
         }
         let costs = &self.scenario.costs;
@@ -252,11 +239,20 @@ impl Sim {
         };
         let took_us = self.costs_rng.between(span.min_us, span.max_us);
         if self.cpu.is_some() {
+            // Off the shared cores the link's own order keeps later packets behind.
             self.link_holds.push(LinkHold { from, to, incarnation: inc, behind: Vec::new() });
-            self.run_on_cpu(on, took_us, false, cpu::JobEnd::Send { from, to, incarnation: Some(inc), msg });
-        } else {
-            self.send_on_link_after(from, to, inc, Payload::Message(msg), took_us);
         }
+        self.send_after_work(on, from, to, inc, msg, took_us);
+    }
+
+    /// Which of `link_holds` holds this connection's packets.
+    fn hold_of(&self, from: NodeId, to: NodeId, inc: u32) -> Option<usize> {
+        self.link_holds.iter().position(|h| (h.from, h.to, h.incarnation) == (from, to, inc))
+    }
+
+    /// Ends the hold on a connection: the packets that waited behind it.
+    fn unhold(&mut self, from: NodeId, to: NodeId, inc: u32) -> Vec<Message> {
+        self.hold_of(from, to, inc).map(|i| self.link_holds.remove(i).behind).unwrap_or_default()
     }
 
     /// After a step of leader `id` with connections in its backlog: once its acceptor runs
@@ -270,8 +266,7 @@ impl Sim {
         let (queued, rest) = std::mem::take(&mut self.backlog).into_iter().partition(|b| b.0 == id);
         self.backlog = rest;
         for (leader, learner, inc) in queued {
-            let held = self.link_holds.iter().position(|h| (h.from, h.to, h.incarnation) == (learner, leader, inc));
-            let behind = held.map(|i| self.link_holds.remove(i).behind).unwrap_or_default();
+            let behind = self.unhold(learner, leader, inc);
             if self.network.quorum(learner, leader) != Conn::Up(inc) {
                 // The learner closed it meanwhile.
                 continue;
@@ -292,10 +287,8 @@ impl Sim {
     /// A packet held for `LearnerHandler` time leaves, and the packets queued behind it.
     pub(super) fn release_quorum(&mut self, from: NodeId, to: NodeId, inc: u32, msg: Message) {
         self.send_on_link(from, to, inc, Payload::Message(msg));
-        if let Some(i) = self.link_holds.iter().position(|h| (h.from, h.to, h.incarnation) == (from, to, inc)) {
-            for msg in self.link_holds.remove(i).behind {
-                self.send_on_link(from, to, inc, Payload::Message(msg));
-            }
+        for msg in self.unhold(from, to, inc) {
+            self.send_on_link(from, to, inc, Payload::Message(msg));
         }
     }
 
